@@ -1,0 +1,14 @@
+//! `siyu run` (to be written).
+
+/// Arguments of `siyu run`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files.
+    pub files: Vec<std::path::PathBuf>,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(_args: Args) -> i32 {
+    eprintln!("siyu run: not available in this build");
+    super::EXIT_USAGE
+}

@@ -1,0 +1,14 @@
+//! `siyu test` (to be written).
+
+/// Arguments of `siyu test`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files.
+    pub files: Vec<std::path::PathBuf>,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(_args: Args) -> i32 {
+    eprintln!("siyu test: not available in this build");
+    super::EXIT_USAGE
+}

@@ -1,0 +1,1 @@
+//! The output types of planning.
