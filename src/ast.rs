@@ -627,3 +627,14 @@ pub enum ExprKind {
     /// `( x )`: kept so the formatter can keep the author's parentheses.
     Paren(Box<Expr>),
 }
+
+/// A comment, kept beside the tree (not in it) so the formatter can put it back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// The whole comment, `//` or `/*`…`*/` included.
+    pub text: String,
+    /// `/* … */` rather than `// …`.
+    pub block: bool,
+    /// Where it was written.
+    pub span: Span,
+}
