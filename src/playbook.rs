@@ -233,6 +233,17 @@ impl Playbook {
         &self.program.zone
     }
 
+    /// The playbook's time zone as written (`+08:00`, `Asia/Shanghai`).
+    pub fn time_zone_name(&self) -> &str {
+        &self.program.zone_name
+    }
+
+    /// The playbook's quadrant: online (线上化程度) and frequency (消费频次) levels, each
+    /// `None` when not declared.
+    pub fn quadrant(&self) -> (Option<ast::Level>, Option<ast::Level>) {
+        self.program.quadrant
+    }
+
     /// The warnings found while loading (errors stop loading instead).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings

@@ -126,15 +126,6 @@ impl Node {
         });
     }
 
-    /// The node's own depth (segments count as one level).
-    pub(crate) fn depth(&self) -> usize {
-        let mut deepest = 0;
-        for child in self.children() {
-            deepest = deepest.max(child.depth());
-        }
-        deepest + 1
-    }
-
     /// The depth of evaluating this node, segments included, given each segment's
     /// evaluation depth.
     pub(crate) fn depth_with(&self, segment_depths: &[usize]) -> usize {

@@ -31,9 +31,9 @@ use crate::diagnostics::{codes, Diagnostic, SourceMap, Span};
 pub(crate) use expr::{Compare, Function, Node, NodeKind, Quantifier, Scope};
 pub use program::Program;
 pub(crate) use program::{
-    ActionSpec, CapLimit, Channel, DayWindow, Rule, Segment, Stage, Template, TemplatePiece,
+    ActionSpec, CapLimit, DayWindow, Rule, Segment, TemplatePiece,
 };
-pub(crate) use schema::{FieldType, IdType, Layout, ObjectSchema};
+pub(crate) use schema::{FieldType, Layout, ObjectSchema};
 
 /// The deepest evaluation (segments expanded) a playbook may ask for.
 const MAX_EVALUATION_DEPTH: usize = 256;

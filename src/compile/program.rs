@@ -88,7 +88,6 @@ impl DayWindow {
 #[derive(Debug)]
 pub(crate) struct Channel {
     pub name: Arc<str>,
-    pub label: Arc<str>,
     pub consent: Option<Node>,
     pub window: Option<DayWindow>,
     pub cap: Option<CapLimit>,
@@ -108,7 +107,6 @@ pub(crate) struct Rule {
     pub priority: i64,
     pub cap: Option<CapLimit>,
     pub group: Option<u32>,
-    pub span: Span,
 }
 
 impl Rule {

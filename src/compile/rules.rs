@@ -127,7 +127,6 @@ pub(super) fn channels(
         }
         let mut channel = Channel {
             name: Arc::from(decl.name.name.as_str()),
-            label: label(&decl.label, &decl.name),
             consent: None,
             window: None,
             cap: None,
@@ -265,7 +264,6 @@ impl RuleCompiler<'_> {
             priority: 0,
             cap: None,
             group: None,
-            span: decl.span,
         };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for clause in &decl.clauses {

@@ -88,7 +88,7 @@ pub(crate) enum Event {
     /// A cap was full: how many touches it counted, and its limit.
     Capped { rule: u32, action: usize, reason: Reason, counted: i64, cap: CapLimit },
     /// The action was planned: the time asked for (as-of or `at`) and the time given.
-    Planned { rule: u32, action: usize, asked: Timestamp, at: Timestamp },
+    Planned { rule: u32, asked: Timestamp },
 }
 
 /// Plans one member.
@@ -198,7 +198,7 @@ impl Planner<'_> {
             let at = send_time(&clock.zone, clock.now, action.at, None)
                 .ok_or_else(|| out_of_range(member, rule))?;
             self.push(index, rule, action, at, None)?;
-            self.log(|| Event::Planned { rule: index, action: position, asked: at, at });
+            self.log(|| Event::Planned { rule: index, asked: at });
             return Ok(true);
         };
         let Some(channel) = program.channels.get(channel_index as usize) else {
@@ -225,9 +225,7 @@ impl Planner<'_> {
         self.push(index, rule, action, at, Some(channel_index))?;
         self.log(|| Event::Planned {
             rule: index,
-            action: position,
             asked: send_time(&clock.zone, clock.now, action.at, None).unwrap_or(at),
-            at,
         });
         self.planned.push(PlannedTouch {
             rule: index,
