@@ -42,5 +42,8 @@ pub use diagnostics::{Diagnostic, Severity, SourceMap, Span};
 pub use eval::trace::Trace;
 pub use eval::Value;
 pub use ingest::{InputFormat, PlanOptions, PlanStream, Snapshots, StreamItem};
-pub use plan::{Action, ErrorKind, ErrorRecord, MemberError, Plan, Reason, RuleCounts, Suppression, Summary, Verb};
+pub use plan::{
+    Action, ErrorKind, ErrorRecord, MemberError, Plan, Reason, RuleCounts, Summary, Suppression,
+    Verb,
+};
 pub use playbook::{AsOf, AsOfError, EvaluateError, Member, Playbook, PlaybookError};

@@ -62,7 +62,10 @@ impl Verb {
 
     /// Whether the verb is a touch (needs a channel, consent, and counts against caps).
     pub fn is_touch(self) -> bool {
-        matches!(self, Verb::Send | Verb::Invite | Verb::Coupon | Verb::Remind)
+        matches!(
+            self,
+            Verb::Send | Verb::Invite | Verb::Coupon | Verb::Remind
+        )
     }
 }
 
@@ -455,7 +458,11 @@ pub struct Summary {
 
 impl Summary {
     /// An empty summary over these stages, rules and channels (declaration order).
-    pub(crate) fn new(stages: Vec<Arc<str>>, rules: Vec<Arc<str>>, channels: Vec<Arc<str>>) -> Self {
+    pub(crate) fn new(
+        stages: Vec<Arc<str>>,
+        rules: Vec<Arc<str>>,
+        channels: Vec<Arc<str>>,
+    ) -> Self {
         Summary {
             planned: 0,
             invalid: 0,
@@ -477,7 +484,10 @@ impl Summary {
         if plan.holdout {
             self.holdout += 1;
         }
-        match plan.stage_index.and_then(|i| self.stage_counts.get_mut(i as usize)) {
+        match plan
+            .stage_index
+            .and_then(|i| self.stage_counts.get_mut(i as usize))
+        {
             Some(count) => *count += 1,
             None => self.null_stage += 1,
         }
@@ -561,7 +571,10 @@ impl Summary {
 
     /// Counts per rule, in declaration order.
     pub fn rules(&self) -> impl Iterator<Item = (&str, &RuleCounts)> {
-        self.rule_names.iter().map(|name| &**name).zip(&self.rule_counts)
+        self.rule_names
+            .iter()
+            .map(|name| &**name)
+            .zip(&self.rule_counts)
     }
 
     /// Touches planned per channel, in declaration order.

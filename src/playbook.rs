@@ -177,7 +177,11 @@ impl Playbook {
         })?;
         let mut sources = SourceMap::new();
         let name = path.display().to_string();
-        let file = sources.add(crate::diagnostics::SourceFile::new(name, Some(path.to_path_buf()), text.as_str()));
+        let file = sources.add(crate::diagnostics::SourceFile::new(
+            name,
+            Some(path.to_path_buf()),
+            text.as_str(),
+        ));
         let (items, diagnostics) = parse(&text, file);
         Self::from_parsed(sources, items, diagnostics)
     }
@@ -328,13 +332,24 @@ impl Playbook {
     /// assert!(matches!(&items[1], Err(record) if record.line == 3));
     /// # Ok::<(), String>(())
     /// ```
-    pub fn plan_lines<R: std::io::BufRead>(&self, reader: R, as_of: AsOf, options: PlanOptions) -> PlanStream<R, StreamItem> {
+    pub fn plan_lines<R: std::io::BufRead>(
+        &self,
+        reader: R,
+        as_of: AsOf,
+        options: PlanOptions,
+    ) -> PlanStream<R, StreamItem> {
         ingest::stream(self.clone(), reader, as_of, options, |item| item)
     }
 
     /// Like [`Playbook::plan_lines`], with `map` applied to each item on the worker
     /// threads (to serialise plans in parallel, say); results still come in input order.
-    pub fn plan_lines_with<R, T, F>(&self, reader: R, as_of: AsOf, options: PlanOptions, map: F) -> PlanStream<R, T>
+    pub fn plan_lines_with<R, T, F>(
+        &self,
+        reader: R,
+        as_of: AsOf,
+        options: PlanOptions,
+        map: F,
+    ) -> PlanStream<R, T>
     where
         R: std::io::BufRead,
         T: Send + 'static,
@@ -361,7 +376,12 @@ impl Playbook {
     }
 
     /// Evaluates an expression (parsed by the caller) for a member: what the REPL shows.
-    pub fn evaluate(&self, expr: &ast::Expr, member: &Member, as_of: AsOf) -> Result<Value, EvaluateError> {
+    pub fn evaluate(
+        &self,
+        expr: &ast::Expr,
+        member: &Member,
+        as_of: AsOf,
+    ) -> Result<Value, EvaluateError> {
         let mut layout = self.program.layout.clone();
         let segments = self
             .program
@@ -388,7 +408,9 @@ impl Playbook {
         };
         data.slots.resize(layout.len(), Value::Null);
         let mut evaluator = Evaluator::new(&self.program, &data, &clock);
-        evaluator.eval(&node).map_err(|e| EvaluateError::Runtime(e.message))
+        evaluator
+            .eval(&node)
+            .map_err(|e| EvaluateError::Runtime(e.message))
     }
 
     pub(crate) fn program(&self) -> &Program {
@@ -403,6 +425,10 @@ impl Playbook {
 /// Parses a playbook's text (the checker, once it runs here, also splices includes).
 fn parse(_text: &str, file: crate::diagnostics::FileId) -> (Vec<ast::Item>, Vec<Diagnostic>) {
     let span = crate::diagnostics::Span::new(file, 0, 0);
-    let error = Diagnostic::error(crate::diagnostics::codes::SYNTAX, "parsing is not available yet", span);
+    let error = Diagnostic::error(
+        crate::diagnostics::codes::SYNTAX,
+        "parsing is not available yet",
+        span,
+    );
     (Vec::new(), vec![error])
 }

@@ -92,7 +92,10 @@ fn members(count: usize) -> String {
         }
         let tier = ["none", "silver", "gold"][i % 3];
         let touches = if i % 5 == 0 {
-            format!(r#","touches":[{{"rule":"thanks","channel":"dm","at":"2026-11-2{}T19:00:00+08:00"}}]"#, 1 + i % 5)
+            format!(
+                r#","touches":[{{"rule":"thanks","channel":"dm","at":"2026-11-2{}T19:00:00+08:00"}}]"#,
+                1 + i % 5
+            )
         } else {
             String::new()
         };
@@ -111,7 +114,11 @@ fn members(count: usize) -> String {
     out
 }
 
-fn run(playbook: &Playbook, input: &str, threads: usize) -> (Vec<String>, Vec<String>, siyu::Summary) {
+fn run(
+    playbook: &Playbook,
+    input: &str,
+    threads: usize,
+) -> (Vec<String>, Vec<String>, siyu::Summary) {
     let mut plans = Vec::new();
     let mut errors = Vec::new();
     let mut summary = playbook.summary();
@@ -142,10 +149,16 @@ fn a_playbook_is_shared_across_threads() {
         .map(|_| {
             let playbook = playbook.clone();
             let snapshot = snapshot.clone();
-            std::thread::spawn(move || serde_json::to_string(&playbook.plan(&snapshot, as_of()).expect("plans")).expect("json"))
+            std::thread::spawn(move || {
+                serde_json::to_string(&playbook.plan(&snapshot, as_of()).expect("plans"))
+                    .expect("json")
+            })
         })
         .collect();
-    let outputs: Vec<String> = handles.into_iter().map(|h| h.join().expect("thread")).collect();
+    let outputs: Vec<String> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect();
     assert!(outputs.windows(2).all(|w| w[0] == w[1]));
 }
 
@@ -170,7 +183,11 @@ fn plans_are_byte_identical_whatever_the_thread_count() {
     assert_eq!(stage_total, summary_1.planned());
     let planned_actions: usize = plans_1
         .iter()
-        .map(|p| serde_json::from_str::<serde_json::Value>(p).expect("json")["actions"].as_array().map_or(0, Vec::len))
+        .map(|p| {
+            serde_json::from_str::<serde_json::Value>(p).expect("json")["actions"]
+                .as_array()
+                .map_or(0, Vec::len)
+        })
         .sum();
     let rule_planned: u64 = summary_1.rules().map(|(_, c)| c.planned).sum();
     assert_eq!(rule_planned as usize, planned_actions);
@@ -195,7 +212,9 @@ fn holdout_share_is_within_one_point_and_stable_under_reordering() {
     let playbook = playbook(LUMI);
     let ids: Vec<String> = (0..10_000).map(|i| format!("member-{i}")).collect();
     let line = |id: &str| {
-        format!(r#"{{"id":"{id}","days_since_follow":30,"orders":0,"spend":0,"fan_group":true,"tier":"none","consent":{{"dm":true,"wecom":true}}}}"#)
+        format!(
+            r#"{{"id":"{id}","days_since_follow":30,"orders":0,"spend":0,"fan_group":true,"tier":"none","consent":{{"dm":true,"wecom":true}}}}"#
+        )
     };
     let forward: String = ids.iter().map(|id| line(id) + "\n").collect();
     let backward: String = ids.iter().rev().map(|id| line(id) + "\n").collect();
@@ -209,7 +228,10 @@ fn holdout_share_is_within_one_point_and_stable_under_reordering() {
     };
     let held_forward = held(&forward);
     let share = held_forward.len() as f64 / 100.0;
-    assert!((4.0..=6.0).contains(&share), "held out {share}% for a 5% holdout");
+    assert!(
+        (4.0..=6.0).contains(&share),
+        "held out {share}% for a 5% holdout"
+    );
     assert_eq!(held_forward, held(&backward));
 }
 
@@ -230,8 +252,15 @@ fn held_out_members_list_every_firing_rule_and_get_no_action() {
         .iter()
         .map(|s| (s.rule.to_string(), s.reason.to_string()))
         .collect();
-    let expected = [("invite_group", "holdout"), ("add_wecom", "holdout"), ("vip", "holdout")];
-    assert_eq!(reasons, expected.map(|(r, s)| (r.to_string(), s.to_string())));
+    let expected = [
+        ("invite_group", "holdout"),
+        ("add_wecom", "holdout"),
+        ("vip", "holdout"),
+    ];
+    assert_eq!(
+        reasons,
+        expected.map(|(r, s)| (r.to_string(), s.to_string()))
+    );
 }
 
 #[test]
@@ -239,9 +268,22 @@ fn the_summary_has_the_documented_shape() {
     let playbook = playbook(LUMI);
     let (_, _, summary) = run(&playbook, &members(200), 1);
     let json = serde_json::to_value(&summary).expect("summary serialises");
-    let keys: Vec<&str> = json.as_object().expect("object").keys().map(String::as_str).collect();
-    assert_eq!(keys, ["members", "planned", "invalid", "holdout", "stages", "rules", "channels"]);
-    let stages: Vec<&str> = json["stages"].as_object().expect("stages").keys().map(String::as_str).collect();
+    let keys: Vec<&str> = json
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        ["members", "planned", "invalid", "holdout", "stages", "rules", "channels"]
+    );
+    let stages: Vec<&str> = json["stages"]
+        .as_object()
+        .expect("stages")
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(stages, ["new_fan", "customer", "fan", "null"]);
     assert!(json["rules"]["invite_group"]["fired"].as_u64().is_some());
     assert!(json["channels"]["dm"]["planned"].as_u64().is_some());
@@ -259,7 +301,10 @@ fn one_member_errors_say_what_and_where() {
         .expect_err("invalid");
     assert_eq!(error.kind, ErrorKind::Schema);
     assert_eq!(error.member.as_deref(), Some("x"));
-    assert_eq!(error.message, "field `orders`: expected int, found string \"many\"");
+    assert_eq!(
+        error.message,
+        "field `orders`: expected int, found string \"many\""
+    );
 }
 
 #[test]
@@ -272,10 +317,19 @@ fn explain_shows_the_stage_the_rules_and_the_values_that_decided() {
     let text = trace.to_string();
     assert!(text.contains("stage: new_fan (新粉)"), "{text}");
     assert!(text.contains("days_since_follow = 2, needs <= 7"), "{text}");
-    assert!(text.contains("invite via dm planned at 2026-11-25T10:00:00+08:00"), "{text}");
-    assert!(text.contains("09:00 is outside the channel's window"), "{text}");
+    assert!(
+        text.contains("invite via dm planned at 2026-11-25T10:00:00+08:00"),
+        "{text}"
+    );
+    assert!(
+        text.contains("09:00 is outside the channel's window"),
+        "{text}"
+    );
     assert!(text.contains("already took the group `welcome`"), "{text}");
-    assert!(text.contains("not for stage new_fan (only customer)"), "{text}");
+    assert!(
+        text.contains("not for stage new_fan (only customer)"),
+        "{text}"
+    );
     assert!(text.contains("spend = 0, needs >= 2000"), "{text}");
 }
 
@@ -283,14 +337,28 @@ fn explain_shows_the_stage_the_rules_and_the_values_that_decided() {
 fn expressions_evaluate_for_a_member() {
     let playbook = playbook(LUMI);
     let member = playbook
-        .decode(&serde_json::json!({"id": "w1", "days_since_follow": 2, "orders": 0, "spend": 2500.5,
-            "fan_group": false, "tier": "none", "consent": {"dm": true, "wecom": false}}))
+        .decode(
+            &serde_json::json!({"id": "w1", "days_since_follow": 2, "orders": 0, "spend": 2500.5,
+            "fan_group": false, "tier": "none", "consent": {"dm": true, "wecom": false}}),
+        )
         .expect("decodes");
-    let expr = siyu::syntax::parse_expression("spend * 2 + orders", siyu::diagnostics::FileId(0)).expect("parses");
-    let value = playbook.evaluate(&expr, &member, as_of()).expect("evaluates");
+    let expr = siyu::syntax::parse_expression("spend * 2 + orders", siyu::diagnostics::FileId(0))
+        .expect("parses");
+    let value = playbook
+        .evaluate(&expr, &member, as_of())
+        .expect("evaluates");
     assert_eq!(value, siyu::Value::Float(5001.0));
-    let expr = siyu::syntax::parse_expression("high_value and not consent.wecom", siyu::diagnostics::FileId(0)).expect("parses");
-    assert_eq!(playbook.evaluate(&expr, &member, as_of()).expect("evaluates"), siyu::Value::Bool(true));
+    let expr = siyu::syntax::parse_expression(
+        "high_value and not consent.wecom",
+        siyu::diagnostics::FileId(0),
+    )
+    .expect("parses");
+    assert_eq!(
+        playbook
+            .evaluate(&expr, &member, as_of())
+            .expect("evaluates"),
+        siyu::Value::Bool(true)
+    );
 }
 
 #[test]
@@ -310,10 +378,14 @@ fn an_unreadable_input_ends_the_stream_with_an_input_record() {
     }
     let playbook = playbook(LUMI);
     let reader = std::io::BufReader::new(Failing(2));
-    let items: Vec<_> = playbook.plan_lines(reader, as_of(), PlanOptions::default().threads(2)).collect();
+    let items: Vec<_> = playbook
+        .plan_lines(reader, as_of(), PlanOptions::default().threads(2))
+        .collect();
     assert_eq!(items.len(), 3);
     assert!(items[0].is_ok() && items[1].is_ok());
-    assert!(matches!(&items[2], Err(record) if record.kind == ErrorKind::Input && record.line == 3));
+    assert!(
+        matches!(&items[2], Err(record) if record.kind == ErrorKind::Input && record.line == 3)
+    );
 }
 
 #[test]
@@ -321,7 +393,9 @@ fn csv_input_is_typed_by_the_schema() {
     let playbook = playbook(LUMI);
     let csv = "id,days_since_follow,orders,spend,fan_group,tier,consent.dm,consent.wecom\nc1,2,0,0,false,none,true,true\n";
     let options = PlanOptions::default().threads(1).format(InputFormat::Csv);
-    let plans: Vec<_> = playbook.plan_lines(csv.as_bytes(), as_of(), options).collect();
+    let plans: Vec<_> = playbook
+        .plan_lines(csv.as_bytes(), as_of(), options)
+        .collect();
     let plan = plans[0].as_ref().expect("planned");
     assert_eq!(plan.stage.as_deref(), Some("new_fan"));
     assert_eq!(&*plan.actions[0].rule, "invite_group");

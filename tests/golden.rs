@@ -41,8 +41,12 @@ fn run_case(dir: &Path, threads: usize) -> Result<Outcome, String> {
     };
     for item in playbook.plan_lines(input.as_slice(), as_of, options) {
         match item {
-            Ok(plan) => outcome.plans.push(serde_json::to_string(&plan).map_err(|e| e.to_string())?),
-            Err(record) => outcome.errors.push(serde_json::to_string(&record).map_err(|e| e.to_string())?),
+            Ok(plan) => outcome
+                .plans
+                .push(serde_json::to_string(&plan).map_err(|e| e.to_string())?),
+            Err(record) => outcome
+                .errors
+                .push(serde_json::to_string(&record).map_err(|e| e.to_string())?),
         }
     }
     Ok(outcome)
@@ -53,12 +57,19 @@ fn read_lines(path: &Path) -> Vec<serde_json::Value> {
     text.lines()
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("{}: bad expected line {line}: {e}", path.display()))
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}: bad expected line {line}: {e}", path.display()))
         })
         .collect()
 }
 
-fn compare(case: &str, what: &str, expected: &[serde_json::Value], actual: &[String], failures: &mut Vec<String>) {
+fn compare(
+    case: &str,
+    what: &str,
+    expected: &[serde_json::Value],
+    actual: &[String],
+    failures: &mut Vec<String>,
+) {
     let actual: Vec<serde_json::Value> = actual
         .iter()
         .map(|line| serde_json::from_str(line).unwrap_or(serde_json::Value::Null))
@@ -68,13 +79,20 @@ fn compare(case: &str, what: &str, expected: &[serde_json::Value], actual: &[Str
             "{case}: expected {} {what} lines, got {}:\n{}",
             expected.len(),
             actual.len(),
-            actual.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("\n")
+            actual
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
         ));
         return;
     }
     for (i, (want, got)) in expected.iter().zip(&actual).enumerate() {
         if want != got {
-            failures.push(format!("{case}: {what} line {}:\n  expected {want}\n  got      {got}", i + 1));
+            failures.push(format!(
+                "{case}: {what} line {}:\n  expected {want}\n  got      {got}",
+                i + 1
+            ));
         }
     }
 }
@@ -94,10 +112,17 @@ fn cases() -> Vec<PathBuf> {
 fn golden_cases() {
     let bless = std::env::var_os("SIYU_BLESS").is_some();
     let dirs = cases();
-    assert!(dirs.len() >= 20, "expected at least 20 golden cases, found {}", dirs.len());
+    assert!(
+        dirs.len() >= 20,
+        "expected at least 20 golden cases, found {}",
+        dirs.len()
+    );
     let mut failures = Vec::new();
     for dir in &dirs {
-        let case = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let case = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let outcome = match run_case(dir, 1) {
             Ok(outcome) => outcome,
             Err(error) => {
@@ -106,13 +131,16 @@ fn golden_cases() {
             }
         };
         match run_case(dir, 2) {
-            Ok(parallel) if parallel.plans == outcome.plans && parallel.errors == outcome.errors => {}
+            Ok(parallel)
+                if parallel.plans == outcome.plans && parallel.errors == outcome.errors => {}
             Ok(_) => failures.push(format!("{case}: output differs between 1 and 2 threads")),
             Err(error) => failures.push(format!("{case}: {error}")),
         }
         if bless {
-            let join = |lines: &[String]| lines.iter().map(|l| format!("{l}\n")).collect::<String>();
-            fs::write(dir.join("expected.jsonl"), join(&outcome.plans)).expect("write expected.jsonl");
+            let join =
+                |lines: &[String]| lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+            fs::write(dir.join("expected.jsonl"), join(&outcome.plans))
+                .expect("write expected.jsonl");
             let errors_path = dir.join("expected_errors.jsonl");
             if outcome.errors.is_empty() {
                 let _ = fs::remove_file(errors_path);
@@ -124,7 +152,18 @@ fn golden_cases() {
         let expected = read_lines(&dir.join("expected.jsonl"));
         compare(&case, "plan", &expected, &outcome.plans, &mut failures);
         let expected_errors = read_lines(&dir.join("expected_errors.jsonl"));
-        compare(&case, "error", &expected_errors, &outcome.errors, &mut failures);
+        compare(
+            &case,
+            "error",
+            &expected_errors,
+            &outcome.errors,
+            &mut failures,
+        );
     }
-    assert!(failures.is_empty(), "{} golden failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} golden failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -63,8 +63,15 @@ fn explain(args: &Args) -> Result<i32, i32> {
                 EXIT_OK
             }
             Err(error) => {
-                let rule = error.rule.as_ref().map(|r| format!(" (rule `{r}`)")).unwrap_or_default();
-                eprintln!("line {line}: member `{}` gets no plan{rule}: {error}", args.id);
+                let rule = error
+                    .rule
+                    .as_ref()
+                    .map(|r| format!(" (rule `{r}`)"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "line {line}: member `{}` gets no plan{rule}: {error}",
+                    args.id
+                );
                 EXIT_FAILURE
             }
         });

@@ -8,7 +8,9 @@ use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use siyu::{AsOf, ErrorKind, ErrorRecord, InputFormat, Plan, PlanOptions, Playbook, PlaybookError, Summary};
+use siyu::{
+    AsOf, ErrorKind, ErrorRecord, InputFormat, Plan, PlanOptions, Playbook, PlaybookError, Summary,
+};
 
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
@@ -147,7 +149,9 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
     };
     let mut errors = args.errors.as_deref().map(create).transpose()?;
-    let options = PlanOptions::default().threads(args.threads.unwrap_or(0)).format(format);
+    let options = PlanOptions::default()
+        .threads(args.threads.unwrap_or(0))
+        .format(format);
     let lines = playbook.plan_lines_with(reader, as_of, options, |item| match item {
         Ok(plan) => {
             let mut buffer = Vec::with_capacity(384);
@@ -189,7 +193,10 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
                 report_error(&record, errors.as_mut())?;
                 if args.on_invalid == OnInvalid::Fail {
                     progress.finish();
-                    eprintln!("error: stopped at line {}: the snapshot is invalid", record.line);
+                    eprintln!(
+                        "error: stopped at line {}: the snapshot is invalid",
+                        record.line
+                    );
                     code = EXIT_FAILURE;
                     break;
                 }
@@ -276,7 +283,11 @@ pub(super) fn summary_table(summary: &Summary) -> String {
     for (name, count) in summary.stages() {
         let _ = writeln!(out, "{name:width$}  {count:>8}");
     }
-    let _ = writeln!(out, "{:width$}  {:>8}  {:>8}  suppressed", "rule", "fired", "planned");
+    let _ = writeln!(
+        out,
+        "{:width$}  {:>8}  {:>8}  suppressed",
+        "rule", "fired", "planned"
+    );
     for (name, counts) in summary.rules() {
         let reasons: Vec<String> = siyu::Reason::ALL
             .iter()
@@ -321,7 +332,9 @@ impl Progress {
         }
         if self.bar.is_none() && self.started.elapsed() > Duration::from_millis(500) {
             let bar = indicatif::ProgressBar::new_spinner();
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} members planned ({per_sec})") {
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} {pos} members planned ({per_sec})",
+            ) {
                 bar.set_style(style);
             }
             bar.enable_steady_tick(Duration::from_millis(120));

@@ -214,7 +214,8 @@ impl<'a> Scope<'a> {
     }
 
     fn error(&mut self, code: &'static str, message: String, span: Span) {
-        self.diagnostics.push(Diagnostic::error(code, message, span));
+        self.diagnostics
+            .push(Diagnostic::error(code, message, span));
     }
 
     fn expr(&mut self, expr: &Expr, depth: usize) -> Option<(Node, FieldType)> {
@@ -227,7 +228,8 @@ impl<'a> Scope<'a> {
             return None;
         }
         let span = expr.span;
-        let constant = |value: Value| Some((Node::new(NodeKind::Const(value), span), FieldType::Any));
+        let constant =
+            |value: Value| Some((Node::new(NodeKind::Const(value), span), FieldType::Any));
         match &expr.kind {
             ExprKind::Int(i) => constant(Value::Int(*i)),
             ExprKind::Float(f) => constant(Value::float(*f)),
@@ -239,7 +241,11 @@ impl<'a> Scope<'a> {
             ExprKind::DateTime(d) => constant(Value::DateTime(d.timestamp)),
             ExprKind::Time(t) => {
                 if t.hour > 23 || t.minute > 59 {
-                    self.error(codes::BAD_TIME, "this time of day does not exist".into(), span);
+                    self.error(
+                        codes::BAD_TIME,
+                        "this time of day does not exist".into(),
+                        span,
+                    );
                     return None;
                 }
                 constant(Value::Time(t.hour * 3600 + t.minute * 60))
@@ -340,12 +346,18 @@ impl<'a> Scope<'a> {
             Some(values) => NodeKind::Const(Value::List(Arc::from(values))),
             None => NodeKind::List(nodes),
         };
-        Some((Node::new(kind, span), FieldType::List(Box::new(FieldType::Any))))
+        Some((
+            Node::new(kind, span),
+            FieldType::List(Box::new(FieldType::Any)),
+        ))
     }
 
     fn name(&mut self, name: &str, span: Span) -> Option<(Node, FieldType)> {
         if let Some(position) = self.locals.iter().rposition(|(local, _)| local == name) {
-            let ty = self.locals.get(position).map_or(FieldType::Any, |(_, ty)| ty.clone());
+            let ty = self
+                .locals
+                .get(position)
+                .map_or(FieldType::Any, |(_, ty)| ty.clone());
             return Some((Node::new(NodeKind::Local(position as u32), span), ty));
         }
         if let Some(&id) = self.segments.get(name) {
@@ -391,7 +403,10 @@ impl<'a> Scope<'a> {
                     if matches!(base_type, FieldType::Optional(_)) {
                         ty = FieldType::Optional(Box::new(ty));
                     }
-                    Some((Node::new(NodeKind::FieldAt(Box::new(base), index), span), ty))
+                    Some((
+                        Node::new(NodeKind::FieldAt(Box::new(base), index), span),
+                        ty,
+                    ))
                 }
                 None => {
                     let help = did_you_mean(name, schema.keys.iter().map(|k| &**k));
@@ -478,8 +493,20 @@ impl<'a> Scope<'a> {
             "days" => (Function::Days, 1),
             _ => {
                 let known = [
-                    "len", "lower", "upper", "starts_with", "ends_with", "matches", "min", "max",
-                    "abs", "round", "days", "any", "all", "count",
+                    "len",
+                    "lower",
+                    "upper",
+                    "starts_with",
+                    "ends_with",
+                    "matches",
+                    "min",
+                    "max",
+                    "abs",
+                    "round",
+                    "days",
+                    "any",
+                    "all",
+                    "count",
                 ];
                 let mut diagnostic = Diagnostic::error(
                     codes::UNKNOWN_FUNCTION,
@@ -507,9 +534,9 @@ impl<'a> Scope<'a> {
             Function::Len | Function::Round | Function::Days => FieldType::Int,
             Function::Lower | Function::Upper => FieldType::String,
             Function::StartsWith | Function::EndsWith => FieldType::Bool,
-            Function::Abs | Function::Min | Function::Max => {
-                types.first().map_or(FieldType::Any, |t| t.required().clone())
-            }
+            Function::Abs | Function::Min | Function::Max => types
+                .first()
+                .map_or(FieldType::Any, |t| t.required().clone()),
         };
         Some((Node::new(NodeKind::Call(function, nodes), span), ty))
     }

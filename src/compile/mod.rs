@@ -30,9 +30,7 @@ use crate::diagnostics::{codes, Diagnostic, SourceMap, Span};
 
 pub(crate) use expr::{Compare, Function, Node, NodeKind, Quantifier, Scope};
 pub use program::Program;
-pub(crate) use program::{
-    ActionSpec, CapLimit, DayWindow, Rule, Segment, TemplatePiece,
-};
+pub(crate) use program::{ActionSpec, CapLimit, DayWindow, Rule, Segment, TemplatePiece};
 pub(crate) use schema::{FieldType, Layout, ObjectSchema};
 
 /// The deepest evaluation (segments expanded) a playbook may ask for.
@@ -48,13 +46,35 @@ pub fn compile(sources: &SourceMap, items: &[Item]) -> Result<Program, Vec<Diagn
     let segments = compile_segments(items, &mut layout, &segment_ids, &mut diagnostics);
     let segment_depths = segment_depths(&segments, &mut diagnostics);
     let mut tables = rules::Tables::default();
-    rules::stages(items, &mut tables, &mut layout, &segment_ids, &mut diagnostics);
-    rules::channels(items, &mut tables, &mut layout, &segment_ids, &mut diagnostics);
-    rules::rules(items, &mut tables, &mut layout, &segment_ids, &header.quadrant, &mut diagnostics);
+    rules::stages(
+        items,
+        &mut tables,
+        &mut layout,
+        &segment_ids,
+        &mut diagnostics,
+    );
+    rules::channels(
+        items,
+        &mut tables,
+        &mut layout,
+        &segment_ids,
+        &mut diagnostics,
+    );
+    rules::rules(
+        items,
+        &mut tables,
+        &mut layout,
+        &segment_ids,
+        &header.quadrant,
+        &mut diagnostics,
+    );
     let policy = policy(items, &mut diagnostics);
     tables.check_depths(&segment_depths, MAX_EVALUATION_DEPTH, &mut diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(diagnostics.into_iter().filter(Diagnostic::is_error).collect());
+        return Err(diagnostics
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect());
     }
     let mut order: Vec<u32> = (0..tables.rules.len() as u32).collect();
     order.sort_by_key(|&i| {
@@ -85,7 +105,10 @@ pub fn compile(sources: &SourceMap, items: &[Item]) -> Result<Program, Vec<Diagn
 }
 
 fn name_index(names: impl Iterator<Item = Arc<str>>) -> HashMap<Arc<str>, u32> {
-    names.enumerate().map(|(i, name)| (name, i as u32)).collect()
+    names
+        .enumerate()
+        .map(|(i, name)| (name, i as u32))
+        .collect()
 }
 
 struct Header {
@@ -159,7 +182,8 @@ pub fn parse_zone(text: &str) -> Option<TimeZone> {
         None if rest.len() == 4 => (rest.get(..2)?, rest.get(2..)?),
         None => (rest, "0"),
     };
-    let all_digits = |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
+    let all_digits =
+        |s: &str| !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
     if !all_digits(hours) || !all_digits(minutes) {
         return None;
     }

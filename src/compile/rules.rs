@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::expr::{Node, Scope};
-use super::program::{ActionSpec, CapLimit, Channel, DayWindow, Rule, Stage, Template, TemplatePiece};
+use super::program::{
+    ActionSpec, CapLimit, Channel, DayWindow, Rule, Stage, Template, TemplatePiece,
+};
 use super::schema::Layout;
 use crate::ast::{self, ChannelClause, Item, Level, RuleClause, StageCondition, TemplatePart};
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, Span};
@@ -64,7 +66,11 @@ fn duplicate(kind: &str, name: &ast::Ident, first: Span) -> Diagnostic {
 }
 
 fn label(label: &Option<ast::StrLit>, name: &ast::Ident) -> Arc<str> {
-    Arc::from(label.as_ref().map_or(name.name.as_str(), |l| l.value.as_str()))
+    Arc::from(
+        label
+            .as_ref()
+            .map_or(name.name.as_str(), |l| l.value.as_str()),
+    )
 }
 
 /// Compiles the stages, in order.
@@ -86,7 +92,10 @@ pub(super) fn stages(
             diagnostics.push(
                 Diagnostic::error(
                     codes::OTHERWISE_NOT_LAST,
-                    format!("stage `{}` comes after an `otherwise` stage", decl.name.name),
+                    format!(
+                        "stage `{}` comes after an `otherwise` stage",
+                        decl.name.name
+                    ),
                     decl.name.span,
                 )
                 .with_secondary("`otherwise` is here", previous),
@@ -252,7 +261,11 @@ impl RuleCompiler<'_> {
         Scope::new(self.layout, self.segments, self.diagnostics).compile(expr)
     }
 
-    fn rule(&mut self, decl: &ast::RuleDecl, quadrant: &(Option<Level>, Option<Level>)) -> Option<Rule> {
+    fn rule(
+        &mut self,
+        decl: &ast::RuleDecl,
+        quadrant: &(Option<Level>, Option<Level>),
+    ) -> Option<Rule> {
         let errors_before = self.diagnostics.len();
         let mut rule = Rule {
             name: Arc::from(decl.name.name.as_str()),
@@ -279,7 +292,8 @@ impl RuleCompiler<'_> {
             let span = clause_span(clause);
             if keyword != "then" {
                 if let Some(first) = seen.insert(keyword, span) {
-                    self.diagnostics.push(duplicate_clause(keyword, span, first));
+                    self.diagnostics
+                        .push(duplicate_clause(keyword, span, first));
                     continue;
                 }
             }
@@ -288,7 +302,12 @@ impl RuleCompiler<'_> {
         (self.diagnostics.len() == errors_before).then_some(rule)
     }
 
-    fn clause(&mut self, clause: &RuleClause, rule: &mut Rule, quadrant: &(Option<Level>, Option<Level>)) {
+    fn clause(
+        &mut self,
+        clause: &RuleClause,
+        rule: &mut Rule,
+        quadrant: &(Option<Level>, Option<Level>),
+    ) {
         match clause {
             RuleClause::Stage(names, _) => {
                 let mut ids = Vec::with_capacity(names.len());
@@ -298,7 +317,12 @@ impl RuleCompiler<'_> {
                         None => {
                             let known = self.tables.stage_ids.keys().map(String::as_str);
                             let help = did_you_mean(&name.name, known);
-                            self.unknown(codes::UNKNOWN_STAGE, "stage", name, help.map(str::to_string));
+                            self.unknown(
+                                codes::UNKNOWN_STAGE,
+                                "stage",
+                                name,
+                                help.map(str::to_string),
+                            );
                         }
                     }
                 }
@@ -327,9 +351,18 @@ impl RuleCompiler<'_> {
         }
     }
 
-    fn unknown(&mut self, code: &'static str, kind: &str, name: &ast::Ident, close: Option<String>) {
-        let mut diagnostic =
-            Diagnostic::error(code, format!("there is no {kind} `{}`", name.name), name.span);
+    fn unknown(
+        &mut self,
+        code: &'static str,
+        kind: &str,
+        name: &ast::Ident,
+        close: Option<String>,
+    ) {
+        let mut diagnostic = Diagnostic::error(
+            code,
+            format!("there is no {kind} `{}`", name.name),
+            name.span,
+        );
         if let Some(close) = close {
             diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
         }
@@ -338,7 +371,9 @@ impl RuleCompiler<'_> {
 
     fn action(&mut self, action: &ast::Action) -> Option<ActionSpec> {
         let Some(verb) = Verb::from_name(&action.verb.name) else {
-            let known = ["send", "invite", "coupon", "remind", "tag", "audience", "assign"];
+            let known = [
+                "send", "invite", "coupon", "remind", "tag", "audience", "assign",
+            ];
             let help = did_you_mean(&action.verb.name, known).map(str::to_string);
             self.unknown(codes::UNKNOWN_VERB, "verb", &action.verb, help);
             return None;
@@ -419,7 +454,9 @@ impl RuleCompiler<'_> {
 
 fn clause_span(clause: &RuleClause) -> Span {
     match clause {
-        RuleClause::Stage(_, span) | RuleClause::Priority(_, span) | RuleClause::Group(_, span) => *span,
+        RuleClause::Stage(_, span) | RuleClause::Priority(_, span) | RuleClause::Group(_, span) => {
+            *span
+        }
         RuleClause::Quadrant(spec) => spec.span,
         RuleClause::When(expr) => expr.span,
         RuleClause::Then(action) => action.span,

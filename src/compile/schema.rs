@@ -245,12 +245,17 @@ fn field_type(ty: &TypeExpr, diagnostics: &mut Vec<Diagnostic>, depth: usize) ->
         TypeKind::String => FieldType::String,
         TypeKind::Date => FieldType::Date,
         TypeKind::DateTime => FieldType::DateTime,
-        TypeKind::List(inner) => FieldType::List(Box::new(field_type(inner, diagnostics, depth + 1))),
-        TypeKind::Object(fields) => {
-            FieldType::Object(Arc::new(ObjectSchema::new(object_fields(fields, diagnostics, depth))))
+        TypeKind::List(inner) => {
+            FieldType::List(Box::new(field_type(inner, diagnostics, depth + 1)))
         }
+        TypeKind::Object(fields) => FieldType::Object(Arc::new(ObjectSchema::new(object_fields(
+            fields,
+            diagnostics,
+            depth,
+        )))),
         TypeKind::Enum(values) => {
-            let values: Vec<Arc<str>> = values.iter().map(|v| Arc::from(v.value.as_str())).collect();
+            let values: Vec<Arc<str>> =
+                values.iter().map(|v| Arc::from(v.value.as_str())).collect();
             FieldType::Enum(Arc::from(values))
         }
         TypeKind::Optional(inner) => match field_type(inner, diagnostics, depth + 1) {

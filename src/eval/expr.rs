@@ -104,7 +104,11 @@ impl<'a> Evaluator<'a> {
                 .cloned()
                 .unwrap_or(Value::Null)),
             NodeKind::MemberId => Ok(Value::Str(self.member.id.clone())),
-            NodeKind::Local(index) => Ok(self.locals.get(*index as usize).cloned().unwrap_or(Value::Null)),
+            NodeKind::Local(index) => Ok(self
+                .locals
+                .get(*index as usize)
+                .cloned()
+                .unwrap_or(Value::Null)),
             NodeKind::Segment(id) => self.segment(*id),
             NodeKind::Now => Ok(Value::DateTime(self.clock.now)),
             NodeKind::Today => Ok(Value::Date(self.clock.today)),
@@ -144,7 +148,9 @@ impl<'a> Evaluator<'a> {
             NodeKind::And(left, right) => {
                 Ok(Value::Bool(self.condition(left)? && self.condition(right)?))
             }
-            NodeKind::Or(left, right) => Ok(Value::Bool(self.condition(left)? || self.condition(right)?)),
+            NodeKind::Or(left, right) => {
+                Ok(Value::Bool(self.condition(left)? || self.condition(right)?))
+            }
             NodeKind::Compare(op, left, right) => {
                 let left = self.eval(left)?;
                 let right = self.eval(right)?;
@@ -178,7 +184,10 @@ impl<'a> Evaluator<'a> {
             NodeKind::Matches(subject, regex) => match self.eval(subject)? {
                 Value::Null => Ok(Value::Null),
                 Value::Str(text) => Ok(Value::Bool(regex.is_match(&text))),
-                other => Err(self.error(format!("cannot match {} against a pattern", other.kind()), node.span)),
+                other => Err(self.error(
+                    format!("cannot match {} against a pattern", other.kind()),
+                    node.span,
+                )),
             },
             NodeKind::Quantify {
                 kind,
@@ -190,13 +199,20 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `a OP b` for comparisons; an error names the expression.
-    pub(crate) fn compare(&self, op: Compare, left: &Value, right: &Value, span: Span) -> Result<bool, EvalError> {
+    pub(crate) fn compare(
+        &self,
+        op: Compare,
+        left: &Value,
+        right: &Value,
+        span: Span,
+    ) -> Result<bool, EvalError> {
         use std::cmp::Ordering::{Equal, Greater, Less};
         Ok(match op {
             Compare::Eq => ops::equal(left, right),
             Compare::Ne => !ops::equal(left, right),
             _ => {
-                let ordering = ops::order(left, right).map_err(|problem| self.error(problem, span))?;
+                let ordering =
+                    ops::order(left, right).map_err(|problem| self.error(problem, span))?;
                 match (op, ordering) {
                     (_, None) => false,
                     (Compare::Lt, Some(o)) => o == Less,
@@ -209,7 +225,13 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn arith(&self, op: Arith, left: &Value, right: &Value, span: Span) -> Result<Value, EvalError> {
+    fn arith(
+        &self,
+        op: Arith,
+        left: &Value,
+        right: &Value,
+        span: Span,
+    ) -> Result<Value, EvalError> {
         ops::arithmetic(op, left, right).map_err(|problem| self.error(problem, span))
     }
 
@@ -225,7 +247,8 @@ impl<'a> Evaluator<'a> {
         };
         let value = Value::Bool(self.condition(&segment.condition)?);
         if self.segments.len() <= index {
-            self.segments.resize(program.segments.len().max(index + 1), None);
+            self.segments
+                .resize(program.segments.len().max(index + 1), None);
         }
         if let Some(slot) = self.segments.get_mut(index) {
             *slot = Some(value.clone());
@@ -348,7 +371,7 @@ fn call_function(function: Function, first: Value, second: Value) -> Result<Valu
             Int(i) => Ok(Int(i)),
             Float(f) => {
                 let rounded = f.round();
-                let in_range = (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&rounded);
+                let in_range = (-ops::TWO_POW_63..ops::TWO_POW_63).contains(&rounded);
                 Ok(if in_range { Int(rounded as i64) } else { Null })
             }
             other => wrong("round", &other),

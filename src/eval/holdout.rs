@@ -13,7 +13,10 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 /// The member's holdout bucket, from 0 to 9 999.
 pub fn holdout_bucket(playbook_name: &str, member_id: &str) -> u32 {
     let mut hash = FNV_OFFSET;
-    let bytes = playbook_name.bytes().chain(std::iter::once(0u8)).chain(member_id.bytes());
+    let bytes = playbook_name
+        .bytes()
+        .chain(std::iter::once(0u8))
+        .chain(member_id.bytes());
     for byte in bytes {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(FNV_PRIME);
@@ -38,14 +41,21 @@ mod tests {
         let held = (0..10_000)
             .filter(|i| holdout_bucket("Lumi", &format!("m{i:07}")) < 500)
             .count();
-        assert!((400..=600).contains(&held), "{held} of 10000 held out at 5%");
+        assert!(
+            (400..=600).contains(&held),
+            "{held} of 10000 held out at 5%"
+        );
     }
 
     #[test]
     fn the_hash_is_the_documented_one() {
-        // FNV-1a of the empty name, 0x00 and the empty id is FNV-1a of one zero byte.
-        let fnv_of_zero: u64 = (FNV_OFFSET ^ 0).wrapping_mul(FNV_PRIME);
-        assert_eq!(holdout_bucket("", ""), (splitmix64(fnv_of_zero) % 10_000) as u32);
+        // FNV-1a of the empty name, 0x00 and the empty id is FNV-1a of one zero byte:
+        // the offset xor 0 (the offset itself) times the prime.
+        let fnv_of_zero: u64 = FNV_OFFSET.wrapping_mul(FNV_PRIME);
+        assert_eq!(
+            holdout_bucket("", ""),
+            (splitmix64(fnv_of_zero) % 10_000) as u32
+        );
         assert_eq!(fnv_of_zero, 0xaf63_bd4c_8601_b7df);
     }
 }

@@ -10,6 +10,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::value::Value;
 
+/// 2^63, the first float beyond the integers (`i64::MAX as f64` rounds up to it).
+pub(crate) const TWO_POW_63: f64 = i64::MAX as f64;
+
 /// Seconds in a day.
 const DAY: i64 = 86_400;
 
@@ -53,10 +56,10 @@ fn compare_int_float(int: i64, float: f64) -> Option<Ordering> {
     if float.is_nan() {
         return None;
     }
-    if float >= 9.223_372_036_854_775_808e18 {
+    if float >= TWO_POW_63 {
         return Some(Ordering::Less);
     }
-    if float < -9.223_372_036_854_775_808e18 {
+    if float < -TWO_POW_63 {
         return Some(Ordering::Greater);
     }
     let whole = float.trunc();
@@ -273,30 +276,57 @@ mod tests {
 
     #[test]
     fn integers_stay_integers_and_overflow_to_null() {
-        assert_eq!(arith(Arith::Add, Value::Int(2), Value::Int(3)), Value::Int(5));
-        assert_eq!(arith(Arith::Mul, Value::Int(i64::MAX), Value::Int(2)), Value::Null);
-        assert_eq!(arith(Arith::Sub, Value::Int(i64::MIN), Value::Int(1)), Value::Null);
+        assert_eq!(
+            arith(Arith::Add, Value::Int(2), Value::Int(3)),
+            Value::Int(5)
+        );
+        assert_eq!(
+            arith(Arith::Mul, Value::Int(i64::MAX), Value::Int(2)),
+            Value::Null
+        );
+        assert_eq!(
+            arith(Arith::Sub, Value::Int(i64::MIN), Value::Int(1)),
+            Value::Null
+        );
     }
 
     #[test]
     fn division_is_float_and_by_zero_is_null() {
-        assert_eq!(arith(Arith::Div, Value::Int(10), Value::Int(4)), Value::Float(2.5));
+        assert_eq!(
+            arith(Arith::Div, Value::Int(10), Value::Int(4)),
+            Value::Float(2.5)
+        );
         assert_eq!(arith(Arith::Div, Value::Int(1), Value::Int(0)), Value::Null);
-        assert_eq!(arith(Arith::Div, Value::Float(1.0), Value::Float(0.0)), Value::Null);
+        assert_eq!(
+            arith(Arith::Div, Value::Float(1.0), Value::Float(0.0)),
+            Value::Null
+        );
         assert_eq!(arith(Arith::Rem, Value::Int(1), Value::Int(0)), Value::Null);
     }
 
     #[test]
     fn remainder_takes_the_sign_of_the_left_side() {
-        assert_eq!(arith(Arith::Rem, Value::Int(-7), Value::Int(3)), Value::Int(-1));
-        assert_eq!(arith(Arith::Rem, Value::Int(7), Value::Int(-3)), Value::Int(1));
-        assert_eq!(arith(Arith::Rem, Value::Int(i64::MIN), Value::Int(-1)), Value::Null);
+        assert_eq!(
+            arith(Arith::Rem, Value::Int(-7), Value::Int(3)),
+            Value::Int(-1)
+        );
+        assert_eq!(
+            arith(Arith::Rem, Value::Int(7), Value::Int(-3)),
+            Value::Int(1)
+        );
+        assert_eq!(
+            arith(Arith::Rem, Value::Int(i64::MIN), Value::Int(-1)),
+            Value::Null
+        );
     }
 
     #[test]
     fn null_propagates_and_mixing_gives_float() {
         assert_eq!(arith(Arith::Add, Value::Null, Value::Int(1)), Value::Null);
-        assert_eq!(arith(Arith::Add, Value::Int(1), Value::Float(0.5)), Value::Float(1.5));
+        assert_eq!(
+            arith(Arith::Add, Value::Int(1), Value::Float(0.5)),
+            Value::Float(1.5)
+        );
         assert_eq!(
             arith(Arith::Add, Value::str("a"), Value::str("b")),
             Value::str("ab")

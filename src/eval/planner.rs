@@ -16,6 +16,9 @@ use super::time::send_time;
 use crate::compile::{ActionSpec, CapLimit, Program, Rule, TemplatePiece};
 use crate::plan::{Action, ErrorKind, MemberError, Plan, Reason, Suppression};
 
+/// Which touches a cap counts, by rule and channel.
+type TouchFilter<'a> = &'a dyn Fn(Option<u32>, Option<u32>) -> bool;
+
 /// A touch planned earlier in this run for the member.
 #[derive(Debug, Clone, Copy)]
 struct PlannedTouch {
@@ -63,7 +66,11 @@ pub(crate) fn is_candidate(
     }
 }
 
-pub(crate) fn runtime_error(member: &MemberData, rule: Option<&Rule>, message: String) -> MemberError {
+pub(crate) fn runtime_error(
+    member: &MemberData,
+    rule: Option<&Rule>,
+    message: String,
+) -> MemberError {
     MemberError {
         kind: ErrorKind::Runtime,
         member: Some(member.id.clone()),
@@ -86,13 +93,23 @@ pub(crate) enum Event {
     /// The channel's consent was not true.
     NoConsent { rule: u32, action: usize },
     /// A cap was full: how many touches it counted, and its limit.
-    Capped { rule: u32, action: usize, reason: Reason, counted: i64, cap: CapLimit },
+    Capped {
+        rule: u32,
+        action: usize,
+        reason: Reason,
+        counted: i64,
+        cap: CapLimit,
+    },
     /// The action was planned: the time asked for (as-of or `at`) and the time given.
     Planned { rule: u32, asked: Timestamp },
 }
 
 /// Plans one member.
-pub(crate) fn plan_member(program: &Program, member: &MemberData, clock: &Clock) -> Result<Plan, MemberError> {
+pub(crate) fn plan_member(
+    program: &Program,
+    member: &MemberData,
+    clock: &Clock,
+) -> Result<Plan, MemberError> {
     plan_member_logged(program, member, clock, None).map(|(plan, _)| plan)
 }
 
@@ -110,7 +127,9 @@ pub(crate) fn plan_member_logged(
         evaluator,
         plan: Plan {
             member: member.id.clone(),
-            stage: stage.and_then(|s| program.stages.get(s as usize)).map(|s| s.name.clone()),
+            stage: stage
+                .and_then(|s| program.stages.get(s as usize))
+                .map(|s| s.name.clone()),
             holdout,
             actions: Vec::new(),
             suppressed: Vec::new(),
@@ -122,7 +141,9 @@ pub(crate) fn plan_member_logged(
         events,
     };
     for &index in &program.order {
-        let Some(rule) = program.rules.get(index as usize) else { continue };
+        let Some(rule) = program.rules.get(index as usize) else {
+            continue;
+        };
         if !is_candidate(&mut planner.evaluator, rule, stage)? {
             continue;
         }
@@ -167,7 +188,10 @@ impl Planner<'_> {
         }
         let group = rule.group.map(|g| g as usize);
         if let Some(g) = group.filter(|&g| self.taken.get(g) == Some(&true)) {
-            self.log(|| Event::GroupTaken { rule: index, group: g as u32 });
+            self.log(|| Event::GroupTaken {
+                rule: index,
+                group: g as u32,
+            });
             self.suppress(index, rule, Reason::Group, None);
             return Ok(());
         }
@@ -198,7 +222,10 @@ impl Planner<'_> {
             let at = send_time(&clock.zone, clock.now, action.at, None)
                 .ok_or_else(|| out_of_range(member, rule))?;
             self.push(index, rule, action, at, None)?;
-            self.log(|| Event::Planned { rule: index, asked: at });
+            self.log(|| Event::Planned {
+                rule: index,
+                asked: at,
+            });
             return Ok(true);
         };
         let Some(channel) = program.channels.get(channel_index as usize) else {
@@ -206,19 +233,32 @@ impl Planner<'_> {
         };
         if let Some(consent) = &channel.consent {
             let given = self.evaluator.condition(consent).map_err(|error| {
-                let message = format!("in the consent of channel `{}`: {}", channel.name, error.message);
+                let message = format!(
+                    "in the consent of channel `{}`: {}",
+                    channel.name, error.message
+                );
                 runtime_error(member, Some(rule), message)
             })?;
             if !given {
-                self.log(|| Event::NoConsent { rule: index, action: position });
+                self.log(|| Event::NoConsent {
+                    rule: index,
+                    action: position,
+                });
                 self.suppress(index, rule, Reason::Consent, Some(channel_index));
                 return Ok(false);
             }
         }
         let at = send_time(&clock.zone, clock.now, action.at, channel.window)
             .ok_or_else(|| out_of_range(member, rule))?;
-        if let Some((reason, counted, cap)) = self.full_cap(index, rule, channel_index, channel.cap) {
-            self.log(|| Event::Capped { rule: index, action: position, reason, counted, cap });
+        if let Some((reason, counted, cap)) = self.full_cap(index, rule, channel_index, channel.cap)
+        {
+            self.log(|| Event::Capped {
+                rule: index,
+                action: position,
+                reason,
+                counted,
+                cap,
+            });
             self.suppress(index, rule, reason, Some(channel_index));
             return Ok(false);
         }
@@ -244,10 +284,14 @@ impl Planner<'_> {
     ) -> Option<(Reason, i64, CapLimit)> {
         let member = self.evaluator.member;
         let now = self.evaluator.clock.now;
-        let caps: [(Option<CapLimit>, Reason, &dyn Fn(Option<u32>, Option<u32>) -> bool); 3] = [
+        let caps: [(Option<CapLimit>, Reason, TouchFilter<'_>); 3] = [
             (rule.cap, Reason::RuleCap, &|r, _| r == Some(rule_index)),
             (channel_cap, Reason::ChannelCap, &|_, c| c == Some(channel)),
-            (self.evaluator.program.max_touches, Reason::MemberCap, &|_, _| true),
+            (
+                self.evaluator.program.max_touches,
+                Reason::MemberCap,
+                &|_, _| true,
+            ),
         ];
         for (cap, reason, counts) in caps {
             let Some(cap) = cap else { continue };

@@ -18,7 +18,11 @@ pub(crate) fn second_of_day(zone: &TimeZone, at: Timestamp) -> u32 {
 
 /// The earliest instant at or after `from` whose local time is `second_of_day`
 /// (a whole minute); `None` only at the ends of the supported range.
-pub(crate) fn next_local_time(zone: &TimeZone, from: Timestamp, second_of_day: u32) -> Option<Timestamp> {
+pub(crate) fn next_local_time(
+    zone: &TimeZone,
+    from: Timestamp,
+    second_of_day: u32,
+) -> Option<Timestamp> {
     let hour = i8::try_from(second_of_day / 3600).ok()?;
     let minute = i8::try_from((second_of_day / 60) % 60).ok()?;
     let mut date = zone.to_datetime(from).date();
@@ -73,8 +77,14 @@ mod tests {
     fn at_later_today_or_tomorrow_when_past() {
         let zone = plus8();
         let t = at("2026-11-25T09:00:00+08:00");
-        assert_eq!(send_time(&zone, t, Some(hm(19, 0)), None), Some(at("2026-11-25T19:00:00+08:00")));
-        assert_eq!(send_time(&zone, t, Some(hm(8, 0)), None), Some(at("2026-11-26T08:00:00+08:00")));
+        assert_eq!(
+            send_time(&zone, t, Some(hm(19, 0)), None),
+            Some(at("2026-11-25T19:00:00+08:00"))
+        );
+        assert_eq!(
+            send_time(&zone, t, Some(hm(8, 0)), None),
+            Some(at("2026-11-26T08:00:00+08:00"))
+        );
         assert_eq!(send_time(&zone, t, Some(hm(9, 0)), None), Some(t));
     }
 
@@ -83,14 +93,23 @@ mod tests {
         let zone = plus8();
         let day = DayWindow::new(hm(10, 0), hm(21, 0));
         let t = at("2026-11-25T09:00:00+08:00");
-        assert_eq!(send_time(&zone, t, None, Some(day)), Some(at("2026-11-25T10:00:00+08:00")));
+        assert_eq!(
+            send_time(&zone, t, None, Some(day)),
+            Some(at("2026-11-25T10:00:00+08:00"))
+        );
         let t = at("2026-11-25T21:00:00+08:00");
-        assert_eq!(send_time(&zone, t, None, Some(day)), Some(at("2026-11-26T10:00:00+08:00")));
+        assert_eq!(
+            send_time(&zone, t, None, Some(day)),
+            Some(at("2026-11-26T10:00:00+08:00"))
+        );
         let night = DayWindow::new(hm(22, 0), hm(2, 0));
         let t = at("2026-11-25T01:30:00+08:00");
         assert_eq!(send_time(&zone, t, None, Some(night)), Some(t));
         let t = at("2026-11-25T02:00:00+08:00");
-        assert_eq!(send_time(&zone, t, None, Some(night)), Some(at("2026-11-25T22:00:00+08:00")));
+        assert_eq!(
+            send_time(&zone, t, None, Some(night)),
+            Some(at("2026-11-25T22:00:00+08:00"))
+        );
         let to_midnight = DayWindow::new(hm(20, 0), 0);
         let t = at("2026-11-25T23:59:00+08:00");
         assert_eq!(send_time(&zone, t, None, Some(to_midnight)), Some(t));
@@ -101,9 +120,15 @@ mod tests {
         let zone = TimeZone::get("America/New_York").unwrap();
         // 2026-03-08 02:30 does not exist in New York; it becomes 03:30 EDT.
         let t = at("2026-03-08T00:00:00-05:00");
-        assert_eq!(next_local_time(&zone, t, hm(2, 30)), Some(at("2026-03-08T03:30:00-04:00")));
+        assert_eq!(
+            next_local_time(&zone, t, hm(2, 30)),
+            Some(at("2026-03-08T03:30:00-04:00"))
+        );
         // 2026-11-01 01:30 happens twice; the first (EDT) is taken.
         let t = at("2026-11-01T00:00:00-04:00");
-        assert_eq!(next_local_time(&zone, t, hm(1, 30)), Some(at("2026-11-01T01:30:00-04:00")));
+        assert_eq!(
+            next_local_time(&zone, t, hm(1, 30)),
+            Some(at("2026-11-01T01:30:00-04:00"))
+        );
     }
 }

@@ -171,7 +171,11 @@ pub enum Detail {
 }
 
 /// Builds the trace of one member.
-pub(crate) fn explain(program: &Program, member: &MemberData, clock: &Clock) -> Result<Trace, MemberError> {
+pub(crate) fn explain(
+    program: &Program,
+    member: &MemberData,
+    clock: &Clock,
+) -> Result<Trace, MemberError> {
     let (plan, events) = planner::plan_member_logged(program, member, clock, Some(Vec::new()))?;
     let mut evaluator = Evaluator::new(program, member, clock);
     let runtime = |error: EvalError| planner::runtime_error(member, None, error.message);
@@ -202,7 +206,9 @@ pub(crate) fn explain(program: &Program, member: &MemberData, clock: &Clock) -> 
     let mut planned_actions = plan.actions.iter();
     let mut rules = Vec::new();
     for &index in &program.order {
-        let Some(rule) = program.rules.get(index as usize) else { continue };
+        let Some(rule) = program.rules.get(index as usize) else {
+            continue;
+        };
         let outcome = if !rule.active {
             RuleOutcome::QuadrantMismatch
         } else if !rule.admits(plan.stage_index) {
@@ -220,7 +226,8 @@ pub(crate) fn explain(program: &Program, member: &MemberData, clock: &Clock) -> 
             match when {
                 Some(when) if !when.value.is_true() => RuleOutcome::WhenFalse(when),
                 when => {
-                    let steps = rule_steps(&mut evaluator, index, &events, &mut planned_actions, clock)?;
+                    let steps =
+                        rule_steps(&mut evaluator, index, &events, &mut planned_actions, clock)?;
                     RuleOutcome::Candidate { when, steps }
                 }
             }
@@ -264,10 +271,16 @@ fn rule_steps<'p>(
         match *event {
             Event::HeldOut { rule } if rule == index => steps.push(Step::HeldOut),
             Event::GroupTaken { rule, group } if rule == index => steps.push(Step::GroupTaken {
-                group: program.groups.get(group as usize).cloned().unwrap_or_else(|| Arc::from("")),
+                group: program
+                    .groups
+                    .get(group as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("")),
             }),
             Event::NoConsent { rule, action } if rule == index => {
-                let Some(channel) = channel_of(action) else { continue };
+                let Some(channel) = channel_of(action) else {
+                    continue;
+                };
                 let consent = match &channel.consent {
                     Some(node) => Some(
                         explain_node(evaluator, node)
@@ -356,13 +369,27 @@ fn explain_node(evaluator: &mut Evaluator<'_>, node: &Node) -> Result<Explained,
             let left = side(evaluator, needle)?;
             let right = side(evaluator, haystack)?;
             let op = if *negated { "not in" } else { "in" };
-            (value, Detail::Comparison { left, op, right: Some(right) })
+            (
+                value,
+                Detail::Comparison {
+                    left,
+                    op,
+                    right: Some(right),
+                },
+            )
         }
         NodeKind::IsNull { operand, negated } => {
             let left = side(evaluator, operand)?;
             let op = if *negated { "is not null" } else { "is null" };
             let value = Value::Bool(left.1.is_null() != *negated);
-            (value, Detail::Comparison { left, op, right: None })
+            (
+                value,
+                Detail::Comparison {
+                    left,
+                    op,
+                    right: None,
+                },
+            )
         }
         NodeKind::Segment(id) => {
             let program = evaluator.program;
@@ -381,7 +408,11 @@ fn explain_node(evaluator: &mut Evaluator<'_>, node: &Node) -> Result<Explained,
         }
         _ => (evaluator.eval(node)?, Detail::Leaf),
     };
-    Ok(Explained { text, value, detail })
+    Ok(Explained {
+        text,
+        value,
+        detail,
+    })
 }
 
 fn mark(holds: bool) -> &'static str {
@@ -393,7 +424,8 @@ fn mark(holds: bool) -> &'static str {
 }
 
 fn is_literal(text: &str, value: &Value) -> bool {
-    text == value.to_string() || matches!(value, Value::Str(s) if text.trim_matches(['"', '\'']) == &**s)
+    text == value.to_string()
+        || matches!(value, Value::Str(s) if text.trim_matches(['"', '\'']) == &**s)
 }
 
 impl Explained {
@@ -425,7 +457,13 @@ impl Explained {
             Detail::Parts(parts) => {
                 for part in parts {
                     if matches!(part.detail, Detail::Leaf) {
-                        let _ = writeln!(out, "{pad}{} {} is {}", mark(part.value.is_true()), part.text, part.value);
+                        let _ = writeln!(
+                            out,
+                            "{pad}{} {} is {}",
+                            mark(part.value.is_true()),
+                            part.text,
+                            part.value
+                        );
                     } else {
                         part.write_parts(out, indent);
                     }
@@ -453,12 +491,22 @@ impl Step {
     fn write(&self, out: &mut String, rule: &RuleStep) {
         match self {
             Step::HeldOut => {
-                let _ = writeln!(out, "    ✗ suppressed: the member is in the holdout (control) group");
+                let _ = writeln!(
+                    out,
+                    "    ✗ suppressed: the member is in the holdout (control) group"
+                );
             }
             Step::GroupTaken { group } => {
-                let _ = writeln!(out, "    ✗ suppressed: an earlier rule already took the group `{group}`");
+                let _ = writeln!(
+                    out,
+                    "    ✗ suppressed: an earlier rule already took the group `{group}`"
+                );
             }
-            Step::NoConsent { verb, channel, consent } => {
+            Step::NoConsent {
+                verb,
+                channel,
+                consent,
+            } => {
                 let _ = writeln!(out, "    ✗ {verb} via {channel} suppressed: no consent");
                 if let Some(consent) = consent {
                     let _ = writeln!(out, "      {} is {}", consent.text, consent.value);
@@ -485,7 +533,11 @@ impl Step {
                 );
             }
             Step::Planned { action, asked } => {
-                let via = action.channel.as_ref().map(|c| format!(" via {c}")).unwrap_or_default();
+                let via = action
+                    .channel
+                    .as_ref()
+                    .map(|c| format!(" via {c}"))
+                    .unwrap_or_default();
                 let at = plan::format_rfc3339(&action.at);
                 let _ = write!(out, "    ✓ {}{via} planned at {at}", action.verb);
                 if asked.timestamp() != action.at.timestamp() {
@@ -508,11 +560,21 @@ impl Step {
 impl fmt::Display for Trace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
-        let _ = writeln!(out, "member {} at {}", self.member, plan::format_rfc3339(&self.as_of));
+        let _ = writeln!(
+            out,
+            "member {} at {}",
+            self.member,
+            plan::format_rfc3339(&self.as_of)
+        );
         let _ = writeln!(out);
         match &self.stage {
             Some(stage) => {
-                let label = self.stages.iter().find(|s| s.chosen).map(|s| &*s.label).unwrap_or("");
+                let label = self
+                    .stages
+                    .iter()
+                    .find(|s| s.chosen)
+                    .map(|s| &*s.label)
+                    .unwrap_or("");
                 let _ = writeln!(out, "stage: {stage} ({label})");
             }
             None => {
@@ -526,7 +588,14 @@ impl fmt::Display for Trace {
                 }
                 Some(condition) => {
                     let holds = condition.value.is_true();
-                    let _ = writeln!(out, "  {} {}: {} is {}", mark(holds), step.stage, condition.text, holds);
+                    let _ = writeln!(
+                        out,
+                        "  {} {}: {} is {}",
+                        mark(holds),
+                        step.stage,
+                        condition.text,
+                        holds
+                    );
                     condition.write_parts(&mut out, 6);
                 }
             }
@@ -561,7 +630,11 @@ impl fmt::Display for Trace {
 
 impl RuleStep {
     fn write(&self, out: &mut String, stage: Option<&str>) {
-        let label = if *self.label == *self.rule { String::new() } else { format!(" \"{}\"", self.label) };
+        let label = if *self.label == *self.rule {
+            String::new()
+        } else {
+            format!(" \"{}\"", self.label)
+        };
         let _ = write!(out, "  {}{label} (priority {})", self.rule, self.priority);
         match &self.outcome {
             RuleOutcome::QuadrantMismatch => {

@@ -269,6 +269,9 @@ mod tests {
     fn date_times_render_with_the_zone_offset() {
         let zone = TimeZone::fixed(jiff::tz::offset(8));
         let at: Timestamp = "2026-11-25T01:00:00Z".parse().unwrap();
-        assert_eq!(Value::DateTime(at).render(&zone), "2026-11-25T09:00:00+08:00");
+        assert_eq!(
+            Value::DateTime(at).render(&zone),
+            "2026-11-25T09:00:00+08:00"
+        );
     }
 }

@@ -13,20 +13,30 @@ use crate::compile::{FieldType, Layout};
 use crate::plan::{ErrorKind, MemberError};
 
 /// The snapshot of one CSV record.
-pub(crate) fn record_to_json(layout: &Layout, header: &[String], cells: &csv::StringRecord) -> Result<Json, MemberError> {
+pub(crate) fn record_to_json(
+    layout: &Layout,
+    header: &[String],
+    cells: &csv::StringRecord,
+) -> Result<Json, MemberError> {
     if cells.len() != header.len() {
         return Err(MemberError {
             kind: ErrorKind::Malformed,
             member: None,
             rule: None,
-            message: format!("expected {} cells as in the header, found {}", header.len(), cells.len()),
+            message: format!(
+                "expected {} cells as in the header, found {}",
+                header.len(),
+                cells.len()
+            ),
         });
     }
     let mut root = Map::new();
     for (name, cell) in header.iter().zip(cells.iter()) {
         let path: Vec<&str> = name.split('.').map(str::trim).collect();
         let ty = type_at(layout, &path);
-        let Some(value) = cell_value(ty.as_ref(), &path, cell) else { continue };
+        let Some(value) = cell_value(ty.as_ref(), &path, cell) else {
+            continue;
+        };
         insert(&mut root, &path, value);
     }
     Ok(Json::Object(root))
@@ -41,7 +51,9 @@ fn type_at(layout: &Layout, path: &[&str]) -> Option<FieldType> {
     let (first, rest) = path.split_first()?;
     let (_, mut ty) = layout.fields.field(first)?;
     for part in rest {
-        let FieldType::Object(schema) = ty.required() else { return None };
+        let FieldType::Object(schema) = ty.required() else {
+            return None;
+        };
         ty = schema.field(part)?.1;
     }
     Some(ty.clone())
@@ -50,7 +62,8 @@ fn type_at(layout: &Layout, path: &[&str]) -> Option<FieldType> {
 fn cell_value(ty: Option<&FieldType>, path: &[&str], cell: &str) -> Option<Json> {
     let trimmed = cell.trim();
     if path == ["touches"] {
-        return (!trimmed.is_empty()).then(|| serde_json::from_str(trimmed).unwrap_or(Json::String(cell.into())));
+        return (!trimmed.is_empty())
+            .then(|| serde_json::from_str(trimmed).unwrap_or(Json::String(cell.into())));
     }
     let Some(ty) = ty else {
         return (!trimmed.is_empty()).then(|| untyped(trimmed, cell));
@@ -85,7 +98,9 @@ fn typed(ty: &FieldType, trimmed: &str, cell: &str) -> Json {
                 .map(|item| typed(inner, item, item))
                 .collect(),
         ),
-        FieldType::Object(_) | FieldType::Any => serde_json::from_str(trimmed).unwrap_or_else(|_| text()),
+        FieldType::Object(_) | FieldType::Any => {
+            serde_json::from_str(trimmed).unwrap_or_else(|_| text())
+        }
         FieldType::String => text(),
         _ => Json::String(trimmed.to_string()),
     }
@@ -106,7 +121,9 @@ fn untyped(trimmed: &str, cell: &str) -> Json {
 }
 
 fn insert(root: &mut Map<String, Json>, path: &[&str], value: Json) {
-    let Some((last, parents)) = path.split_last() else { return };
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut object = root;
     for part in parents {
         let entry = object

@@ -35,7 +35,10 @@ pub(crate) fn decode_text(program: &Program, text: &str) -> Result<MemberData, M
 }
 
 /// Decodes a JSON value.
-pub(crate) fn decode_value(program: &Program, value: &serde_json::Value) -> Result<MemberData, MemberError> {
+pub(crate) fn decode_value(
+    program: &Program,
+    value: &serde_json::Value,
+) -> Result<MemberData, MemberError> {
     decode_value_with(program, &program.layout, value)
 }
 
@@ -82,7 +85,9 @@ pub(crate) fn id_of_text(text: &str) -> Option<Arc<str>> {
         }
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    de::Deserializer::deserialize_map(&mut deserializer, IdOnly).ok().flatten()
+    de::Deserializer::deserialize_map(&mut deserializer, IdOnly)
+        .ok()
+        .flatten()
 }
 
 /// One part of a field path.
@@ -124,7 +129,10 @@ impl<'p> State<'p> {
     fn path_text(&self, extra: Option<&str>) -> String {
         let mut out = String::new();
         let path = self.path.borrow();
-        let parts = path.iter().cloned().chain(extra.map(|e| PathPart::Field(Arc::from(e))));
+        let parts = path
+            .iter()
+            .cloned()
+            .chain(extra.map(|e| PathPart::Field(Arc::from(e))));
         for part in parts {
             match part {
                 PathPart::Field(name) => {
@@ -166,7 +174,11 @@ impl<'p> State<'p> {
         self.path.borrow_mut().pop();
     }
 
-    fn into_error(self, error: &dyn fmt::Display, id: impl FnOnce() -> Option<Arc<str>>) -> MemberError {
+    fn into_error(
+        self,
+        error: &dyn fmt::Display,
+        id: impl FnOnce() -> Option<Arc<str>>,
+    ) -> MemberError {
         let member = self.id.into_inner().or_else(id);
         match self.problem.into_inner() {
             Some(problem) => {
@@ -277,7 +289,11 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 /// The position of a field: a short scan for small objects, the index otherwise.
 fn field_position(schema: &ObjectSchema, key: &str) -> Option<u32> {
     if schema.keys.len() <= 12 {
-        schema.keys.iter().position(|k| **k == *key).map(|i| i as u32)
+        schema
+            .keys
+            .iter()
+            .position(|k| **k == *key)
+            .map(|i| i as u32)
     } else {
         schema.index.get(key).copied()
     }
@@ -288,7 +304,10 @@ struct TopSeed<'s, 'p>(&'s State<'p>);
 
 impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_> {
     type Value = MemberData;
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<MemberData, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<MemberData, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
@@ -310,21 +329,24 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
             match key {
                 Key::Slot(slot) => {
                     let index = slot as usize;
-                    let (Some(name), Some(ty)) = (schema.keys.get(index), schema.types.get(index)) else {
+                    let (Some(name), Some(ty)) = (schema.keys.get(index), schema.types.get(index))
+                    else {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
                     state.push(PathPart::Field(name.clone()));
                     let value = map.next_value_seed(ValueSeed { ty, state })?;
                     if layout.id_slot == Some(slot) {
-                        let id = id_from_value(&value).ok_or_else(|| state.fail(id_expected(&value)))?;
+                        let id =
+                            id_from_value(&value).ok_or_else(|| state.fail(id_expected(&value)))?;
                         *state.id.borrow_mut() = Some(id);
                     }
                     if layout.touches_slot == Some(slot) {
                         touches = Some(touches_from_value(state, &value)?);
                     }
                     state.pop();
-                    if let (Some(target), Some(flag)) = (slots.get_mut(index), seen.get_mut(index)) {
+                    if let (Some(target), Some(flag)) = (slots.get_mut(index), seen.get_mut(index))
+                    {
                         *target = value;
                         *flag = true;
                     }
@@ -335,7 +357,8 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                         ty: &FieldType::Any,
                         state,
                     })?;
-                    let id = id_from_value(&value).ok_or_else(|| state.fail(id_expected(&value)))?;
+                    let id =
+                        id_from_value(&value).ok_or_else(|| state.fail(id_expected(&value)))?;
                     state.pop();
                     *state.id.borrow_mut() = Some(id);
                 }
@@ -378,7 +401,9 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
         Err(self.0.fail("expected a JSON object, found a number".into()))
     }
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<MemberData, E> {
-        Err(self.0.fail("expected a JSON object, found a boolean".into()))
+        Err(self
+            .0
+            .fail("expected a JSON object, found a boolean".into()))
     }
     fn visit_unit<E: de::Error>(self) -> Result<MemberData, E> {
         Err(self.0.fail("expected a JSON object, found null".into()))
@@ -394,7 +419,10 @@ fn id_from_value(value: &Value) -> Option<Arc<str>> {
 }
 
 fn id_expected(value: &Value) -> String {
-    format!("expected a string or an integer, found {}", describe_value(value))
+    format!(
+        "expected a string or an integer, found {}",
+        describe_value(value)
+    )
 }
 
 fn describe_value(value: &Value) -> String {
@@ -409,7 +437,11 @@ fn describe_value(value: &Value) -> String {
 }
 
 /// Reports the first required field that was not given.
-fn check_missing<E: de::Error>(state: &State<'_>, schema: &ObjectSchema, seen: &[bool]) -> Result<(), E> {
+fn check_missing<E: de::Error>(
+    state: &State<'_>,
+    schema: &ObjectSchema,
+    seen: &[bool],
+) -> Result<(), E> {
     for ((name, ty), seen) in schema.keys.iter().zip(&schema.types).zip(seen) {
         if !seen && !matches!(ty, FieldType::Optional(_)) {
             return Err(state.fail_at(Some(name), "missing field".into()));
@@ -478,7 +510,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         match (self.ty.required(), i64::try_from(u)) {
             (FieldType::Any | FieldType::Int, Ok(i)) => Ok(Value::Int(i)),
             (FieldType::Any | FieldType::Float, _) => Ok(Value::Float(u as f64)),
-            (FieldType::Int, Err(_)) => Err(self.mismatch(format!("integer {u}, which is too large"))),
+            (FieldType::Int, Err(_)) => {
+                Err(self.mismatch(format!("integer {u}, which is too large")))
+            }
             _ => Err(self.mismatch(format!("integer {u}"))),
         }
     }
@@ -559,7 +593,11 @@ impl Drop for DepthGuard<'_, '_> {
     }
 }
 
-fn typed_object<'de, A: MapAccess<'de>>(state: &State<'_>, schema: &Arc<ObjectSchema>, mut map: A) -> Result<Value, A::Error> {
+fn typed_object<'de, A: MapAccess<'de>>(
+    state: &State<'_>,
+    schema: &Arc<ObjectSchema>,
+    mut map: A,
+) -> Result<Value, A::Error> {
     let _depth = DepthGuard::enter(state)?;
     let mut values = vec![Value::Null; schema.types.len()];
     let mut seen = vec![false; schema.types.len()];
@@ -582,7 +620,10 @@ fn typed_object<'de, A: MapAccess<'de>>(state: &State<'_>, schema: &Arc<ObjectSc
         }
     }
     check_missing(state, schema, &seen)?;
-    Ok(Value::Object(Arc::new(Object::new(schema.keys.clone(), values))))
+    Ok(Value::Object(Arc::new(Object::new(
+        schema.keys.clone(),
+        values,
+    ))))
 }
 
 fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<Value, A::Error> {
@@ -609,7 +650,10 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
             }
         }
     }
-    Ok(Value::Object(Arc::new(Object::new(Arc::from(keys), values))))
+    Ok(Value::Object(Arc::new(Object::new(
+        Arc::from(keys),
+        values,
+    ))))
 }
 
 /// `touches`: a list of `{rule?, channel, at}`.
@@ -617,7 +661,10 @@ struct TouchesSeed<'s, 'p>(&'s State<'p>);
 
 impl<'de> DeserializeSeed<'de> for TouchesSeed<'_, '_> {
     type Value = Vec<Touch>;
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Touch>, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Vec<Touch>, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
@@ -709,7 +756,10 @@ fn touch_from_value<E: de::Error>(state: &State<'_>, value: &Value) -> Result<To
         }
         other => {
             let found = describe_value(other);
-            return Err(state.fail_at(Some("channel"), format!("expected a channel name, found {found}")));
+            return Err(state.fail_at(
+                Some("channel"),
+                format!("expected a channel name, found {found}"),
+            ));
         }
     };
     let at = match object.get("at") {
@@ -725,7 +775,10 @@ fn touch_from_value<E: de::Error>(state: &State<'_>, value: &Value) -> Result<To
             return Err(state.fail_at(Some("at"), "missing field".into()));
         }
         other => {
-            let message = format!("expected datetime (RFC 3339), found {}", describe_value(other));
+            let message = format!(
+                "expected datetime (RFC 3339), found {}",
+                describe_value(other)
+            );
             return Err(state.fail_at(Some("at"), message));
         }
     };
@@ -753,6 +806,9 @@ mod tests {
     fn malformed_messages_give_the_column() {
         let error = serde_json::from_str::<serde_json::Value>("{\"id\": }").unwrap_err();
         let message = malformed_message(&error.to_string());
-        assert!(message.starts_with("malformed JSON at column 8: "), "{message}");
+        assert!(
+            message.starts_with("malformed JSON at column 8: "),
+            "{message}"
+        );
     }
 }

@@ -12,8 +12,8 @@ mod stream;
 use std::io::BufRead;
 
 pub use records::{InputFormat, MAX_LINE_BYTES};
-pub use stream::PlanStream;
 pub(crate) use stream::stream;
+pub use stream::PlanStream;
 
 use crate::plan::{ErrorRecord, MemberError, Plan};
 use crate::playbook::Playbook;
@@ -101,7 +101,11 @@ impl<R: BufRead> Iterator for Snapshots<R> {
                 });
                 (line, parsed)
             }
-            Record::Csv { line, header, cells } => {
+            Record::Csv {
+                line,
+                header,
+                cells,
+            } => {
                 let layout = &self.playbook.program().layout;
                 (line, csv_cells::record_to_json(layout, &header, &cells))
             }

@@ -101,7 +101,10 @@ struct LineCounter<R> {
 impl<R: io::Read> io::Read for LineCounter<R> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
         let count = self.inner.read(buffer)?;
-        let mut lines = self.lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut lines = self
+            .lines
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         for (i, byte) in buffer.iter().take(count).enumerate() {
             if *byte == b'\n' {
                 lines.pending.push_back(self.read + i as u64);
@@ -173,7 +176,11 @@ impl<R: BufRead> RecordReader<R> {
             } => next_csv(reader, lines, header),
         };
         match &record {
-            None | Some(Record::Failed(ErrorRecord { kind: ErrorKind::Input, .. })) => self.done = true,
+            None
+            | Some(Record::Failed(ErrorRecord {
+                kind: ErrorKind::Input,
+                ..
+            })) => self.done = true,
             _ => {}
         }
         record
@@ -187,7 +194,11 @@ fn next_line<R: BufRead>(reader: &mut R, line: &mut u64, buffer: &mut Vec<u8>) -
             Ok(None) => return None,
             Ok(Some(too_long)) => too_long,
             Err(error) => {
-                return Some(failed(*line, ErrorKind::Input, format!("cannot read the input: {error}")));
+                return Some(failed(
+                    *line,
+                    ErrorKind::Input,
+                    format!("cannot read the input: {error}"),
+                ));
             }
         };
         if too_long {
@@ -264,18 +275,31 @@ fn next_csv<R: io::Read>(
             Err(error) => {
                 let line = line_of(error.position().map_or(start, |p| p.byte()));
                 return Some(match error.kind() {
-                    csv::ErrorKind::Io(_) => failed(line, ErrorKind::Input, format!("cannot read the input: {error}")),
-                    csv::ErrorKind::Utf8 { .. } => {
-                        failed(line, ErrorKind::Malformed, "the record is not valid UTF-8".into())
-                    }
-                    _ => failed(line, ErrorKind::Malformed, format!("malformed CSV: {error}")),
+                    csv::ErrorKind::Io(_) => failed(
+                        line,
+                        ErrorKind::Input,
+                        format!("cannot read the input: {error}"),
+                    ),
+                    csv::ErrorKind::Utf8 { .. } => failed(
+                        line,
+                        ErrorKind::Malformed,
+                        "the record is not valid UTF-8".into(),
+                    ),
+                    _ => failed(
+                        line,
+                        ErrorKind::Malformed,
+                        format!("malformed CSV: {error}"),
+                    ),
                 });
             }
         }
         // The csv reader places a record after any blank lines before it; its end is
         // exact, so count back from the end the line breaks inside its cells.
         let end = reader.position().byte().max(1);
-        let inner_breaks: u64 = cells.iter().map(|cell| cell.matches('\n').count() as u64).sum();
+        let inner_breaks: u64 = cells
+            .iter()
+            .map(|cell| cell.matches('\n').count() as u64)
+            .sum();
         let line = line_of(end - 1).saturating_sub(inner_breaks).max(1);
         if cells.iter().all(|cell| cell.trim().is_empty()) {
             continue;
@@ -286,14 +310,22 @@ fn next_csv<R: io::Read>(
                 .enumerate()
                 .map(|(i, name)| {
                     let name = name.trim();
-                    let name = if i == 0 { name.trim_start_matches('\u{feff}') } else { name };
+                    let name = if i == 0 {
+                        name.trim_start_matches('\u{feff}')
+                    } else {
+                        name
+                    };
                     name.to_string()
                 })
                 .collect();
             *header = Some(Arc::new(names));
             continue;
         };
-        return Some(Record::Csv { line, header, cells });
+        return Some(Record::Csv {
+            line,
+            header,
+            cells,
+        });
     }
 }
 
@@ -332,7 +364,12 @@ mod tests {
         let mut reader = RecordReader::new(text.as_bytes(), InputFormat::Csv);
         let mut seen = Vec::new();
         while let Some(record) = reader.next_record() {
-            if let Record::Csv { line, header, cells } = record {
+            if let Record::Csv {
+                line,
+                header,
+                cells,
+            } = record
+            {
                 assert_eq!(header.as_slice(), ["id", "consent.dm"]);
                 seen.push((line, cells.get(0).unwrap().to_string()));
             }

@@ -19,6 +19,7 @@ use crate::plan::{ErrorKind, ErrorRecord};
 use crate::playbook::{AsOf, Playbook};
 
 type Mapper<T> = Arc<dyn Fn(StreamItem) -> T + Send + Sync>;
+type JobQueue = Arc<Mutex<Receiver<(u64, Vec<Record>)>>>;
 
 /// Chunks in flight per worker thread.
 const CHUNKS_PER_THREAD: usize = 4;
@@ -55,7 +56,13 @@ struct Pool<T> {
 }
 
 /// Starts planning a stream.
-pub(crate) fn stream<R, T, F>(playbook: Playbook, reader: R, as_of: AsOf, options: PlanOptions, map: F) -> PlanStream<R, T>
+pub(crate) fn stream<R, T, F>(
+    playbook: Playbook,
+    reader: R,
+    as_of: AsOf,
+    options: PlanOptions,
+    map: F,
+) -> PlanStream<R, T>
 where
     R: BufRead,
     T: Send + 'static,
@@ -96,35 +103,49 @@ pub(crate) fn plan_record(playbook: &Playbook, clock: &Clock, record: Record) ->
                 line,
                 member: None,
                 rule: None,
-                error: format!("the line is not valid UTF-8 (at byte {})", error.valid_up_to() + 1),
+                error: format!(
+                    "the line is not valid UTF-8 (at byte {})",
+                    error.valid_up_to() + 1
+                ),
                 kind: ErrorKind::Malformed,
             })?;
             super::decode::decode_text(program, text)
                 .and_then(|member| plan_member(program, &member, clock))
                 .map_err(|error| ErrorRecord::new(line, error))
         }
-        Record::Csv { line, header, cells } => super::csv_cells::record_to_json(&program.layout, &header, &cells)
+        Record::Csv {
+            line,
+            header,
+            cells,
+        } => super::csv_cells::record_to_json(&program.layout, &header, &cells)
             .and_then(|json| super::decode::decode_value(program, &json))
             .and_then(|member| plan_member(program, &member, clock))
             .map_err(|error| ErrorRecord::new(line, error)),
     }
 }
 
-fn plan_chunk<T>(playbook: &Playbook, clock: &Clock, map: &Mapper<T>, records: Vec<Record>) -> Vec<T> {
+fn plan_chunk<T>(
+    playbook: &Playbook,
+    clock: &Clock,
+    map: &Mapper<T>,
+    records: Vec<Record>,
+) -> Vec<T> {
     records
         .into_iter()
         .map(|record| {
             let line = record_line(&record);
-            let item = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plan_record(playbook, clock, record)))
-                .unwrap_or_else(|_| {
-                    Err(ErrorRecord {
-                        line,
-                        member: None,
-                        rule: None,
-                        error: "internal error while planning this member".into(),
-                        kind: ErrorKind::Runtime,
-                    })
-                });
+            let item = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                plan_record(playbook, clock, record)
+            }))
+            .unwrap_or_else(|_| {
+                Err(ErrorRecord {
+                    line,
+                    member: None,
+                    rule: None,
+                    error: "internal error while planning this member".into(),
+                    kind: ErrorKind::Runtime,
+                })
+            });
             map(item)
         })
         .collect()
@@ -179,7 +200,7 @@ struct Worker<T> {
     playbook: Playbook,
     clock: Clock,
     map: Mapper<T>,
-    jobs: Arc<Mutex<Receiver<(u64, Vec<Record>)>>>,
+    jobs: JobQueue,
     results: Sender<(u64, Vec<T>)>,
 }
 
@@ -187,7 +208,10 @@ impl<T> Worker<T> {
     fn run(self) {
         loop {
             let job = {
-                let receiver = self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let receiver = self
+                    .jobs
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
                 receiver.recv()
             };
             let Ok((sequence, records)) = job else { return };
@@ -252,19 +276,26 @@ impl<R: BufRead, T: Send + 'static> PlanStream<R, T> {
     /// Keeps the pool fed, then waits for the next chunk in order.
     fn next_parallel(&mut self) -> Option<Vec<T>> {
         loop {
-            let Mode::Parallel(pool) = &self.mode else { return None };
+            let Mode::Parallel(pool) = &self.mode else {
+                return None;
+            };
             let in_flight = (pool.next_to_send - pool.next_to_emit) as usize;
             if pool.input_done || in_flight >= pool.max_in_flight {
                 break;
             }
             let chunk = self.read_chunk();
-            let Mode::Parallel(pool) = &mut self.mode else { return None };
+            let Mode::Parallel(pool) = &mut self.mode else {
+                return None;
+            };
             if chunk.is_empty() {
                 pool.input_done = true;
                 pool.jobs = None;
                 break;
             }
-            let sent = pool.jobs.as_ref().map(|jobs| jobs.send((pool.next_to_send, chunk)));
+            let sent = pool
+                .jobs
+                .as_ref()
+                .map(|jobs| jobs.send((pool.next_to_send, chunk)));
             if !matches!(sent, Some(Ok(()))) {
                 pool.input_done = true;
                 pool.jobs = None;
@@ -272,7 +303,9 @@ impl<R: BufRead, T: Send + 'static> PlanStream<R, T> {
             }
             pool.next_to_send += 1;
         }
-        let Mode::Parallel(pool) = &mut self.mode else { return None };
+        let Mode::Parallel(pool) = &mut self.mode else {
+            return None;
+        };
         if pool.next_to_emit == pool.next_to_send {
             return None;
         }
