@@ -40,7 +40,7 @@ impl AsOf {
     ///
     /// ```
     /// let as_of = siyu::AsOf::parse("2026-11-25T09:00:00+08:00")?;
-    /// assert_eq!(as_of.timestamp().as_second(), 1_764_032_400);
+    /// assert_eq!(as_of.timestamp().as_second(), 1_795_568_400);
     /// # Ok::<(), siyu::AsOfError>(())
     /// ```
     pub fn parse(text: &str) -> Result<AsOf, AsOfError> {
