@@ -38,6 +38,7 @@ impl Printer<'_> {
         let mut sequence = Sequence::new(block.header_end, true);
         for (index, entry) in entries.iter().enumerate() {
             let (start, end) = span(self, entry);
+            let end = self.content_end(start, end);
             let blank = self.gap(&mut sequence, start, false);
             self.line(blank);
             print(self, entry);

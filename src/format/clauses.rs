@@ -94,9 +94,16 @@ impl Printer<'_> {
 
     fn cap(&mut self, keyword: &str, cap: &Cap) {
         self.text(&format!("{keyword} {}", cap.count));
-        self.inline_comments(cap.per.span.start as usize);
-        self.text(" per ");
+        self.keyword("per", cap.per.span.start as usize);
         self.text(&duration_text(&cap.per));
+    }
+
+    /// ` keyword ` before the node at `next`: the comments written before the keyword
+    /// come before it, those after it stay after it.
+    fn keyword(&mut self, keyword: &str, next: usize) {
+        let start = self.keyword_start(next, keyword);
+        self.inline_comments(start);
+        self.text(&format!(" {keyword} "));
     }
 
     fn name(&mut self, ident: &Ident) {
@@ -151,14 +158,12 @@ impl Printer<'_> {
         self.template(&action.template);
         let mut last = action.template.span.end as usize;
         if let Some(via) = &action.via {
-            self.inline_comments(via.span.start as usize);
-            self.text(" via ");
+            self.keyword("via", via.span.start as usize);
             self.name(via);
             last = via.span.end as usize;
         }
         if let Some(at) = &action.at {
-            self.inline_comments(at.span.start as usize);
-            self.text(" at ");
+            self.keyword("at", at.span.start as usize);
             self.time(at);
             last = at.span.end as usize;
         }
@@ -274,13 +279,11 @@ impl Printer<'_> {
                 self.text("expect action ");
                 self.name(rule);
                 if let Some(via) = via {
-                    self.inline_comments(via.span.start as usize);
-                    self.text(" via ");
+                    self.keyword("via", via.span.start as usize);
                     self.name(via);
                 }
                 if let Some(at) = at {
-                    self.inline_comments(at.span.start as usize);
-                    self.text(" at ");
+                    self.keyword("at", at.span.start as usize);
                     self.time(at);
                 }
             }
@@ -291,8 +294,7 @@ impl Printer<'_> {
             TestClause::ExpectSuppressed { rule, reason, .. } => {
                 self.text("expect suppressed ");
                 self.name(rule);
-                self.inline_comments(reason.span.start as usize);
-                self.text(" reason ");
+                self.keyword("reason", reason.span.start as usize);
                 self.name(reason);
             }
             TestClause::ExpectHoldout(holdout, _) => {

@@ -211,8 +211,7 @@ impl Printer<'_> {
                 // Comparisons do not chain: both sides bind tighter.
                 let left_level = if level == Precedence::Compare { level.tighter() } else { level };
                 self.expr_at(left, operand(left_level, Some(level)));
-                self.inline_comments(right.span.start as usize);
-                self.text(&format!(" {} ", op.symbol()));
+                self.operator(op.symbol(), right);
                 self.expr_at(right, operand(level.tighter(), follows));
             }
             ExprKind::In {
@@ -222,8 +221,7 @@ impl Printer<'_> {
             } => {
                 let compare = Precedence::Compare;
                 self.expr_at(needle, operand(compare.tighter(), Some(compare)));
-                self.inline_comments(haystack.span.start as usize);
-                self.text(if *negated { " not in " } else { " in " });
+                self.operator(if *negated { "not in" } else { "in" }, haystack);
                 self.expr_at(haystack, operand(compare.tighter(), follows));
             }
             ExprKind::IsNull { operand: inner, negated } => {
@@ -241,12 +239,22 @@ impl Printer<'_> {
         }
     }
 
+    /// ` op ` before `right`: comments written before the operator come before it,
+    /// those after it stay after it.
+    fn operator(&mut self, symbol: &str, right: &Expr) {
+        let last_word = symbol.rsplit(' ').next().unwrap_or(symbol);
+        let start = self.keyword_start(right.span.start as usize, last_word);
+        self.inline_comments(start);
+        self.text(&format!(" {symbol} "));
+    }
+
     /// `a, b, c` (the brackets are the caller's).
     fn comma_separated(&mut self, items: &[Expr]) {
         for (index, item) in items.iter().enumerate() {
             if index > 0 {
+                self.text(",");
                 self.inline_comments(item.span.start as usize);
-                self.text(", ");
+                self.text(" ");
             }
             self.expr(item);
         }

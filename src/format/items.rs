@@ -25,16 +25,29 @@ impl Printer<'_> {
         let mut sequence = Sequence::new(0, false);
         let mut previous: Option<&Item> = None;
         for (item, columns) in module.items.iter().zip(columns) {
-            let span = item.span();
+            let (start, end) = self.item_span(item);
             let joined = previous.is_some_and(|p| self.joined(p, item));
-            let blank = self.gap(&mut sequence, span.start as usize, !joined);
+            let blank = self.gap(&mut sequence, start, !joined);
             self.line(blank);
             self.item(item, columns);
-            self.inline_comments(span.end as usize);
-            self.entry_done(&mut sequence, span.end as usize);
+            self.inline_comments(end);
+            self.entry_done(&mut sequence, end);
             previous = Some(item);
         }
         self.close(&mut sequence, usize::MAX);
+    }
+
+    /// Where a declaration starts and ends in the source, spaces and comments after it
+    /// left out.
+    fn item_span(&self, item: &Item) -> (usize, usize) {
+        let span = item.span();
+        let start = span.start as usize;
+        (start, self.content_end(start, span.end as usize))
+    }
+
+    /// Where a declaration's text ends (its span may take in spaces and comments after it).
+    fn end_of(&self, span: crate::diagnostics::Span) -> usize {
+        self.content_end(span.start as usize, span.end as usize)
     }
 
     /// Whether `item` follows `previous` in the same group, without a blank line.
@@ -45,8 +58,7 @@ impl Printer<'_> {
                 | (Item::Segment(_), Item::Segment(_))
                 | (Item::Include(_), Item::Include(_))
         );
-        same_kind
-            && !self.source_has_blank_line(previous.span().end as usize, item.span().start as usize)
+        same_kind && !self.source_has_blank_line(self.item_span(previous).1, self.item_span(item).0)
     }
 
     /// The alignment of each item that is a stage, computed over its group.
@@ -122,12 +134,9 @@ impl Printer<'_> {
         self.text("playbook ");
         self.label(&decl.name);
         let header_end = decl.name.span.end as usize;
-        if decl.clauses.is_empty() && !self.has_comment_before(decl.span.end as usize) {
-            return;
-        }
         self.clause_block(
             header_end,
-            decl.span.end as usize,
+            self.end_of(decl.span),
             &decl.clauses,
             |p, c| p.playbook_clause_span(c),
             |p, c| p.playbook_clause(c),
@@ -144,7 +153,7 @@ impl Printer<'_> {
         let header_end = decl.span.start as usize + "member".len();
         self.clause_block(
             header_end,
-            decl.span.end as usize,
+            self.end_of(decl.span),
             &decl.fields,
             |_, f| (f.span.start as usize, f.span.end as usize),
             |p, f| p.field_decl(f),
@@ -161,12 +170,9 @@ impl Printer<'_> {
             self.label(label);
             header_end = label.span.end as usize;
         }
-        if decl.clauses.is_empty() && !self.has_comment_before(decl.span.end as usize) {
-            return;
-        }
         self.clause_block(
             header_end,
-            decl.span.end as usize,
+            self.end_of(decl.span),
             &decl.clauses,
             |p, c| p.channel_clause_span(c),
             |p, c| p.channel_clause(c),
@@ -177,7 +183,8 @@ impl Printer<'_> {
         self.text("segment ");
         self.inline_comments(decl.name.span.start as usize);
         self.text(&decl.name.name);
-        self.inline_comments(decl.condition.span.start as usize);
+        let equals = self.keyword_start(decl.condition.span.start as usize, "=");
+        self.inline_comments(equals);
         self.text(" = ");
         self.expr(&decl.condition);
     }
@@ -224,7 +231,7 @@ impl Printer<'_> {
         }
         self.clause_block(
             header_end,
-            decl.span.end as usize,
+            self.end_of(decl.span),
             &decl.clauses,
             |p, c| p.rule_clause_span(c),
             |p, c| p.rule_clause(c),
@@ -236,7 +243,7 @@ impl Printer<'_> {
         let header_end = decl.span.start as usize + "policy".len();
         self.clause_block(
             header_end,
-            decl.span.end as usize,
+            self.end_of(decl.span),
             &decl.clauses,
             |p, c| p.policy_clause_span(c),
             |p, c| p.policy_clause(c),
@@ -248,7 +255,7 @@ impl Printer<'_> {
         self.label(&decl.name);
         self.clause_block(
             decl.name.span.end as usize,
-            decl.span.end as usize,
+            self.end_of(decl.span),
             &decl.clauses,
             |p, c| p.test_clause_span(c),
             |p, c| p.test_clause(c),

@@ -33,6 +33,25 @@ mod spans;
 pub use spans::without_spans;
 
 use crate::ast::{Comment, Module};
+use crate::diagnostics::{Diagnostic, FileId};
+
+/// Formats a playbook's source text in the canonical layout.
+///
+/// A text with a syntax error is not formatted: its diagnostics come back instead (their
+/// spans point into `text`, file [`FileId`] 0).
+///
+/// ```
+/// let messy = "segment  big=spend>=2000   // big spenders\n";
+/// let tidy = siyu::format::format_source(messy).unwrap();
+/// assert_eq!(tidy, "segment big = spend >= 2000 // big spenders\n");
+/// ```
+pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
+    let parsed = crate::syntax::parse(text, FileId(0));
+    if parsed.diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(parsed.diagnostics);
+    }
+    Ok(format_module(&parsed.module, &parsed.comments, text))
+}
 
 /// Prints `module`, parsed from `source` with `comments`, in the canonical layout.
 ///

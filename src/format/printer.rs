@@ -178,7 +178,8 @@ impl<'a> Printer<'a> {
         while let Some(comment) = self.comment_before(pos).cloned() {
             self.next_comment += 1;
             let text = comment_text(&comment);
-            if !self.break_pending && !self.out.ends_with([' ', '\n', '(', '[']) {
+            let tight = if comment.block { &[' ', '\n', '(', '['][..] } else { &[' ', '\n'][..] };
+            if !self.break_pending && !self.out.ends_with(tight) {
                 self.out.push(' ');
             }
             self.space_pending = false;
@@ -247,6 +248,24 @@ impl<'a> Printer<'a> {
 
     // ----- source -----------------------------------------------------------------------
 
+    /// Where the text of a node spanning `start..end` really ends: before any spaces
+    /// and comments its span may take in at its end.
+    pub fn content_end(&self, start: usize, end: usize) -> usize {
+        let mut at = end;
+        loop {
+            at = start + self.slice(start, at).trim_end().len();
+            let before = self.comments.partition_point(|c| (c.span.start as usize) < at);
+            let inside = before
+                .checked_sub(1)
+                .and_then(|i| self.comments.get(i))
+                .filter(|c| c.span.start as usize >= start && c.span.end as usize >= at);
+            match inside {
+                Some(comment) => at = comment.span.start as usize,
+                None => return at,
+            }
+        }
+    }
+
     /// Where the clause keyword `keyword` written before `pos` starts, skipping the
     /// spaces and comments between them; `pos` itself when the keyword is not there.
     pub fn keyword_start(&self, pos: usize, keyword: &str) -> usize {
@@ -267,10 +286,8 @@ impl<'a> Printer<'a> {
         let Some(rest) = before.strip_suffix(keyword) else {
             return pos;
         };
-        let glued = rest
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        let glued = keyword.starts_with(word) && rest.ends_with(word);
         if glued {
             pos
         } else {
