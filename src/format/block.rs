@@ -42,11 +42,11 @@ impl Printer<'_> {
             let blank = self.gap(&mut sequence, start, false);
             self.line(blank);
             print(self, entry);
-            self.inline_comments(end);
             if block.commas && index + 1 < entries.len() {
                 self.text(",");
             }
             self.entry_done(&mut sequence, end);
+            self.leftovers(&mut sequence, end);
         }
         self.close(&mut sequence, block.end);
         self.indent -= INDENT;

@@ -1,18 +1,26 @@
 //! Expressions and templates as printed: spaces around binary operators, the author's
 //! parentheses kept, and only the parentheses precedence requires added.
 //!
-//! The precedence table is the parser's (`src/syntax/expr.rs`): comparisons do not
-//! chain, `??` and the arithmetic operators group to the left, and a prefix operator
-//! (`not`, `-`) takes as its operand everything that binds tighter than itself, even
-//! after a tighter operator (`a + not b == c` is `a + not (b == c)`). So an infix node
-//! needs parentheses when it binds looser than its place, and a prefix node when an
-//! operator binding tighter than it follows it in the text.
+//! The precedence table is the parser's (`src/syntax/expr.rs`), applied the way a Pratt
+//! parser applies it. An operator applies where the operator open on its left binds
+//! looser than it; a prefix operator (`not`, `-`) takes as its operand everything that
+//! binds tighter than itself, even after a tighter operator (`a + not b == c` is
+//! `a + not (b == c)`); postfix operators apply left to right (`a is null * 2` is
+//! `(a is null) * 2`); comparisons do not chain. So a node needs parentheses when:
+//!
+//! - it is infix or postfix and the operator open on its left binds at least as tightly;
+//! - it is infix or prefix and the operator after it binds tighter, so that it would
+//!   take that operator in;
+//! - it is a comparison directly under a comparison.
+//!
+//! A tree read from a playbook never needs a parenthesis the author did not write, so
+//! this only adds parentheses to trees built otherwise.
 
 use crate::ast::{BinaryOp, Expr, ExprKind, Template, TemplatePart};
 
 use super::literal::{
     author_quote, choose_quote, datetime_text, duration_text, escape_into, field_text,
-    float_text, int_text, number_text, quoted, time_text, written_bare,
+    float_text, int_text, number_text, other, quoted, time_text, written_bare,
 };
 use super::printer::Printer;
 
@@ -43,39 +51,31 @@ pub(crate) enum Precedence {
     Atom,
 }
 
-impl Precedence {
-    /// The next tighter level.
-    fn tighter(self) -> Precedence {
-        use Precedence::*;
-        match self {
-            Lambda => Or,
-            Or => And,
-            And => Not,
-            Not => Compare,
-            Compare => Default,
-            Default => Sum,
-            Sum => Product,
-            Product => Negate,
-            Negate => Postfix,
-            Postfix | Atom => Atom,
-        }
-    }
-}
-
-/// Where an expression is printed: how tightly the operator on its left binds into it,
-/// and the operator that follows it in the text, if any.
+/// Where an expression is printed: the operator open on its left and the operator
+/// after it, if any, and whether it is an operand of a comparison.
 #[derive(Debug, Clone, Copy)]
 struct Place {
-    left: Precedence,
+    left: Option<Precedence>,
     follows: Option<Precedence>,
+    under_comparison: bool,
 }
 
 impl Place {
     /// Alone between brackets, commas or at the end of a clause.
     const ALONE: Place = Place {
-        left: Precedence::Lambda,
+        left: None,
         follows: None,
+        under_comparison: false,
     };
+}
+
+/// Whether an expression is a comparison (which may not be an operand of another).
+fn is_comparison(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Binary(op, ..) => binary_precedence(*op) == Precedence::Compare,
+        ExprKind::In { .. } | ExprKind::IsNull { .. } => true,
+        _ => false,
+    }
 }
 
 /// The level of a binary operator.
@@ -111,12 +111,16 @@ pub(crate) fn precedence(expr: &Expr) -> Precedence {
 /// Whether `expr` printed at `place` needs parentheses to read back as itself.
 fn needs_parentheses(expr: &Expr, place: Place) -> bool {
     let own = precedence(expr);
-    match expr.kind {
-        ExprKind::Not(_) | ExprKind::Neg(_) | ExprKind::Lambda(..) => {
-            place.follows.is_some_and(|next| next > own)
+    let applies_too_late = place.left.is_some_and(|left| own <= left);
+    let takes_next_in = place.follows.is_some_and(|next| next > own);
+    let chained = place.under_comparison && is_comparison(expr);
+    chained
+        || match expr.kind {
+            ExprKind::Binary(..) | ExprKind::In { .. } => applies_too_late || takes_next_in,
+            ExprKind::Field(..) | ExprKind::Index(..) | ExprKind::IsNull { .. } => applies_too_late,
+            ExprKind::Not(_) | ExprKind::Neg(_) => takes_next_in,
+            _ => false,
         }
-        _ => own < place.left,
-    }
 }
 
 impl Printer<'_> {
@@ -129,22 +133,30 @@ impl Printer<'_> {
         self.inline_comments(expr.span.start as usize);
         if needs_parentheses(expr, place) {
             self.text("(");
-            self.expr_kind(expr, Place::ALONE.follows);
+            self.expr_kind(expr, Place::ALONE);
             self.text(")");
         } else {
-            self.expr_kind(expr, place.follows);
+            self.expr_kind(expr, place);
         }
     }
 
-    /// Prints the expression itself; `follows` is the operator after it in the text.
-    fn expr_kind(&mut self, expr: &Expr, follows: Option<Precedence>) {
+    /// Prints the expression itself, at `place`.
+    fn expr_kind(&mut self, expr: &Expr, place: Place) {
         let written = self.slice(expr.span.start as usize, expr.span.end as usize);
-        let operand = |left: Precedence, follows: Option<Precedence>| Place { left, follows };
+        // The place of an operand: `left` is the operator open on its left.
+        let operand = |left: Option<Precedence>, follows: Option<Precedence>| Place {
+            left,
+            follows,
+            under_comparison: is_comparison(expr),
+        };
         match &expr.kind {
             ExprKind::Int(value) => self.text(&int_text(*value, written)),
             ExprKind::Float(value) => self.text(&float_text(*value, written)),
             ExprKind::Str(value) => {
-                let author = author_quote(self.source, expr.span.start as usize);
+                let author = match self.template_quote {
+                    Some(template) => other(template),
+                    None => author_quote(self.source, expr.span.start as usize),
+                };
                 let quote = choose_quote(author, std::iter::once(value.as_str()));
                 self.text(&quoted(value, quote));
             }
@@ -171,14 +183,14 @@ impl Printer<'_> {
             ExprKind::Now => self.text("now"),
             ExprKind::Today => self.text("today"),
             ExprKind::Field(base, field) => {
-                self.expr_at(base, operand(Precedence::Postfix, Some(Precedence::Postfix)));
+                self.expr_at(base, operand(place.left, Some(Precedence::Postfix)));
                 self.inline_comments(field.span.start as usize);
                 self.text(".");
                 let bare = written_bare(self.source, field.span.start as usize);
                 self.text(&field_text(&field.name, bare));
             }
             ExprKind::Index(base, index) => {
-                self.expr_at(base, operand(Precedence::Postfix, Some(Precedence::Postfix)));
+                self.expr_at(base, operand(place.left, Some(Precedence::Postfix)));
                 self.inline_comments(index.span.start as usize);
                 self.text("[");
                 self.expr(index);
@@ -196,37 +208,37 @@ impl Printer<'_> {
                 self.text(&parameter.name);
                 self.inline_comments(body.span.start as usize);
                 self.text(" => ");
-                self.expr_at(body, operand(Precedence::Or, follows));
+                self.expr(body);
             }
             ExprKind::Not(inner) => {
                 self.text("not ");
-                self.expr_at(inner, operand(Precedence::Not, follows));
+                self.expr_at(inner, operand(Some(Precedence::Not), place.follows));
             }
             ExprKind::Neg(inner) => {
                 self.text("-");
-                self.expr_at(inner, operand(Precedence::Negate, follows));
+                self.expr_at(inner, operand(Some(Precedence::Negate), place.follows));
             }
             ExprKind::Binary(op, left, right) => {
                 let level = binary_precedence(*op);
-                // Comparisons do not chain: both sides bind tighter.
-                let left_level = if level == Precedence::Compare { level.tighter() } else { level };
-                self.expr_at(left, operand(left_level, Some(level)));
+                self.expr_at(left, operand(place.left, Some(level)));
                 self.operator(op.symbol(), right);
-                self.expr_at(right, operand(level.tighter(), follows));
+                self.expr_at(right, operand(Some(level), place.follows));
             }
             ExprKind::In {
                 needle,
                 haystack,
                 negated,
             } => {
-                let compare = Precedence::Compare;
-                self.expr_at(needle, operand(compare.tighter(), Some(compare)));
+                let compare = Some(Precedence::Compare);
+                self.expr_at(needle, operand(place.left, compare));
                 self.operator(if *negated { "not in" } else { "in" }, haystack);
-                self.expr_at(haystack, operand(compare.tighter(), follows));
+                self.expr_at(haystack, operand(compare, place.follows));
             }
-            ExprKind::IsNull { operand: inner, negated } => {
-                let compare = Precedence::Compare;
-                self.expr_at(inner, operand(compare.tighter(), Some(compare)));
+            ExprKind::IsNull {
+                operand: inner,
+                negated,
+            } => {
+                self.expr_at(inner, operand(place.left, Some(Precedence::Compare)));
                 self.inline_comments(expr.span.end as usize);
                 self.text(if *negated { " is not null" } else { " is null" });
             }
@@ -276,6 +288,7 @@ impl Printer<'_> {
                 TemplatePart::Text(literal) => escape_into(&mut text, literal, quote, true),
                 TemplatePart::Expr(expr) => {
                     let mut inner = self.measuring();
+                    inner.template_quote = Some(quote);
                     inner.expr(expr);
                     text.push('{');
                     text.push_str(inner.output());

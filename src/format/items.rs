@@ -30,8 +30,8 @@ impl Printer<'_> {
             let blank = self.gap(&mut sequence, start, !joined);
             self.line(blank);
             self.item(item, columns);
-            self.inline_comments(end);
             self.entry_done(&mut sequence, end);
+            self.leftovers(&mut sequence, end);
             previous = Some(item);
         }
         self.close(&mut sequence, usize::MAX);

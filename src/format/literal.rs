@@ -31,9 +31,10 @@ fn is_ascii_name(name: &str) -> bool {
 }
 
 /// A key (of a data literal, a `with` block, a schema): bare when the author wrote it
-/// bare or it is an ASCII name, else a string.
+/// bare or it is an ASCII name other than a reserved word, else a string.
 pub(crate) fn key_text(name: &str, written_bare: bool) -> String {
-    if (written_bare && is_plain_name(name)) || is_ascii_name(name) {
+    let ascii = is_ascii_name(name) && !RESERVED.contains(&name);
+    if (written_bare && is_plain_name(name)) || ascii {
         name.to_string()
     } else {
         quoted(name, '"')
@@ -64,7 +65,7 @@ pub(crate) fn author_quote(source: &str, start: usize) -> char {
 }
 
 /// The other quote character.
-fn other(quote: char) -> char {
+pub(crate) fn other(quote: char) -> char {
     if quote == '"' {
         '\''
     } else {
@@ -209,7 +210,8 @@ mod tests {
         assert_eq!(key_text("新粉", true), "新粉");
         assert_eq!(key_text("新粉", false), "\"新粉\"");
         assert_eq!(key_text("_a1", false), "_a1");
-        assert_eq!(key_text("in", false), "in");
+        assert_eq!(key_text("in", false), "\"in\"");
+        assert_eq!(key_text("in", true), "in");
         assert_eq!(field_text("in", true), "\"in\"");
         assert_eq!(key_text("a-b", true), "\"a-b\"");
         assert_eq!(key_text("", true), "\"\"");

@@ -59,8 +59,12 @@ pub(crate) struct Printer<'a> {
     break_pending: bool,
     /// A block comment was printed inside a line: the next word needs a space.
     space_pending: bool,
+    /// The current line ends with a line comment: nothing more may go on it.
+    line_closed: bool,
     /// Every literal is printed flat (used to measure a flat layout).
     pub flat: bool,
+    /// Inside a template's `{…}`: the template's quote, which strings there avoid.
+    pub template_quote: Option<char>,
 }
 
 impl<'a> Printer<'a> {
@@ -76,7 +80,9 @@ impl<'a> Printer<'a> {
             indent: 0,
             break_pending: false,
             space_pending: false,
+            line_closed: false,
             flat: false,
+            template_quote: None,
         }
     }
 
@@ -129,6 +135,7 @@ impl<'a> Printer<'a> {
     pub fn line(&mut self, blank: bool) {
         self.break_pending = false;
         self.space_pending = false;
+        self.line_closed = false;
         self.trim_trailing_spaces();
         if self.out.is_empty() {
             return;
@@ -198,15 +205,32 @@ impl<'a> Printer<'a> {
     /// gets its own line (or before the entry, when there is none). Returns whether a
     /// blank line should precede the entry at `next`.
     pub fn gap(&mut self, sequence: &mut Sequence, next: usize, force_blank: bool) -> bool {
+        self.comments_between(sequence, next, force_blank, false)
+    }
+
+    /// Prints the comments left inside an entry that ends at `end`, which the layout
+    /// could not keep in place (`priority /* c */ 3`): after the entry, as if they had
+    /// been written there, so that formatting the result again keeps them there.
+    pub fn leftovers(&mut self, sequence: &mut Sequence, end: usize) {
+        self.comments_between(sequence, end, false, true);
+        sequence.last = sequence.last.max(end);
+    }
+
+    fn comments_between(
+        &mut self,
+        sequence: &mut Sequence,
+        next: usize,
+        force_blank: bool,
+        leftovers: bool,
+    ) -> bool {
         let mut own_line_printed = false;
-        let mut after_line_comment = false;
         while let Some(comment) = self.comment_before(next).cloned() {
             self.next_comment += 1;
             let start = comment.span.start as usize;
             let same_line = sequence.can_trail
-                && !after_line_comment
+                && !self.line_closed
                 && !self.break_pending
-                && !self.source_has_newline(sequence.last, start);
+                && (leftovers || !self.source_has_newline(sequence.last, start));
             let text = comment_text(&comment);
             if same_line {
                 self.space_pending = false;
@@ -217,6 +241,7 @@ impl<'a> Printer<'a> {
                 self.out.push_str(&text);
             } else {
                 let blank = !sequence.at_start
+                    && !leftovers
                     && (self.source_has_blank_line(sequence.last, start)
                         || (force_blank && !own_line_printed));
                 self.line(blank);
@@ -224,7 +249,7 @@ impl<'a> Printer<'a> {
                 own_line_printed = true;
                 sequence.at_start = false;
             }
-            after_line_comment = !comment.block;
+            self.line_closed = !comment.block;
             sequence.last = comment.span.end as usize;
             sequence.can_trail = true;
         }
