@@ -106,7 +106,8 @@ fn template() -> impl Strategy<Value = String> {
 
 fn literal() -> impl Strategy<Value = String> {
     prop_oneof![
-        select(vec!["0", "42", "10_000", "3.5", "3.50", "0.25", "1_000.5"]).prop_map(str::to_string),
+        select(vec!["0", "42", "10_000", "3.5", "3.50", "0.25", "1_000.5"])
+            .prop_map(str::to_string),
         string_literal(),
         select(vec!["true", "false", "null", "now", "today"]).prop_map(str::to_string),
         select(vec!["30m", "12h", "7d", "2w", "45s"]).prop_map(str::to_string),
@@ -126,8 +127,7 @@ fn literal() -> impl Strategy<Value = String> {
 
 const COMPARISONS: &[&str] = &["==", "!=", "<", "<=", ">", ">=", "in", "not in"];
 const INFIX: &[&str] = &[
-    "or", "and", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "??", "+", "-", "*", "/",
-    "%",
+    "or", "and", "==", "!=", "<", "<=", ">", ">=", "in", "not in", "??", "+", "-", "*", "/", "%",
 ];
 
 /// `[expr, …]`, `f(expr, …)`, `(expr)`, `any(list, v => expr)`: expressions that are
@@ -165,12 +165,20 @@ fn comma_list(open: &str, items: Vec<Tokens>, close: &str) -> Tokens {
 }
 
 /// One operand: prefixes, a closed expression, postfixes (`.f`, `[i]`, `is null`).
-fn operand(inner: BoxedStrategy<Tokens>) -> impl Strategy<Value = (Vec<&'static str>, Tokens, Vec<Tokens>)> {
+fn operand(
+    inner: BoxedStrategy<Tokens>,
+) -> impl Strategy<Value = (Vec<&'static str>, Tokens, Vec<Tokens>)> {
     let postfix = prop_oneof![
         name().prop_map(|field| join(vec![one("."), vec![field]])),
-        inner.clone().prop_map(|index| join(vec![one("["), index, one("]")])),
+        inner
+            .clone()
+            .prop_map(|index| join(vec![one("["), index, one("]")])),
         Just(vec!["is".to_string(), "null".to_string()]),
-        Just(vec!["is".to_string(), "not".to_string(), "null".to_string()]),
+        Just(vec![
+            "is".to_string(),
+            "not".to_string(),
+            "null".to_string()
+        ]),
     ];
     (
         prop::collection::vec(select(vec!["not", "-"]), 0..3),
@@ -236,12 +244,19 @@ fn time() -> impl Strategy<Value = String> {
 }
 
 fn quadrant() -> impl Strategy<Value = Tokens> {
-    let axis = (select(vec!["online", "frequency"]), select(vec!["high", "low"]))
+    let axis = (
+        select(vec!["online", "frequency"]),
+        select(vec!["high", "low"]),
+    )
         .prop_map(|(a, l)| vec![a.to_string(), l.to_string()]);
     (axis, prop::option::of(any::<bool>())).prop_map(|(first, second)| {
         let mut tokens = join(vec![one("quadrant"), first.clone()]);
         if let Some(comma) = second {
-            let other = if first[0] == "online" { "frequency" } else { "online" };
+            let other = if first[0] == "online" {
+                "frequency"
+            } else {
+                "online"
+            };
             if comma {
                 tokens.push(",".into());
             }
@@ -252,23 +267,32 @@ fn quadrant() -> impl Strategy<Value = Tokens> {
 }
 
 fn playbook() -> impl Strategy<Value = Tokens> {
-    (string_literal(), prop::option::of(quadrant()), any::<bool>()).prop_map(|(name, quadrant, zone)| {
-        let mut tokens = join(vec![one("playbook"), vec![name], one("{")]);
-        tokens.extend(quadrant.unwrap_or_default());
-        if zone {
-            tokens.extend(["timezone".to_string(), "\"+08:00\"".to_string()]);
-        }
-        tokens.push("}".into());
-        tokens
-    })
+    (
+        string_literal(),
+        prop::option::of(quadrant()),
+        any::<bool>(),
+    )
+        .prop_map(|(name, quadrant, zone)| {
+            let mut tokens = join(vec![one("playbook"), vec![name], one("{")]);
+            tokens.extend(quadrant.unwrap_or_default());
+            if zone {
+                tokens.extend(["timezone".to_string(), "\"+08:00\"".to_string()]);
+            }
+            tokens.push("}".into());
+            tokens
+        })
 }
 
 fn type_expression() -> BoxedStrategy<Tokens> {
-    let leaf = select(vec!["int", "float", "bool", "string", "date", "datetime", "money"])
-        .prop_map(|t| vec![t.to_string()]);
+    let leaf = select(vec![
+        "int", "float", "bool", "string", "date", "datetime", "money",
+    ])
+    .prop_map(|t| vec![t.to_string()]);
     leaf.prop_recursive(2, 12, 3, |inner| {
         prop_oneof![
-            inner.clone().prop_map(|t| join(vec![one("["), t, one("]")])),
+            inner
+                .clone()
+                .prop_map(|t| join(vec![one("["), t, one("]")])),
             inner.clone().prop_map(|t| {
                 // `T?` once: `int??` is not a type.
                 if t.last().is_some_and(|last| last == "?") {
@@ -277,7 +301,7 @@ fn type_expression() -> BoxedStrategy<Tokens> {
                     join(vec![t, one("?")])
                 }
             }),
-            prop::collection::vec((field_key(), inner), 0..3).prop_map(|fields| object_type(fields)),
+            prop::collection::vec((field_key(), inner), 0..3).prop_map(object_type),
             Just(vec!["\"a\"".into(), "|".into(), "'b c'".into()]),
         ]
     })
@@ -316,9 +340,18 @@ fn channel() -> impl Strategy<Value = Tokens> {
         (time(), time()).prop_map(|(a, b)| vec!["window".into(), a, "-".into(), b]),
         duration().prop_map(|d| vec!["cap".into(), "2".into(), "per".into(), d]),
     ];
-    (plain_name(), label(), prop::collection::vec(clause, 0..3)).prop_map(|(name, label, clauses)| {
-        join(vec![one("channel"), vec![name], label, one("{"), join(clauses), one("}")])
-    })
+    (plain_name(), label(), prop::collection::vec(clause, 0..3)).prop_map(
+        |(name, label, clauses)| {
+            join(vec![
+                one("channel"),
+                vec![name],
+                label,
+                one("{"),
+                join(clauses),
+                one("}"),
+            ])
+        },
+    )
 }
 
 fn segment() -> impl Strategy<Value = Tokens> {
@@ -384,9 +417,18 @@ fn rule() -> impl Strategy<Value = Tokens> {
         duration().prop_map(|d| vec!["cap".into(), "1".into(), "per".into(), d]),
         plain_name().prop_map(|g| vec!["group".into(), g]),
     ];
-    (plain_name(), label(), prop::collection::vec(clause, 0..5)).prop_map(|(name, label, clauses)| {
-        join(vec![one("rule"), vec![name], label, one("{"), join(clauses), one("}")])
-    })
+    (plain_name(), label(), prop::collection::vec(clause, 0..5)).prop_map(
+        |(name, label, clauses)| {
+            join(vec![
+                one("rule"),
+                vec![name],
+                label,
+                one("{"),
+                join(clauses),
+                one("}"),
+            ])
+        },
+    )
 }
 
 fn policy() -> impl Strategy<Value = Tokens> {
@@ -400,13 +442,17 @@ fn policy() -> impl Strategy<Value = Tokens> {
 
 fn data_value() -> BoxedStrategy<Tokens> {
     let leaf = prop_oneof![
-        select(vec!["0", "-2", "3.5", "-0.25", "10_000", "true", "false", "null"]).prop_map(str::to_string),
+        select(vec![
+            "0", "-2", "3.5", "-0.25", "10_000", "true", "false", "null"
+        ])
+        .prop_map(str::to_string),
         string_literal(),
     ]
     .prop_map(|t| vec![t]);
     leaf.prop_recursive(3, 40, 6, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(|items| comma_list("[", items, "]")),
+            prop::collection::vec(inner.clone(), 0..6)
+                .prop_map(|items| comma_list("[", items, "]")),
             prop::collection::vec((field_key(), inner), 0..8).prop_map(|entries| {
                 let mut tokens = one("{");
                 for (index, (key, value)) in entries.into_iter().enumerate() {
@@ -427,12 +473,22 @@ fn data_value() -> BoxedStrategy<Tokens> {
 fn test_declaration() -> impl Strategy<Value = Tokens> {
     let object = data_value().prop_filter("a snapshot is an object", |t| t[0] == "{");
     let clause = prop_oneof![
-        Just(vec!["as_of".to_string(), "2026-11-25T09:00:00+08:00".to_string()]),
+        Just(vec![
+            "as_of".to_string(),
+            "2026-11-25T09:00:00+08:00".to_string()
+        ]),
         object.prop_map(|data| join(vec![one("member"), data])),
-        prop_oneof![plain_name(), Just("null".to_string())]
-            .prop_map(|stage| vec!["expect".into(), "stage".into(), stage]),
-        (plain_name(), prop::option::of(plain_name()), prop::option::of(time())).prop_map(
-            |(rule, via, at)| {
+        prop_oneof![plain_name(), Just("null".to_string())].prop_map(|stage| vec![
+            "expect".into(),
+            "stage".into(),
+            stage
+        ]),
+        (
+            plain_name(),
+            prop::option::of(plain_name()),
+            prop::option::of(time())
+        )
+            .prop_map(|(rule, via, at)| {
                 let mut tokens = vec!["expect".to_string(), "action".to_string(), rule];
                 if let Some(via) = via {
                     tokens.extend(["via".to_string(), via]);
@@ -441,8 +497,7 @@ fn test_declaration() -> impl Strategy<Value = Tokens> {
                     tokens.extend(["at".to_string(), at]);
                 }
                 tokens
-            }
-        ),
+            }),
         plain_name().prop_map(|r| vec!["expect".into(), "no".into(), "action".into(), r]),
         plain_name().prop_map(|r| vec![
             "expect".into(),
@@ -451,11 +506,21 @@ fn test_declaration() -> impl Strategy<Value = Tokens> {
             "reason".into(),
             "group".into()
         ]),
-        select(vec!["true", "false"]).prop_map(|b| vec!["expect".into(), "holdout".into(), b.into()]),
+        select(vec!["true", "false"]).prop_map(|b| vec![
+            "expect".into(),
+            "holdout".into(),
+            b.into()
+        ]),
         Just(vec!["expect".to_string(), "invalid".to_string()]),
     ];
     (string_literal(), prop::collection::vec(clause, 0..5)).prop_map(|(name, clauses)| {
-        join(vec![one("test"), vec![name], one("{"), join(clauses), one("}")])
+        join(vec![
+            one("test"),
+            vec![name],
+            one("{"),
+            join(clauses),
+            one("}"),
+        ])
     })
 }
 
@@ -554,7 +619,8 @@ mod trees {
             (0.0f64..1e6).prop_map(|f| expr(ExprKind::Float(f))),
             any::<String>().prop_map(|s| expr(ExprKind::Str(s))),
             select(vec!["a", "b", "新粉"]).prop_map(|n| expr(ExprKind::Name(n.to_string()))),
-            select(vec!["spend", "in", "with space"]).prop_map(|n| expr(ExprKind::MemberField(ident(n)))),
+            select(vec!["spend", "in", "with space"])
+                .prop_map(|n| expr(ExprKind::MemberField(ident(n)))),
             Just(expr(ExprKind::Null)),
             Just(expr(ExprKind::Now)),
         ];
@@ -563,10 +629,17 @@ mod trees {
                 (select(OPERATORS.to_vec()), inner.clone(), inner.clone())
                     .prop_map(|(op, l, r)| expr(ExprKind::Binary(op, Box::new(l), Box::new(r)))),
                 (inner.clone(), inner.clone(), any::<bool>()).prop_map(|(n, h, negated)| {
-                    expr(ExprKind::In { needle: Box::new(n), haystack: Box::new(h), negated })
+                    expr(ExprKind::In {
+                        needle: Box::new(n),
+                        haystack: Box::new(h),
+                        negated,
+                    })
                 }),
                 (inner.clone(), any::<bool>()).prop_map(|(o, negated)| {
-                    expr(ExprKind::IsNull { operand: Box::new(o), negated })
+                    expr(ExprKind::IsNull {
+                        operand: Box::new(o),
+                        negated,
+                    })
                 }),
                 inner.clone().prop_map(|o| expr(ExprKind::Not(Box::new(o)))),
                 inner.clone().prop_map(|o| expr(ExprKind::Neg(Box::new(o)))),
@@ -574,7 +647,8 @@ mod trees {
                     .prop_map(|(b, f)| expr(ExprKind::Field(Box::new(b), ident(f)))),
                 (inner.clone(), inner.clone())
                     .prop_map(|(b, i)| expr(ExprKind::Index(Box::new(b), Box::new(i)))),
-                prop::collection::vec(inner.clone(), 0..3).prop_map(|items| expr(ExprKind::List(items))),
+                prop::collection::vec(inner.clone(), 0..3)
+                    .prop_map(|items| expr(ExprKind::List(items))),
                 (inner.clone(), inner).prop_map(|(list, body)| {
                     let lambda = expr(ExprKind::Lambda(ident("v"), Box::new(body)));
                     expr(ExprKind::Call(ident("any"), vec![list, lambda]))
@@ -592,7 +666,11 @@ mod trees {
         match &mut expr.kind {
             ExprKind::Binary(_, l, r)
             | ExprKind::Index(l, r)
-            | ExprKind::In { needle: l, haystack: r, .. } => {
+            | ExprKind::In {
+                needle: l,
+                haystack: r,
+                ..
+            } => {
                 strip(l);
                 strip(r);
             }
@@ -656,16 +734,23 @@ proptest! {
 #[test]
 fn every_playbook_of_the_repository_formats_stably() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut pending: Vec<_> = ["rules", "examples", "tests"].iter().map(|d| root.join(d)).collect();
+    let mut pending: Vec<_> = ["rules", "examples", "tests"]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
     let mut checked = 0;
     while let Some(folder) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
             } else if path.extension().is_some_and(|e| e == "rules") {
-                let Ok(text) = std::fs::read_to_string(&path) else { continue };
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
                 let parsed = siyu::syntax::parse(&text, siyu::diagnostics::FileId(0));
                 if parsed.diagnostics.iter().any(|d| d.is_error()) {
                     continue; // inputs of diagnostic tests are meant not to parse
@@ -675,5 +760,8 @@ fn every_playbook_of_the_repository_formats_stably() {
             }
         }
     }
-    assert!(checked > 0, "no playbook found under rules/, examples/ or tests/");
+    assert!(
+        checked > 0,
+        "no playbook found under rules/, examples/ or tests/"
+    );
 }

@@ -139,10 +139,9 @@ fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map_or_else(
-        || "playbook".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = path
+        .file_name()
+        .map_or_else(|| "playbook".into(), |n| n.to_string_lossy().into_owned());
     let temporary = folder.join(format!(".{name}.siyu-fmt-{}", std::process::id()));
     let written = (|| {
         let mut file = std::fs::File::create(&temporary)?;

@@ -18,7 +18,10 @@ impl Printer<'_> {
             PlaybookClause::Quadrant(spec) => (spec.span.start as usize, spec.span.end as usize),
             PlaybookClause::Timezone(zone) => {
                 let end = zone.span.end as usize;
-                (self.keyword_start(zone.span.start as usize, "timezone"), end)
+                (
+                    self.keyword_start(zone.span.start as usize, "timezone"),
+                    end,
+                )
             }
         }
     }
@@ -240,7 +243,10 @@ impl Printer<'_> {
         let span = match clause {
             TestClause::AsOf(datetime) => {
                 let end = datetime.span.end as usize;
-                return (self.keyword_start(datetime.span.start as usize, "as_of"), end);
+                return (
+                    self.keyword_start(datetime.span.start as usize, "as_of"),
+                    end,
+                );
             }
             TestClause::Member(data) => {
                 let end = data.span.end as usize;
@@ -298,7 +304,11 @@ impl Printer<'_> {
                 self.name(reason);
             }
             TestClause::ExpectHoldout(holdout, _) => {
-                self.text(if *holdout { "expect holdout true" } else { "expect holdout false" });
+                self.text(if *holdout {
+                    "expect holdout true"
+                } else {
+                    "expect holdout false"
+                });
             }
             TestClause::ExpectInvalid(_) => self.text("expect invalid"),
         }

@@ -19,8 +19,8 @@
 use crate::ast::{BinaryOp, Expr, ExprKind, Template, TemplatePart};
 
 use super::literal::{
-    author_quote, choose_quote, datetime_text, duration_text, escape_into, field_text,
-    float_text, int_text, number_text, other, quoted, time_text, written_bare,
+    author_quote, choose_quote, datetime_text, duration_text, escape_into, field_text, float_text,
+    int_text, number_text, other, quoted, time_text, written_bare,
 };
 use super::printer::Printer;
 
@@ -83,12 +83,9 @@ pub(crate) fn binary_precedence(op: BinaryOp) -> Precedence {
     match op {
         BinaryOp::Or => Precedence::Or,
         BinaryOp::And => Precedence::And,
-        BinaryOp::Eq
-        | BinaryOp::Ne
-        | BinaryOp::Lt
-        | BinaryOp::Le
-        | BinaryOp::Gt
-        | BinaryOp::Ge => Precedence::Compare,
+        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            Precedence::Compare
+        }
         BinaryOp::Default => Precedence::Default,
         BinaryOp::Add | BinaryOp::Sub => Precedence::Sum,
         BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => Precedence::Product,

@@ -77,7 +77,10 @@ impl Printer<'_> {
             for item in &items[group_start..index] {
                 if let Item::Stage(stage) = item {
                     widest.name = widest.name.max(width(&stage.name.name));
-                    let label = stage.label.as_ref().map_or(0, |l| width(&label_text(self, l)));
+                    let label = stage
+                        .label
+                        .as_ref()
+                        .map_or(0, |l| width(&label_text(self, l)));
                     widest.label = widest.label.max(label);
                 }
             }
@@ -199,7 +202,9 @@ impl Printer<'_> {
                 Some(label) => {
                     self.text(&" ".repeat(padding + 1));
                     self.label(label);
-                    padding = columns.label.saturating_sub(width(&label_text(self, label)));
+                    padding = columns
+                        .label
+                        .saturating_sub(width(&label_text(self, label)));
                 }
                 None => padding += columns.label + 1,
             }

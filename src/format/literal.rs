@@ -53,7 +53,9 @@ pub(crate) fn field_text(name: &str, written_bare: bool) -> String {
 
 /// Whether the literal or name at `start` was written without quotes.
 pub(crate) fn written_bare(source: &str, start: usize) -> bool {
-    !source.get(start..).is_some_and(|rest| rest.starts_with(['"', '\'']))
+    !source
+        .get(start..)
+        .is_some_and(|rest| rest.starts_with(['"', '\'']))
 }
 
 /// The quote the author used for the literal starting at `start`, `"` by default.
@@ -134,7 +136,9 @@ pub(crate) fn float_text(value: f64, written: &str) -> String {
     let plain = digits.starts_with(|c: char| c.is_ascii_digit())
         && digits.contains('.')
         && !digits.ends_with('.')
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '_' || c == '.');
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '_' || c == '.');
     if plain && written.replace('_', "").parse::<f64>() == Ok(value) {
         return written.to_string();
     }

@@ -185,7 +185,11 @@ impl<'a> Printer<'a> {
         while let Some(comment) = self.comment_before(pos).cloned() {
             self.next_comment += 1;
             let text = comment_text(&comment);
-            let tight = if comment.block { &[' ', '\n', '(', '['][..] } else { &[' ', '\n'][..] };
+            let tight = if comment.block {
+                &[' ', '\n', '(', '['][..]
+            } else {
+                &[' ', '\n'][..]
+            };
             if !self.break_pending && !self.out.ends_with(tight) {
                 self.out.push(' ');
             }
@@ -279,7 +283,9 @@ impl<'a> Printer<'a> {
         let mut at = end;
         loop {
             at = start + self.slice(start, at).trim_end().len();
-            let before = self.comments.partition_point(|c| (c.span.start as usize) < at);
+            let before = self
+                .comments
+                .partition_point(|c| (c.span.start as usize) < at);
             let inside = before
                 .checked_sub(1)
                 .and_then(|i| self.comments.get(i))
@@ -297,7 +303,9 @@ impl<'a> Printer<'a> {
         let mut at = pos;
         loop {
             at = self.slice(0, at).trim_end().len();
-            let before = self.comments.partition_point(|c| (c.span.start as usize) < at);
+            let before = self
+                .comments
+                .partition_point(|c| (c.span.start as usize) < at);
             let inside = before
                 .checked_sub(1)
                 .and_then(|i| self.comments.get(i))

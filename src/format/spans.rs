@@ -274,7 +274,12 @@ impl Erase for TestClause {
                 stage.erase();
                 span.erase();
             }
-            TestClause::ExpectAction { rule, via, at, span } => {
+            TestClause::ExpectAction {
+                rule,
+                via,
+                at,
+                span,
+            } => {
                 rule.erase();
                 via.erase();
                 at.erase();

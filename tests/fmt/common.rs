@@ -20,7 +20,11 @@ pub fn normalized(comment: &siyu::ast::Comment) -> String {
 
 /// The comment texts of a parse, in order of appearance.
 pub fn comment_texts(text: &str) -> Vec<String> {
-    parse(text, FileId(0)).comments.iter().map(normalized).collect()
+    parse(text, FileId(0))
+        .comments
+        .iter()
+        .map(normalized)
+        .collect()
 }
 
 /// Formats `text` (which must parse) and checks the three properties; returns the
@@ -51,7 +55,10 @@ pub fn format_checked(name: &str, text: &str) -> String {
     let mut after: Vec<String> = reparsed.comments.iter().map(normalized).collect();
     before.sort();
     after.sort();
-    assert_eq!(after, before, "{name}: comments were lost or changed:\n{formatted}");
+    assert_eq!(
+        after, before,
+        "{name}: comments were lost or changed:\n{formatted}"
+    );
     let again = format_source(&formatted).unwrap_or_else(|d| panic!("{name}: {d:?}"));
     assert_eq!(again, formatted, "{name}: formatting is not idempotent");
     formatted
