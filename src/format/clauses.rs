@@ -85,9 +85,10 @@ impl Printer<'_> {
     fn window(&mut self, window: &Window) {
         self.text("window ");
         self.time(&window.start);
-        self.inline_comments(window.end.span.start as usize);
+        let dash = self.keyword_start(window.end.span.start as usize, "-");
+        self.inline_comments(dash);
         self.text("-");
-        self.text(&time_text(&window.end));
+        self.time(&window.end);
     }
 
     fn time(&mut self, time: &TimeOfDay) {

@@ -174,10 +174,12 @@ impl<'a> Printer<'a> {
 
     /// Whether any comment (printed or not) starts inside `start..end`.
     pub fn has_comment_within(&self, start: usize, end: usize) -> bool {
-        self.comments.iter().any(|c| {
-            let at = c.span.start as usize;
-            start <= at && at < end
-        })
+        let first = self
+            .comments
+            .partition_point(|c| (c.span.start as usize) < start);
+        self.comments
+            .get(first)
+            .is_some_and(|c| (c.span.start as usize) < end)
     }
 
     /// Prints, inside the current line, every comment that starts before `pos`.
