@@ -198,9 +198,14 @@ impl Lowerer {
         if matches!(rule, Rule::op_is_null | Rule::op_is_not_null) && is_comparison(&operand.kind) {
             return Err(chained("is", op_span));
         }
-        let Some(inner) = significant(op).find(|p| !matches!(p.as_rule(), Rule::kw_is | Rule::kw_not | Rule::kw_null)) else {
+        let Some(inner) = significant(op)
+            .find(|p| !matches!(p.as_rule(), Rule::kw_is | Rule::kw_not | Rule::kw_null))
+        else {
             let negated = rule == Rule::op_is_not_null;
-            let kind = ExprKind::IsNull { operand: Box::new(operand), negated };
+            let kind = ExprKind::IsNull {
+                operand: Box::new(operand),
+                negated,
+            };
             return node(kind, span, &[height]);
         };
         if rule == Rule::op_field {
@@ -208,7 +213,11 @@ impl Lowerer {
             return node(ExprKind::Field(Box::new(operand), name), span, &[height]);
         }
         let (index, index_height) = self.build_expr(inner, depth + 1)?;
-        node(ExprKind::Index(Box::new(operand), Box::new(index)), span, &[height, index_height])
+        node(
+            ExprKind::Index(Box::new(operand), Box::new(index)),
+            span,
+            &[height, index_height],
+        )
     }
 
     /// One operand: literals, names, calls, lists, parentheses.
@@ -245,15 +254,24 @@ impl Lowerer {
             },
             Rule::name => leaf(ExprKind::Name(pair.as_str().to_string())),
             Rule::member_field => {
-                let field = significant(pair).find(|p| matches!(p.as_rule(), Rule::ident | Rule::string));
+                let field =
+                    significant(pair).find(|p| matches!(p.as_rule(), Rule::ident | Rule::string));
                 match field {
                     Some(field) => leaf(ExprKind::MemberField(self.lower_field_key(field))),
-                    None => Err(Diagnostic::error(codes::SYNTAX, "expected a field name after `member.`", span)),
+                    None => Err(Diagnostic::error(
+                        codes::SYNTAX,
+                        "expected a field name after `member.`",
+                        span,
+                    )),
                 }
             }
             Rule::paren => {
                 let Some(inner) = significant(pair).next() else {
-                    return Err(Diagnostic::error(codes::SYNTAX, "expected an expression", span));
+                    return Err(Diagnostic::error(
+                        codes::SYNTAX,
+                        "expected an expression",
+                        span,
+                    ));
                 };
                 let (inner, height) = self.build_expr(inner, depth + 1)?;
                 node(ExprKind::Paren(Box::new(inner)), span, &[height])
@@ -269,7 +287,11 @@ impl Lowerer {
                 node(ExprKind::List(items), span, &heights)
             }
             Rule::call => self.build_call(pair, depth),
-            _ => Err(Diagnostic::error(codes::SYNTAX, "expected an expression", span)),
+            _ => Err(Diagnostic::error(
+                codes::SYNTAX,
+                "expected an expression",
+                span,
+            )),
         }
     }
 
@@ -289,7 +311,11 @@ impl Lowerer {
         let span = self.span(&pair);
         let mut parts = significant(pair);
         let Some(name) = parts.next() else {
-            return Err(Diagnostic::error(codes::SYNTAX, "expected a function name", span));
+            return Err(Diagnostic::error(
+                codes::SYNTAX,
+                "expected a function name",
+                span,
+            ));
         };
         let name = self.lower_ident(name);
         let mut arguments = Vec::new();
@@ -299,11 +325,19 @@ impl Lowerer {
                 let lambda_span = self.span(&argument);
                 let mut lambda = significant(argument);
                 let (Some(parameter), Some(body)) = (lambda.next(), lambda.next()) else {
-                    return Err(Diagnostic::error(codes::SYNTAX, "expected `x => condition`", lambda_span));
+                    return Err(Diagnostic::error(
+                        codes::SYNTAX,
+                        "expected `x => condition`",
+                        lambda_span,
+                    ));
                 };
                 let parameter = self.lower_ident(parameter);
                 let (body, height) = self.build_expr(body, depth + 1)?;
-                node(ExprKind::Lambda(parameter, Box::new(body)), lambda_span, &[height])?
+                node(
+                    ExprKind::Lambda(parameter, Box::new(body)),
+                    lambda_span,
+                    &[height],
+                )?
             } else {
                 self.build_expr(argument, depth + 1)?
             };
@@ -324,7 +358,9 @@ impl Lowerer {
         for piece in significant(pair) {
             let piece_span = self.span(&piece);
             match piece.as_rule() {
-                Rule::template_text_double | Rule::template_text_single => push_text(&mut parts, piece.as_str()),
+                Rule::template_text_double | Rule::template_text_single => {
+                    push_text(&mut parts, piece.as_str())
+                }
                 Rule::template_escape => match literal::unescape(piece.as_str()) {
                     Ok(text) => push_text(&mut parts, &text),
                     Err(error) => self.bad_literal(error, piece_span),
@@ -332,8 +368,11 @@ impl Lowerer {
                 Rule::template_open => push_text(&mut parts, "{"),
                 Rule::template_close => push_text(&mut parts, "}"),
                 Rule::template_stray_close => {
-                    self.syntax_error("a `}` in a message must be doubled", piece_span).help =
-                        Some("write `}}` for a literal `}`, or `{…}` around an expression to insert it".into());
+                    self.syntax_error("a `}` in a message must be doubled", piece_span)
+                        .help = Some(
+                        "write `}}` for a literal `}`, or `{…}` around an expression to insert it"
+                            .into(),
+                    );
                 }
                 Rule::template_interpolation => {
                     if let Some(expr) = significant(piece).next() {
@@ -361,7 +400,11 @@ impl Lowerer {
                 }
                 DataKind::Object(entries)
             }
-            Rule::data_list => DataKind::List(significant(pair).map(|item| self.lower_data_value(item)).collect()),
+            Rule::data_list => DataKind::List(
+                significant(pair)
+                    .map(|item| self.lower_data_value(item))
+                    .collect(),
+            ),
             Rule::data_number => self.lower_data_number(pair.as_str(), span),
             Rule::string => DataKind::Str(self.lower_string(pair).value),
             Rule::kw_true => DataKind::Bool(true),

@@ -334,7 +334,12 @@ pub fn next_declaration(text: &str, start: usize, not_before: usize) -> usize {
 
 /// The start of the declaration keyword on the line starting at `line_start`, if the
 /// line is a fitting place to resume.
-fn declaration_on_line(text: &str, line_start: usize, depth: i64, not_before: usize) -> Option<usize> {
+fn declaration_on_line(
+    text: &str,
+    line_start: usize,
+    depth: i64,
+    not_before: usize,
+) -> Option<usize> {
     let line = text.get(line_start..)?;
     let trimmed = line.trim_start_matches([' ', '\t']);
     let word_start = line_start + (line.len() - trimmed.len());
