@@ -84,24 +84,36 @@ pub enum PlaybookError {
         source: std::io::Error,
     },
     /// The playbook has errors; each diagnostic carries its span.
-    #[error("the playbook has {} error{}", .diagnostics.len(), if .diagnostics.len() == 1 { "" } else { "s" })]
+    #[error("the playbook has {} error{}", error_count(.diagnostics), if error_count(.diagnostics) == 1 { "" } else { "s" })]
     Invalid {
         /// The sources the spans point into.
         sources: SourceMap,
         /// Every error (and warning) found.
         diagnostics: Vec<Diagnostic>,
+        /// The same diagnostics with their sources attached (miette's `related`).
+        reports: Vec<Report>,
     },
 }
 
+fn error_count(diagnostics: &[Diagnostic]) -> usize {
+    diagnostics.iter().filter(|d| d.is_error()).count()
+}
+
 impl PlaybookError {
+    fn invalid(sources: SourceMap, diagnostics: Vec<Diagnostic>) -> Self {
+        let reports = diagnostics.iter().map(|d| d.report(&sources)).collect();
+        PlaybookError::Invalid {
+            sources,
+            diagnostics,
+            reports,
+        }
+    }
+
     /// The diagnostics, each with its source attached, ready for miette to render.
     pub fn reports(&self) -> Vec<Report> {
         match self {
             PlaybookError::Io { .. } => Vec::new(),
-            PlaybookError::Invalid {
-                sources,
-                diagnostics,
-            } => diagnostics.iter().map(|d| d.report(sources)).collect(),
+            PlaybookError::Invalid { reports, .. } => reports.clone(),
         }
     }
 }
@@ -115,7 +127,14 @@ impl miette::Diagnostic for PlaybookError {
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        None
+        match self {
+            PlaybookError::Io { .. } => None,
+            PlaybookError::Invalid { reports, .. } => Some(Box::new(
+                reports
+                    .iter()
+                    .map(|report| report as &dyn miette::Diagnostic),
+            )),
+        }
     }
 }
 
@@ -201,10 +220,7 @@ impl Playbook {
         diagnostics: Vec<Diagnostic>,
     ) -> Result<Playbook, PlaybookError> {
         if diagnostics.iter().any(Diagnostic::is_error) {
-            return Err(PlaybookError::Invalid {
-                sources,
-                diagnostics,
-            });
+            return Err(PlaybookError::invalid(sources, diagnostics));
         }
         let warnings: Vec<Diagnostic> = diagnostics.into_iter().filter(|d| !d.is_error()).collect();
         let mut playbook = Self::from_items(&sources, &items)?;
@@ -220,10 +236,7 @@ impl Playbook {
                 program: Arc::new(program),
                 warnings: Arc::from(Vec::new()),
             }),
-            Err(diagnostics) => Err(PlaybookError::Invalid {
-                sources: sources.clone(),
-                diagnostics,
-            }),
+            Err(diagnostics) => Err(PlaybookError::invalid(sources.clone(), diagnostics)),
         }
     }
 

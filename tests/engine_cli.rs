@@ -14,7 +14,9 @@ fn siyu() -> Command {
 }
 
 fn golden(case: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(case)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(case)
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -54,11 +56,18 @@ fn run_prints_the_worked_example_plans_whatever_the_thread_count() {
         .collect();
     for output in &outputs {
         assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-        assert!(output.stderr.is_empty(), "--quiet prints nothing: {}", text(&output.stderr));
+        assert!(
+            output.stderr.is_empty(),
+            "--quiet prints nothing: {}",
+            text(&output.stderr)
+        );
     }
     assert_eq!(outputs[0].stdout, outputs[1].stdout);
     let expected = std::fs::read_to_string(case.join("expected.jsonl")).expect("expected plans");
-    let expected: Vec<serde_json::Value> = expected.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    let expected: Vec<serde_json::Value> = expected
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
     let actual: Vec<serde_json::Value> = text(&outputs[0].stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("json"))
@@ -70,7 +79,11 @@ fn run_prints_the_worked_example_plans_whatever_the_thread_count() {
 fn run_writes_plans_errors_and_a_summary_that_adds_up() {
     let case = golden("invalid_snapshots");
     let dir = scratch("files");
-    let (out, errors, summary) = (dir.join("plans.jsonl"), dir.join("errors.jsonl"), dir.join("summary.json"));
+    let (out, errors, summary) = (
+        dir.join("plans.jsonl"),
+        dir.join("errors.jsonl"),
+        dir.join("summary.json"),
+    );
     let output = run(&[
         "run",
         case.join("playbook.rules").to_str().unwrap_or_default(),
@@ -88,16 +101,21 @@ fn run_writes_plans_errors_and_a_summary_that_adds_up() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(output.stdout.is_empty());
     let table = text(&output.stderr);
-    assert!(table.contains("members read 21  =  planned 2 + invalid 19"), "{table}");
+    assert!(
+        table.contains("members read 21  =  planned 2 + invalid 19"),
+        "{table}"
+    );
     let plans = std::fs::read_to_string(&out).expect("plans written");
     assert_eq!(plans.lines().count(), 2);
     let records = std::fs::read_to_string(&errors).expect("errors written");
-    let first: serde_json::Value = serde_json::from_str(records.lines().next().unwrap_or("{}")).expect("json");
+    let first: serde_json::Value =
+        serde_json::from_str(records.lines().next().unwrap_or("{}")).expect("json");
     assert_eq!(first["line"], 2);
     assert_eq!(first["member"], "bad1");
     assert!(first["rule"].is_null());
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&summary).expect("summary written")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(&summary).expect("summary written"))
+            .expect("json");
     assert_eq!(summary["members"], 21);
     assert_eq!(summary["planned"], 2);
     assert_eq!(summary["invalid"], 19);
@@ -124,7 +142,10 @@ fn on_invalid_fail_stops_at_the_first_invalid_line() {
     assert_eq!(text(&output.stdout).lines().count(), 1);
     let stderr = text(&output.stderr);
     assert!(stderr.contains("stopped at line 2"), "{stderr}");
-    assert!(stderr.contains("line 2 (member `bad1`): malformed JSON"), "{stderr}");
+    assert!(
+        stderr.contains("line 2 (member `bad1`): malformed JSON"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -132,9 +153,19 @@ fn exit_codes_for_missing_files_bad_playbooks_and_bad_times() {
     let case = golden("worked");
     let playbook = case.join("playbook.rules");
     let members = case.join("members.jsonl");
-    let missing = run(&["run", "no/such.rules", "--members", members.to_str().unwrap_or_default()]);
+    let missing = run(&[
+        "run",
+        "no/such.rules",
+        "--members",
+        members.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(missing.status.code(), Some(2));
-    let missing = run(&["run", playbook.to_str().unwrap_or_default(), "--members", "no/such.jsonl"]);
+    let missing = run(&[
+        "run",
+        playbook.to_str().unwrap_or_default(),
+        "--members",
+        "no/such.jsonl",
+    ]);
     assert_eq!(missing.status.code(), Some(2));
     let bad_time = run(&[
         "run",
@@ -148,8 +179,17 @@ fn exit_codes_for_missing_files_bad_playbooks_and_bad_times() {
     assert!(text(&bad_time.stderr).contains("`tomorrow` is not an RFC 3339 date-time"));
     let dir = scratch("bad");
     let bad = dir.join("bad.rules");
-    std::fs::write(&bad, "playbook \"bad\" {}\nrule r {\n  then send \"hi\" via nowhere\n}\n").expect("write");
-    let broken = run(&["run", bad.to_str().unwrap_or_default(), "--members", members.to_str().unwrap_or_default()]);
+    std::fs::write(
+        &bad,
+        "playbook \"bad\" {}\nrule r {\n  then send \"hi\" via nowhere\n}\n",
+    )
+    .expect("write");
+    let broken = run(&[
+        "run",
+        bad.to_str().unwrap_or_default(),
+        "--members",
+        members.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(broken.status.code(), Some(1));
     let stderr = text(&broken.stderr);
     assert!(stderr.contains("there is no channel `nowhere`"), "{stderr}");
@@ -210,9 +250,15 @@ fn explain_tells_how_one_member_was_planned() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let trace = text(&output.stdout);
     assert!(trace.contains("stage: new_fan (新粉)"), "{trace}");
-    assert!(trace.contains("invite via dm suppressed: no consent"), "{trace}");
+    assert!(
+        trace.contains("invite via dm suppressed: no consent"),
+        "{trace}"
+    );
     assert!(trace.contains("consent.dm is false"), "{trace}");
-    assert!(trace.contains("invite via wecom planned at 2026-11-25T09:00:00+08:00"), "{trace}");
+    assert!(
+        trace.contains("invite via wecom planned at 2026-11-25T09:00:00+08:00"),
+        "{trace}"
+    );
     let missing = run(&[
         "explain",
         case.join("playbook.rules").to_str().unwrap_or_default(),
