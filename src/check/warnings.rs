@@ -1,0 +1,154 @@
+//! What concerns the playbook as a whole: the `playbook` declaration it must have, and
+//! the warnings that do not fail `check` (no schema, quadrant guards that never match,
+//! channels and segments declared in the file that is run and never used).
+
+use std::collections::HashSet;
+
+use super::names::Names;
+use super::Context;
+use crate::ast::{Item, Level, PlaybookClause, QuadrantSpec, RuleClause};
+use crate::diagnostics::{codes, Diagnostic, FileId, Span};
+
+/// The one warning a library file (no playbook, no stage, no rule) gets.
+pub(super) fn library(root: FileId) -> Diagnostic {
+    Diagnostic::warning(
+        codes::NO_PLAYBOOK,
+        "no `playbook` declaration: checked as a library to be included",
+        Span::new(root, 0, 0),
+    )
+    .with_help(
+        "a file that is run starts with `playbook \"name\" { … }`; a library's fields and \
+         uses are checked fully in the playbook that includes it",
+    )
+}
+
+/// Checks of a file that is meant to be run.
+pub(super) fn whole_playbook(items: &[Item], names: &Names, cx: &mut Context) {
+    if names.playbook.is_none() {
+        cx.push(
+            Diagnostic::error(
+                codes::NO_PLAYBOOK,
+                "no `playbook` declaration",
+                Span::new(names.root, 0, 0),
+            )
+            .with_label("this file declares stages or rules, so it is meant to be run")
+            .with_help("declare it once, e.g. `playbook \"Lumi\" { quadrant online high, frequency high }`"),
+        );
+    }
+    if names.schema.is_none() {
+        let span = names
+            .playbook
+            .map_or(Span::new(names.root, 0, 0), |p| p.name.span);
+        cx.push(
+            Diagnostic::warning(
+                codes::NO_SCHEMA,
+                "no `member` schema: fields are not checked",
+                span,
+            )
+            .with_label("no `member { … }` block in this playbook or its includes")
+            .with_help("declare the snapshot's fields, e.g. `member { id: string, orders: int }`, to catch misspelled fields and type errors before any member is read"),
+        );
+    }
+    quadrant_guards(items, names, cx);
+    unused(items, names, cx);
+}
+
+/// Rules whose quadrant guard the playbook's quadrant never matches.
+fn quadrant_guards(items: &[Item], names: &Names, cx: &mut Context) {
+    let Some(playbook) = names.playbook else {
+        return;
+    };
+    let declared: Option<&QuadrantSpec> = playbook.clauses.iter().find_map(|c| match c {
+        PlaybookClause::Quadrant(spec) => Some(spec),
+        PlaybookClause::Timezone(_) => None,
+    });
+    for item in items {
+        let Item::Rule(rule) = item else { continue };
+        for clause in &rule.clauses {
+            let RuleClause::Quadrant(guard) = clause else { continue };
+            let axes = [
+                ("online", guard.online, declared.and_then(|d| d.online)),
+                ("frequency", guard.frequency, declared.and_then(|d| d.frequency)),
+            ];
+            for (axis, wanted, actual) in axes {
+                let Some((wanted, span)) = wanted else { continue };
+                let diagnostic = match actual {
+                    Some((actual, _)) if actual == wanted => continue,
+                    Some((actual, at)) => Diagnostic::warning(
+                        codes::QUADRANT_NEVER,
+                        format!(
+                            "rule `{}` never runs: it needs `{axis} {}` but the playbook is `{axis} {}`",
+                            rule.name.name,
+                            level(wanted),
+                            level(actual)
+                        ),
+                        span,
+                    )
+                    .with_label("never matches")
+                    .with_secondary("the playbook's quadrant", at),
+                    None => Diagnostic::warning(
+                        codes::QUADRANT_NEVER,
+                        format!(
+                            "rule `{}` needs `{axis} {}` but the playbook does not state its `{axis}` level",
+                            rule.name.name,
+                            level(wanted)
+                        ),
+                        span,
+                    )
+                    .with_label("never matches"),
+                };
+                cx.push(diagnostic.with_help(format!(
+                    "state the quadrant in the `playbook` block (`quadrant {axis} …`), or remove this guard"
+                )));
+            }
+        }
+    }
+}
+
+fn level(level: Level) -> &'static str {
+    match level {
+        Level::High => "high",
+        Level::Low => "low",
+    }
+}
+
+/// Channels and segments declared in the file that is run and used nowhere.
+fn unused(items: &[Item], names: &Names, cx: &mut Context) {
+    let mut channels_used: HashSet<&str> = HashSet::new();
+    for item in items {
+        let Item::Rule(rule) = item else { continue };
+        for clause in &rule.clauses {
+            if let RuleClause::Then(action) = clause {
+                if let Some(via) = &action.via {
+                    channels_used.insert(&via.name);
+                }
+            }
+        }
+    }
+    for (name, channel) in &names.channels {
+        if channel.span.file == names.root && !channels_used.contains(name) {
+            cx.push(
+                Diagnostic::warning(
+                    codes::UNUSED_CHANNEL,
+                    format!("channel `{name}` is never used"),
+                    channel.name.span,
+                )
+                .with_label("no action goes `via` it")
+                .with_help("use it in a rule's `then … via`, or remove it"),
+            );
+        }
+    }
+    for (name, segment) in &names.segments {
+        if segment.span.file == names.root && !cx.used_segments.contains(*name) {
+            cx.push(
+                Diagnostic::warning(
+                    codes::UNUSED_SEGMENT,
+                    format!("segment `{name}` is never used"),
+                    segment.name.span,
+                )
+                .with_label("no condition uses it")
+                .with_help("use it in a `when`, a stage or another segment, or remove it"),
+            );
+        }
+    }
+}
