@@ -35,7 +35,8 @@ fn the_complete_example_has_no_error() {
     assert!(!text.contains("×"), "no error expected:\n{text}");
     let last = text.lines().last().unwrap_or_default();
     assert!(
-        last.starts_with("no errors,") && last.ends_with("in tests/playbooks/complete_example.rules"),
+        last.starts_with("no errors,")
+            && last.ends_with("in tests/playbooks/complete_example.rules"),
         "summary line: {last}"
     );
 }
@@ -86,7 +87,10 @@ fn five_mistakes_are_five_diagnostics_in_json() {
             .unwrap_or_default()
             .to_string()
     };
-    assert_eq!(help("siyu::check::unknown_stage"), "did you mean `new_fan`?");
+    assert_eq!(
+        help("siyu::check::unknown_stage"),
+        "did you mean `new_fan`?"
+    );
     assert_eq!(help("siyu::check::unknown_field"), "did you mean `orders`?");
     assert!(help("siyu::check::type_mismatch").contains("`1000`"));
     let duplicate = diagnostics
@@ -115,9 +119,15 @@ fn five_mistakes_are_drawn_on_stderr() {
     assert!(text.contains("did you mean `new_fan`?"));
     assert!(text.contains("did you mean `orders`?"));
     assert!(text.contains("first declared here"));
-    assert!(text.contains("five_mistakes.rules:"), "snippets name the file:\n{text}");
+    assert!(
+        text.contains("five_mistakes.rules:"),
+        "snippets name the file:\n{text}"
+    );
     let last = text.lines().last().unwrap_or_default();
-    assert_eq!(last, "5 errors, no warnings in tests/playbooks/five_mistakes.rules");
+    assert_eq!(
+        last,
+        "5 errors, no warnings in tests/playbooks/five_mistakes.rules"
+    );
 }
 
 #[test]
@@ -144,18 +154,17 @@ fn a_missing_file_is_a_usage_error() {
 fn no_file_is_a_usage_error() {
     assert_eq!(siyu_check(&[]).status.code(), Some(2));
     assert_eq!(
-        siyu_check(&["--format", "yaml", "tests/playbooks/five_mistakes.rules"]).status.code(),
+        siyu_check(&["--format", "yaml", "tests/playbooks/five_mistakes.rules"])
+            .status
+            .code(),
         Some(2)
     );
 }
 
 #[test]
 fn warnings_alone_exit_zero_in_json_too() {
-    let (output, diagnostics) = json_diagnostics(&[
-        "--format",
-        "json",
-        "tests/diagnostics/unused_channel.rules",
-    ]);
+    let (output, diagnostics) =
+        json_diagnostics(&["--format", "json", "tests/diagnostics/unused_channel.rules"]);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(diagnostics.len(), 1);
     assert_eq!(diagnostics[0]["severity"], "warning");

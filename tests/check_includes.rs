@@ -39,7 +39,11 @@ fn nested_includes_resolve_relative_to_each_file_and_splice_in_order() {
         ]
     );
     assert!(!checked.items.iter().any(|i| matches!(i, Item::Include(_))));
-    let names: Vec<&str> = checked.sources.files().map(|(_, f)| f.name.as_str()).collect();
+    let names: Vec<&str> = checked
+        .sources
+        .files()
+        .map(|(_, f)| f.name.as_str())
+        .collect();
     assert_eq!(
         names,
         [
@@ -62,9 +66,15 @@ fn a_missing_include_points_at_the_include() {
         .filter(|d| d.code == codes::INCLUDE_MISSING)
         .collect();
     assert_eq!(missing.len(), 1);
-    assert_eq!(checked.sources.slice(missing[0].span), "include \"not_here.rules\"");
+    assert_eq!(
+        checked.sources.slice(missing[0].span),
+        "include \"not_here.rules\""
+    );
     let help = missing[0].help.as_deref().unwrap_or_default();
-    assert!(help.contains("tests/playbooks/includes/not_here.rules"), "{help}");
+    assert!(
+        help.contains("tests/playbooks/includes/not_here.rules"),
+        "{help}"
+    );
     assert!(checked.has_errors());
 }
 
@@ -85,7 +95,10 @@ fn an_include_cycle_is_named_and_reported_once() {
     let file = checked.sources.get(cycles[0].span.file);
     assert!(file.name.ends_with("cycle_two.rules"));
     // Both files' declarations are still there, each once.
-    assert_eq!(names_of(&checked.items), ["playbook", "segment two", "segment one", "member"]);
+    assert_eq!(
+        names_of(&checked.items),
+        ["playbook", "segment two", "segment one", "member"]
+    );
 }
 
 #[test]
@@ -93,8 +106,11 @@ fn a_file_that_includes_itself_is_a_cycle() {
     let dir = std::env::temp_dir().join(format!("siyu-self-include-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("self.rules");
-    std::fs::write(&path, "playbook \"p\" {}\ninclude \"self.rules\"\nmember { id: string }\n")
-        .expect("write");
+    std::fs::write(
+        &path,
+        "playbook \"p\" {}\ninclude \"self.rules\"\nmember { id: string }\n",
+    )
+    .expect("write");
     let checked = check_file(&path);
     let _ = std::fs::remove_dir_all(&dir);
     let found: Vec<&str> = checked.diagnostics.iter().map(|d| d.code).collect();
@@ -131,7 +147,11 @@ fn a_playbook_in_an_included_file_is_an_error() {
         .iter()
         .find(|d| d.code == codes::PLAYBOOK_DECL)
         .expect("PLAYBOOK_DECL");
-    assert!(checked.sources.get(decl.span.file).name.ends_with("has_playbook.rules"));
+    assert!(checked
+        .sources
+        .get(decl.span.file)
+        .name
+        .ends_with("has_playbook.rules"));
 }
 
 #[test]
@@ -156,7 +176,11 @@ fn extra_files_are_checked_with_the_playbook_without_reading_it_again() {
         "rule again { stage loyl  then tag \"x\" }\nsegment repeat_buyer = orders > 5\n",
     ));
     let checked = check_sources(sources, first.root, &[typed]);
-    assert_eq!(checked.sources.files().count(), files_before, "no file read twice");
+    assert_eq!(
+        checked.sources.files().count(),
+        files_before + 1,
+        "no file read twice"
+    );
     let found: Vec<&str> = checked.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(found, [codes::UNKNOWN_STAGE, codes::DUPLICATE]);
     assert_eq!(checked.items.len(), first.items.len() + 2);

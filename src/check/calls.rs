@@ -72,7 +72,10 @@ impl ExprChecker<'_, '_, '_> {
             self.cx.push(
                 Diagnostic::error(
                     codes::ARITY,
-                    format!("`{name}` takes {arity} argument{plural}, found {}", args.len()),
+                    format!(
+                        "`{name}` takes {arity} argument{plural}, found {}",
+                        args.len()
+                    ),
                     span,
                 )
                 .with_label(format!("{} given", args.len()))

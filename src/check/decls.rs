@@ -178,11 +178,16 @@ pub(super) fn check_cap(cap: &Cap, keyword: &str, cx: &mut Context) {
         cx.push(
             Diagnostic::error(
                 codes::BAD_NUMBER,
-                format!("`{keyword}` must allow at least one touch, found {}", cap.count),
+                format!(
+                    "`{keyword}` must allow at least one touch, found {}",
+                    cap.count
+                ),
                 cap.span,
             )
             .with_label("fewer than one")
-            .with_help(format!("write e.g. `{keyword} 1 per 7d`; to stop a rule or channel, remove it")),
+            .with_help(format!(
+                "write e.g. `{keyword} 1 per 7d`; to stop a rule or channel, remove it"
+            )),
         );
     }
     if cap.per.amount < 1 {
@@ -212,7 +217,10 @@ pub(super) fn segment(decl: &SegmentDecl, names: &Names, cx: &mut Context) {
         cx.push(
             Diagnostic::error(
                 codes::SEGMENT_FIELD_CLASH,
-                format!("segment `{}` has the name of a member field", decl.name.name),
+                format!(
+                    "segment `{}` has the name of a member field",
+                    decl.name.name
+                ),
                 decl.name.span,
             )
             .with_label("segment")
@@ -255,7 +263,13 @@ pub(super) fn stage_order(names: &Names, cx: &mut Context) {
                         *second,
                     )
                     .with_label("never chosen")
-                    .with_secondary(format!("stage `{}` already takes every other member", first.name.name), keyword)
+                    .with_secondary(
+                        format!(
+                            "stage `{}` already takes every other member",
+                            first.name.name
+                        ),
+                        keyword,
+                    )
                     .with_help("keep one `otherwise` stage, the last"),
                 ),
                 StageCondition::When(_) if !reported_after_otherwise => {
@@ -263,7 +277,10 @@ pub(super) fn stage_order(names: &Names, cx: &mut Context) {
                     cx.push(
                         Diagnostic::error(
                             codes::OTHERWISE_NOT_LAST,
-                            format!("the `otherwise` stage `{}` must be the last stage", first.name.name),
+                            format!(
+                                "the `otherwise` stage `{}` must be the last stage",
+                                first.name.name
+                            ),
                             keyword,
                         )
                         .with_label("takes every member not yet placed")
@@ -296,7 +313,11 @@ pub(super) fn stage_order(names: &Names, cx: &mut Context) {
                 }
                 let text = normalized(cx, expr.span);
                 if let Some((same, _)) = earlier.iter().find(|(_, t)| *t == text) {
-                    cx.push(unreachable(stage, same, "has the same condition and comes first"));
+                    cx.push(unreachable(
+                        stage,
+                        same,
+                        "has the same condition and comes first",
+                    ));
                 } else {
                     earlier.push((stage, text));
                 }
@@ -312,13 +333,20 @@ fn unreachable(stage: &StageDecl, before: &StageDecl, why: &str) -> Diagnostic {
         stage.name.span,
     )
     .with_label("never chosen")
-    .with_secondary(format!("stage `{}` {why}", before.name.name), before.name.span)
+    .with_secondary(
+        format!("stage `{}` {why}", before.name.name),
+        before.name.span,
+    )
     .with_help("a member takes the first stage whose condition is true")
 }
 
 /// An expression's text with its spacing made uniform, to spot two equal conditions.
 fn normalized(cx: &Context, span: Span) -> String {
-    cx.sources.slice(span).split_whitespace().collect::<Vec<_>>().join(" ")
+    cx.sources
+        .slice(span)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The policy's clauses: each once; sound numbers.

@@ -8,7 +8,7 @@ use super::names::Names;
 use super::types::{suggestion, Type};
 use super::Context;
 use crate::ast::{BinaryOp, Expr, ExprKind, Ident, TimeOfDay};
-use crate::diagnostics::{codes, Diagnostic, Span};
+use crate::diagnostics::{codes, did_you_mean, Diagnostic, Span};
 
 /// Deeper than this, an expression is not looked into (the parser limits depth long
 /// before; this only keeps the checker from overflowing the stack on a hand-made tree).
@@ -174,6 +174,9 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
             self.segments_used.push((name.to_string(), span));
             return Type::Bool;
         }
+        if self.names.lost.has("segment", name) {
+            return Type::Bool;
+        }
         let Some(schema) = self.names.schema.clone() else {
             return Type::Unknown;
         };
@@ -183,11 +186,18 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
         let mut candidates = self.names.field_names();
         candidates.extend(self.names.segments.keys().copied());
         candidates.extend(self.lambdas.iter().map(|(n, _)| n.as_str()));
-        let mut diagnostic =
-            Diagnostic::error(codes::UNKNOWN_FIELD, format!("unknown field `{name}`"), span)
-                .with_label("not a field of the `member` schema nor a segment");
-        if let Some(help) = suggestion(name, candidates) {
-            diagnostic = diagnostic.with_help(help);
+        let mut diagnostic = Diagnostic::error(
+            codes::UNKNOWN_FIELD,
+            format!("unknown field `{name}`"),
+            span,
+        )
+        .with_label("not a field of the `member` schema nor a segment");
+        if let Some(close) = did_you_mean(name, candidates) {
+            diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+            if self.names.segments.contains_key(close) {
+                // The segment meant is not reported as unused as well.
+                self.cx.used_segments.insert(close.to_string());
+            }
         } else if self.names.stages.contains_key(name) {
             diagnostic = diagnostic.with_help(format!(
                 "`{name}` is a stage; a rule picks stages with a `stage {name}` clause"
@@ -315,7 +325,11 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
             .schema
             .as_ref()
             .and_then(|s| s.fields.get(&param.name).map(|f| f.span));
-        let segment = self.names.segments.get(param.name.as_str()).map(|s| s.name.span);
+        let segment = self
+            .names
+            .segments
+            .get(param.name.as_str())
+            .map(|s| s.name.span);
         if let Some((kind, declared)) = field
             .map(|s| ("a member field", s))
             .or(segment.map(|s| ("a segment", s)))
@@ -431,7 +445,12 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
             ),
             sides.span,
         )
-        .with_label(format!("`{}` between {} and {}", op.symbol(), sides.left_type, sides.right_type));
+        .with_label(format!(
+            "`{}` between {} and {}",
+            op.symbol(),
+            sides.left_type,
+            sides.right_type
+        ));
         if let Some(help) = comparison_help(sides) {
             diagnostic = diagnostic.with_help(help);
         }
@@ -510,7 +529,10 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
         }
         let shown: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
         let help = match types_did_you_mean(text, values) {
-            Some(close) => format!("did you mean `\"{close}\"`? the values are {}", shown.join(", ")),
+            Some(close) => format!(
+                "did you mean `\"{close}\"`? the values are {}",
+                shown.join(", ")
+            ),
             None => format!("the values are {}", shown.join(", ")),
         };
         self.cx.push(
@@ -593,7 +615,10 @@ fn comparison_help(sides: &Sides) -> Option<String> {
             continue;
         };
         if ty.is_number() && text.trim().parse::<f64>().is_ok() {
-            return Some(format!("write the number without quotes: `{}`", text.trim()));
+            return Some(format!(
+                "write the number without quotes: `{}`",
+                text.trim()
+            ));
         }
         if *ty == Type::Date && text.parse::<jiff::civil::Date>().is_ok() {
             return Some(format!("write the date without quotes: `{text}`"));

@@ -118,7 +118,9 @@ impl Loader<'_> {
                 let text = match std::fs::read_to_string(&path) {
                     Ok(text) => text,
                     Err(error) => {
-                        self.loaded.problems.push(read_problem(include, &name, &error));
+                        self.loaded
+                            .problems
+                            .push(read_problem(include, &name, &error));
                         return None;
                     }
                 };
@@ -130,7 +132,9 @@ impl Loader<'_> {
             }
         };
         if on_stack.contains(&file) {
-            self.loaded.problems.push(self.cycle(include, file, on_stack));
+            self.loaded
+                .problems
+                .push(self.cycle(include, file, on_stack));
             return None;
         }
         // A file already spliced elsewhere adds nothing the second time.

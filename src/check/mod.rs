@@ -25,6 +25,11 @@
 //! - **Lambda parameters** are looked up before segments and fields; one named like a
 //!   segment or a schema field is an error (`DUPLICATE`), so a name never means two
 //!   things.
+//! - **After a syntax error** the parser drops the declaration it could not read. Names
+//!   that the first line of such a declaration shows (`segment loyal = …`) are treated
+//!   as declared, so their uses are not reported as unknown, and the warnings that
+//!   need every declaration (unused channels and segments, no schema, no playbook) are
+//!   not given until the syntax is fixed.
 //! - **Diagnostics** come in this order: syntax ones file by file, then the checker's,
 //!   sorted by file and position.
 
@@ -89,7 +94,8 @@ pub fn check_file(path: &Path) -> Checked {
                 ErrorKind::InvalidData => format!("`{name}` is not UTF-8 text"),
                 _ => format!("cannot read `{name}`: {error}"),
             };
-            let mut diagnostic = Diagnostic::error(codes::UNREADABLE, message, Span::new(root, 0, 0));
+            let mut diagnostic =
+                Diagnostic::error(codes::UNREADABLE, message, Span::new(root, 0, 0));
             if error.kind() == ErrorKind::InvalidData {
                 diagnostic = diagnostic.with_help("save the file as UTF-8");
             }
@@ -123,6 +129,12 @@ pub fn check_sources(mut sources: SourceMap, root: FileId, extra: &[FileId]) -> 
     let loaded = load::load(&mut sources, root, extra);
     let mut context = Context::new(&sources);
     context.diagnostics.extend(loaded.problems);
+    context.broken_files = loaded
+        .syntax
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.span.file)
+        .collect();
     run_checks(&loaded.items, root, &mut context);
     let mut checks = context.diagnostics;
     checks.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
@@ -156,7 +168,9 @@ fn run_checks(items: &[Item], root: FileId, cx: &mut Context) {
     decls::stage_order(&names, cx);
     segments::cycles(&names, cx);
     if library {
-        cx.push(warnings::library(root));
+        if !names.lost.any {
+            cx.push(warnings::library(root));
+        }
     } else {
         warnings::whole_playbook(items, &names, cx);
     }
@@ -164,16 +178,10 @@ fn run_checks(items: &[Item], root: FileId, cx: &mut Context) {
 
 /// A root file without `playbook` that declares no stage and no rule of its own.
 fn is_library(items: &[Item], names: &Names) -> bool {
-    if names.playbook.is_some() {
-        return false;
-    }
     let runs = items.iter().any(|item| {
         matches!(item, Item::Stage(_) | Item::Rule(_)) && item.span().file == names.root
     });
-    if runs {
-        return false;
-    }
-    true
+    names.playbook.is_none() && !runs
 }
 
 /// What every check shares: the sources (to quote the user's words) and what has been
@@ -187,6 +195,8 @@ pub(crate) struct Context<'s> {
     pub used_segments: HashSet<String>,
     /// The segments each segment's condition uses, with where.
     pub segment_uses: HashMap<String, Vec<(String, Span)>>,
+    /// Files with syntax errors (some of their declarations may be missing).
+    pub broken_files: HashSet<FileId>,
 }
 
 impl<'s> Context<'s> {
@@ -196,6 +206,7 @@ impl<'s> Context<'s> {
             diagnostics: Vec::new(),
             used_segments: HashSet::new(),
             segment_uses: HashMap::new(),
+            broken_files: HashSet::new(),
         }
     }
 

@@ -6,6 +6,7 @@
 //! checker resolves against. The `member` schema and the `policy` may each appear once;
 //! the `playbook` once, in the file that is run.
 
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
@@ -40,6 +41,33 @@ pub(super) struct Names<'a> {
     pub rules: IndexMap<&'a str, &'a RuleDecl>,
     /// The `policy` block, if any.
     pub policy: Option<&'a PolicyDecl>,
+    /// Declarations lost to syntax errors, as far as their first line shows.
+    pub lost: Lost,
+}
+
+/// What a syntax error may have cost: the parser drops a declaration it cannot read,
+/// so a name declared there would be reported as unknown, and a channel it used as
+/// unused. The first line of each declaration in a file with syntax errors tells which
+/// names those were; they are treated as declared, and the warnings that depend on
+/// seeing every declaration are not given.
+#[derive(Default)]
+pub(super) struct Lost {
+    /// Whether any file had a syntax error.
+    pub any: bool,
+    /// `(keyword, name)` of declarations that did not parse.
+    pub names: HashSet<(String, String)>,
+    /// A `member` block did not parse.
+    pub member: bool,
+    /// A `playbook` declaration did not parse.
+    pub playbook: bool,
+}
+
+impl Lost {
+    /// Whether a declaration `keyword name` may have been lost.
+    pub fn has(&self, keyword: &str, name: &str) -> bool {
+        self.names
+            .contains(&(keyword.to_string(), name.to_string()))
+    }
 }
 
 impl<'a> Names<'a> {
@@ -57,6 +85,7 @@ impl<'a> Names<'a> {
             stage_order: Vec::new(),
             rules: IndexMap::new(),
             policy: None,
+            lost: Lost::default(),
         };
         let mut tests: IndexMap<&'a str, &'a TestDecl> = IndexMap::new();
         for item in items {
@@ -70,28 +99,43 @@ impl<'a> Names<'a> {
                         names.schema = Some(schema_of(decl, cx));
                     }
                 },
-                Item::Channel(decl) => {
-                    declare(&mut names.channels, "channel", &decl.name.name, decl, cx, |d| d.name.span)
-                }
-                Item::Segment(decl) => {
-                    declare(&mut names.segments, "segment", &decl.name.name, decl, cx, |d| d.name.span)
-                }
+                Item::Channel(decl) => declare(
+                    &mut names.channels,
+                    "channel",
+                    &decl.name.name,
+                    decl,
+                    cx,
+                    |d| d.name.span,
+                ),
+                Item::Segment(decl) => declare(
+                    &mut names.segments,
+                    "segment",
+                    &decl.name.name,
+                    decl,
+                    cx,
+                    |d| d.name.span,
+                ),
                 Item::Stage(decl) => {
                     names.stage_order.push(decl);
-                    declare(&mut names.stages, "stage", &decl.name.name, decl, cx, |d| d.name.span)
+                    declare(&mut names.stages, "stage", &decl.name.name, decl, cx, |d| {
+                        d.name.span
+                    })
                 }
                 Item::Rule(decl) => {
-                    declare(&mut names.rules, "rule", &decl.name.name, decl, cx, |d| d.name.span)
+                    declare(&mut names.rules, "rule", &decl.name.name, decl, cx, |d| {
+                        d.name.span
+                    })
                 }
                 Item::Policy(decl) => match names.policy {
                     Some(first) => cx.push(once_only("the `policy`", decl.span, first.span)),
                     None => names.policy = Some(decl),
                 },
-                Item::Test(decl) => {
-                    declare(&mut tests, "test", &decl.name.value, decl, cx, |d| d.name.span)
-                }
+                Item::Test(decl) => declare(&mut tests, "test", &decl.name.value, decl, cx, |d| {
+                    d.name.span
+                }),
             }
         }
+        names.lost = lost(&names, cx);
         names
     }
 
@@ -104,7 +148,9 @@ impl<'a> Names<'a> {
                     decl.name.span,
                 )
                 .with_label("declared in an included file")
-                .with_help("only the file that is run declares the playbook; remove this declaration"),
+                .with_help(
+                    "only the file that is run declares the playbook; remove this declaration",
+                ),
             );
             return;
         }
@@ -125,7 +171,10 @@ impl<'a> Names<'a> {
 
     /// The schema's field names, for "did you mean".
     pub fn field_names(&self) -> Vec<&str> {
-        self.schema.as_deref().map(|s| s.names().collect()).unwrap_or_default()
+        self.schema
+            .as_deref()
+            .map(|s| s.names().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -147,7 +196,9 @@ fn declare<'a, T>(
             )
             .with_label("declared again here")
             .with_secondary("first declared here", name_span(first))
-            .with_help(format!("{kind} names must be unique; rename or remove one of them")),
+            .with_help(format!(
+                "{kind} names must be unique; rename or remove one of them"
+            )),
         ),
         None => {
             table.insert(name, decl);
@@ -161,8 +212,54 @@ fn once_only(what: &str, second: Span, first: Span) -> Diagnostic {
         end: span.end.min(span.start + 6),
         ..span
     };
-    Diagnostic::error(codes::DUPLICATE, format!("{what} is declared twice"), keyword(second))
-        .with_label("declared again here")
-        .with_secondary("first declared here", keyword(first))
-        .with_help(format!("a playbook has at most one; merge them into {what}"))
+    Diagnostic::error(
+        codes::DUPLICATE,
+        format!("{what} is declared twice"),
+        keyword(second),
+    )
+    .with_label("declared again here")
+    .with_secondary("first declared here", keyword(first))
+    .with_help(format!(
+        "a playbook has at most one; merge them into {what}"
+    ))
+}
+
+/// The declarations written in files with syntax errors that are not among those
+/// parsed.
+fn lost(names: &Names, cx: &Context) -> Lost {
+    let mut lost = Lost {
+        any: !cx.broken_files.is_empty(),
+        ..Lost::default()
+    };
+    for &file in &cx.broken_files {
+        let text = &cx.sources.get(file).text;
+        for line in text.lines() {
+            let mut words = line.trim_start().splitn(2, char::is_whitespace);
+            let keyword = words.next().unwrap_or_default();
+            let rest = words.next().unwrap_or_default().trim_start();
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let known = match keyword {
+                "member" => {
+                    lost.member |= names.member.is_none();
+                    continue;
+                }
+                "playbook" => {
+                    lost.playbook |= names.playbook.is_none();
+                    continue;
+                }
+                "segment" => names.segments.contains_key(name.as_str()),
+                "stage" => names.stages.contains_key(name.as_str()),
+                "channel" => names.channels.contains_key(name.as_str()),
+                "rule" => names.rules.contains_key(name.as_str()),
+                _ => continue,
+            };
+            if !known && !name.is_empty() {
+                lost.names.insert((keyword.to_string(), name));
+            }
+        }
+    }
+    lost
 }

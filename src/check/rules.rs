@@ -47,7 +47,7 @@ pub(super) fn rule(decl: &RuleDecl, names: &Names, cx: &mut Context) {
 
 /// Reports a stage name that no stage has.
 pub(super) fn stage_name(stage: &Ident, names: &Names, cx: &mut Context) {
-    if names.stages.contains_key(stage.name.as_str()) {
+    if names.stages.contains_key(stage.name.as_str()) || names.lost.has("stage", &stage.name) {
         return;
     }
     let mut diagnostic = Diagnostic::error(
@@ -66,7 +66,9 @@ pub(super) fn stage_name(stage: &Ident, names: &Names, cx: &mut Context) {
 
 /// Reports a channel name that no channel has.
 pub(super) fn channel_name(channel: &Ident, names: &Names, cx: &mut Context) {
-    if names.channels.contains_key(channel.name.as_str()) {
+    if names.channels.contains_key(channel.name.as_str())
+        || names.lost.has("channel", &channel.name)
+    {
         return;
     }
     let mut diagnostic = Diagnostic::error(
@@ -114,7 +116,10 @@ fn check_action(action: &Action, names: &Names, cx: &mut Context) {
     for part in &action.template.parts {
         if let TemplatePart::Expr(expr) = part {
             if let Type::Object(_) = checker.expr(expr) {
-                let message = format!("{} is an object and cannot be shown in a message", checker.cx.quote(expr.span));
+                let message = format!(
+                    "{} is an object and cannot be shown in a message",
+                    checker.cx.quote(expr.span)
+                );
                 checker.mismatch(message, expr.span);
             }
         }

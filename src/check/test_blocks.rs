@@ -83,7 +83,7 @@ pub(super) fn test(decl: &TestDecl, names: &Names, cx: &mut Context) {
 }
 
 fn rule_name(rule: &Ident, names: &Names, cx: &mut Context) {
-    if names.rules.contains_key(rule.name.as_str()) {
+    if names.rules.contains_key(rule.name.as_str()) || names.lost.has("rule", &rule.name) {
         return;
     }
     let mut diagnostic = Diagnostic::error(
@@ -121,9 +121,13 @@ fn reason_name(reason: &Ident, cx: &mut Context) {
 fn check_snapshot(value: &DataValue, names: &Names, expects_invalid: bool, cx: &mut Context) {
     let DataKind::Object(entries) = &value.kind else {
         cx.push(
-            Diagnostic::error(codes::BAD_TEST, "a test's `member` must be an object", value.span)
-                .with_label("not `{ … }`")
-                .with_help("write e.g. `member { id: \"t1\", orders: 0 }`"),
+            Diagnostic::error(
+                codes::BAD_TEST,
+                "a test's `member` must be an object",
+                value.span,
+            )
+            .with_label("not `{ … }`")
+            .with_help("write e.g. `member { id: \"t1\", orders: 0 }`"),
         );
         return;
     };
@@ -234,7 +238,11 @@ impl Validator<'_, '_> {
             _ => false,
         };
         if !fits && self.report_values {
-            let what = if optional { format!("{ty} or null") } else { ty.to_string() };
+            let what = if optional {
+                format!("{ty} or null")
+            } else {
+                ty.to_string()
+            };
             self.cx.push(
                 Diagnostic::warning(
                     codes::BAD_TEST,
@@ -242,7 +250,9 @@ impl Validator<'_, '_> {
                     value.span,
                 )
                 .with_label("the schema will reject this value")
-                .with_help("fix the value, or add `expect invalid` if the test is about a bad snapshot"),
+                .with_help(
+                    "fix the value, or add `expect invalid` if the test is about a bad snapshot",
+                ),
             );
         }
     }

@@ -233,9 +233,13 @@ fn type_of(ty: &TypeExpr, cx: &mut Context) -> Type {
         TypeKind::DateTime => Type::DateTime,
         TypeKind::List(item) => Type::List(Box::new(field_type(item, cx).0)),
         TypeKind::Object(fields) => Type::Object(object_of(fields, cx)),
-        TypeKind::Enum(values) => {
-            Type::Enum(values.iter().map(|v| v.value.clone()).collect::<Vec<_>>().into())
-        }
+        TypeKind::Enum(values) => Type::Enum(
+            values
+                .iter()
+                .map(|v| v.value.clone())
+                .collect::<Vec<_>>()
+                .into(),
+        ),
         TypeKind::Optional(inner) => field_type(inner, cx).0,
         TypeKind::Unknown(name) => {
             let mut diagnostic = Diagnostic::error(

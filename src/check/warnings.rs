@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use super::names::Names;
 use super::Context;
 use crate::ast::{Item, Level, PlaybookClause, QuadrantSpec, RuleClause};
-use crate::diagnostics::{codes, Diagnostic, FileId, Span};
+use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
 
 /// The one warning a library file (no playbook, no stage, no rule) gets.
 pub(super) fn library(root: FileId) -> Diagnostic {
@@ -24,6 +24,11 @@ pub(super) fn library(root: FileId) -> Diagnostic {
 
 /// Checks of a file that is meant to be run.
 pub(super) fn whole_playbook(items: &[Item], names: &Names, cx: &mut Context) {
+    quadrant_guards(items, names, cx);
+    if names.lost.any {
+        // Some declarations are missing: what is unused or absent is not known.
+        return;
+    }
     if names.playbook.is_none() {
         cx.push(
             Diagnostic::error(
@@ -49,7 +54,6 @@ pub(super) fn whole_playbook(items: &[Item], names: &Names, cx: &mut Context) {
             .with_help("declare the snapshot's fields, e.g. `member { id: string, orders: int }`, to catch misspelled fields and type errors before any member is read"),
         );
     }
-    quadrant_guards(items, names, cx);
     unused(items, names, cx);
 }
 
@@ -65,13 +69,21 @@ fn quadrant_guards(items: &[Item], names: &Names, cx: &mut Context) {
     for item in items {
         let Item::Rule(rule) = item else { continue };
         for clause in &rule.clauses {
-            let RuleClause::Quadrant(guard) = clause else { continue };
+            let RuleClause::Quadrant(guard) = clause else {
+                continue;
+            };
             let axes = [
                 ("online", guard.online, declared.and_then(|d| d.online)),
-                ("frequency", guard.frequency, declared.and_then(|d| d.frequency)),
+                (
+                    "frequency",
+                    guard.frequency,
+                    declared.and_then(|d| d.frequency),
+                ),
             ];
             for (axis, wanted, actual) in axes {
-                let Some((wanted, span)) = wanted else { continue };
+                let Some((wanted, span)) = wanted else {
+                    continue;
+                };
                 let diagnostic = match actual {
                     Some((actual, _)) if actual == wanted => continue,
                     Some((actual, at)) => Diagnostic::warning(
@@ -120,7 +132,14 @@ fn unused(items: &[Item], names: &Names, cx: &mut Context) {
         for clause in &rule.clauses {
             if let RuleClause::Then(action) = clause {
                 if let Some(via) = &action.via {
-                    channels_used.insert(&via.name);
+                    // A misspelled channel is reported as unknown; the channel it
+                    // was meant to be is not reported as unused as well.
+                    let meant = if names.channels.contains_key(via.name.as_str()) {
+                        Some(via.name.as_str())
+                    } else {
+                        did_you_mean(&via.name, names.channels.keys().copied())
+                    };
+                    channels_used.extend(meant);
                 }
             }
         }
