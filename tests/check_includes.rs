@@ -185,3 +185,22 @@ fn extra_files_are_checked_with_the_playbook_without_reading_it_again() {
     assert_eq!(found, [codes::UNKNOWN_STAGE, codes::DUPLICATE]);
     assert_eq!(checked.items.len(), first.items.len() + 2);
 }
+
+#[test]
+fn an_expression_typed_by_hand_is_checked_against_the_playbook() {
+    let checked = check_file(Path::new("tests/playbooks/complete_example.rules"));
+    let check = |text: &str| {
+        let mut sources = checked.sources.clone();
+        let file = sources.add(SourceFile::new("<repl>", None, text));
+        let expression = siyu::syntax::parse_expression(text, file).expect("an expression");
+        siyu::check::check_expression(&checked, &sources, &expression)
+            .iter()
+            .map(|d| d.code)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(check("spend >= 2000 and high_value"), Vec::<&str>::new());
+    assert_eq!(check("len(tags) + orders"), Vec::<&str>::new());
+    assert_eq!(check("spned"), [codes::UNKNOWN_FIELD]);
+    assert_eq!(check("tier == \"diamond\""), [codes::UNKNOWN_ENUM_VALUE]);
+    assert_eq!(check("spend > \"100\""), [codes::TYPE_MISMATCH]);
+}

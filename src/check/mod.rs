@@ -149,6 +149,26 @@ pub fn check_sources(mut sources: SourceMap, root: FileId, extra: &[FileId]) -> 
     }
 }
 
+/// Checks one expression, typed by hand in the REPL, against the names and schema of an
+/// already checked playbook: unknown fields and functions, type errors, misplaced
+/// lambdas. `sources` must hold the file the expression's spans point into (usually
+/// `checked.sources` with the typed line added); the playbook's own diagnostics are
+/// not repeated.
+///
+/// # Panics
+/// If the expression's file is not in `sources`.
+pub fn check_expression(
+    checked: &Checked,
+    sources: &SourceMap,
+    expression: &ast::Expr,
+) -> Vec<Diagnostic> {
+    let mut quiet = Context::new(&checked.sources);
+    let names = Names::collect(&checked.items, checked.root, &mut quiet);
+    let mut context = Context::new(sources);
+    exprs::ExprChecker::new(&mut context, &names).expr(expression);
+    context.diagnostics
+}
+
 /// Every check over the spliced declarations.
 fn run_checks(items: &[Item], root: FileId, cx: &mut Context) {
     let names = Names::collect(items, root, cx);
