@@ -1,16 +1,16 @@
 //! Checks of the declarations other than rules and tests: the playbook's clauses and
-//! timezone, channels (consent, window, cap), segments, stages and their order, and the
+//! timezone, channels (consent, window, cap), segments, stage conditions, and the
 //! policy. Also the small helpers every block shares: clauses given twice, caps and
 //! windows.
 
 use std::collections::HashMap;
 
-use super::exprs::{bad_time, unparen, ExprChecker};
+use super::exprs::{bad_time, ExprChecker};
 use super::names::Names;
 use super::Context;
 use crate::ast::{
-    Cap, ChannelClause, ChannelDecl, ExprKind, PlaybookClause, PlaybookDecl, PolicyClause,
-    PolicyDecl, SegmentDecl, StageCondition, StageDecl, StrLit, Window,
+    Cap, ChannelClause, ChannelDecl, PlaybookClause, PlaybookDecl, PolicyClause, PolicyDecl,
+    SegmentDecl, StageCondition, StageDecl, StrLit, Window,
 };
 use crate::diagnostics::{codes, Diagnostic, Span};
 
@@ -245,108 +245,6 @@ pub(super) fn stage(decl: &StageDecl, names: &Names, cx: &mut Context) {
     if let StageCondition::When(expr) = &decl.condition {
         ExprChecker::new(cx, names).condition(expr, &format!("stage `{}`", decl.name.name));
     }
-}
-
-/// The order of stages: `otherwise` once and last; stages that can never be chosen.
-pub(super) fn stage_order(names: &Names, cx: &mut Context) {
-    let mut otherwise: Option<(&StageDecl, Span)> = None;
-    let mut reported_after_otherwise = false;
-    let mut always: Option<&StageDecl> = None;
-    let mut earlier: Vec<(&StageDecl, String)> = Vec::new();
-    for &stage in &names.stage_order {
-        if let Some((first, keyword)) = otherwise {
-            match &stage.condition {
-                StageCondition::Otherwise(second) => cx.push(
-                    Diagnostic::error(
-                        codes::OTHERWISE_NOT_LAST,
-                        "a second `otherwise` stage",
-                        *second,
-                    )
-                    .with_label("never chosen")
-                    .with_secondary(
-                        format!(
-                            "stage `{}` already takes every other member",
-                            first.name.name
-                        ),
-                        keyword,
-                    )
-                    .with_help("keep one `otherwise` stage, the last"),
-                ),
-                StageCondition::When(_) if !reported_after_otherwise => {
-                    reported_after_otherwise = true;
-                    cx.push(
-                        Diagnostic::error(
-                            codes::OTHERWISE_NOT_LAST,
-                            format!(
-                                "the `otherwise` stage `{}` must be the last stage",
-                                first.name.name
-                            ),
-                            keyword,
-                        )
-                        .with_label("takes every member not yet placed")
-                        .with_secondary("so this stage is never chosen", stage.name.span)
-                        .with_help(format!("move stage `{}` to the end", first.name.name)),
-                    );
-                }
-                StageCondition::When(_) => {}
-            }
-            continue;
-        }
-        if let Some(catch_all) = always {
-            cx.push(unreachable(stage, catch_all, "always matches first"));
-            continue;
-        }
-        match &stage.condition {
-            StageCondition::Otherwise(keyword) => otherwise = Some((stage, *keyword)),
-            StageCondition::When(expr) => {
-                match unparen(expr).kind {
-                    ExprKind::Bool(true) => always = Some(stage),
-                    ExprKind::Bool(false) => cx.push(
-                        Diagnostic::warning(
-                            codes::UNREACHABLE_STAGE,
-                            format!("stage `{}` can never be chosen", stage.name.name),
-                            stage.name.span,
-                        )
-                        .with_label("its condition is `false`"),
-                    ),
-                    _ => {}
-                }
-                let text = normalized(cx, expr.span);
-                if let Some((same, _)) = earlier.iter().find(|(_, t)| *t == text) {
-                    cx.push(unreachable(
-                        stage,
-                        same,
-                        "has the same condition and comes first",
-                    ));
-                } else {
-                    earlier.push((stage, text));
-                }
-            }
-        }
-    }
-}
-
-fn unreachable(stage: &StageDecl, before: &StageDecl, why: &str) -> Diagnostic {
-    Diagnostic::warning(
-        codes::UNREACHABLE_STAGE,
-        format!("stage `{}` can never be chosen", stage.name.name),
-        stage.name.span,
-    )
-    .with_label("never chosen")
-    .with_secondary(
-        format!("stage `{}` {why}", before.name.name),
-        before.name.span,
-    )
-    .with_help("a member takes the first stage whose condition is true")
-}
-
-/// An expression's text with its spacing made uniform, to spot two equal conditions.
-fn normalized(cx: &Context, span: Span) -> String {
-    cx.sources
-        .slice(span)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The policy's clauses: each once; sound numbers.

@@ -40,6 +40,7 @@ mod load;
 mod names;
 mod rules;
 mod segments;
+mod stages;
 mod test_blocks;
 mod types;
 mod warnings;
@@ -185,7 +186,7 @@ fn run_checks(items: &[Item], root: FileId, cx: &mut Context) {
             Item::Test(decl) => test_blocks::test(decl, &names, cx),
         }
     }
-    decls::stage_order(&names, cx);
+    stages::stage_order(&names, cx);
     segments::cycles(&names, cx);
     if library {
         if !names.lost.any {

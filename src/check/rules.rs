@@ -86,6 +86,16 @@ pub(super) fn channel_name(channel: &Ident, names: &Names, cx: &mut Context) {
 }
 
 fn check_action(action: &Action, names: &Names, cx: &mut Context) {
+    verb_and_channel(action, names, cx);
+    if let Some(at) = &action.at {
+        ExprChecker::new(cx, names).time_of_day(at);
+    }
+    template(action, names, cx);
+    with_values(action, names, cx);
+}
+
+/// A known verb; `via` exactly for the touch verbs, naming a known channel.
+fn verb_and_channel(action: &Action, names: &Names, cx: &mut Context) {
     let verb = action.verb.name.as_str();
     let touch = TOUCH_VERBS.contains(&verb);
     if !touch && !OTHER_VERBS.contains(&verb) {
@@ -109,21 +119,28 @@ fn check_action(action: &Action, names: &Names, cx: &mut Context) {
     if let Some(via) = &action.via {
         channel_name(via, names, cx);
     }
-    if let Some(at) = &action.at {
-        ExprChecker::new(cx, names).time_of_day(at);
-    }
+}
+
+/// The expressions of the template: well typed, and something a message can show.
+fn template(action: &Action, names: &Names, cx: &mut Context) {
     let mut checker = ExprChecker::new(cx, names);
     for part in &action.template.parts {
-        if let TemplatePart::Expr(expr) = part {
-            if let Type::Object(_) = checker.expr(expr) {
-                let message = format!(
-                    "{} is an object and cannot be shown in a message",
-                    checker.cx.quote(expr.span)
-                );
-                checker.mismatch(message, expr.span);
-            }
+        let TemplatePart::Expr(expr) = part else {
+            continue;
+        };
+        if let Type::Object(_) = checker.expr(expr) {
+            let message = format!(
+                "{} is an object and cannot be shown in a message",
+                checker.cx.quote(expr.span)
+            );
+            checker.mismatch(message, expr.span);
         }
     }
+}
+
+/// The `with` values: well typed, each key once.
+fn with_values(action: &Action, names: &Names, cx: &mut Context) {
+    let mut checker = ExprChecker::new(cx, names);
     let mut keys: HashMap<&str, Span> = HashMap::new();
     for (key, value) in &action.with {
         checker.expr(value);

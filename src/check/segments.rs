@@ -19,9 +19,16 @@ enum Mark {
 /// Reports every cycle among segments.
 pub(super) fn cycles(names: &Names, cx: &mut Context) {
     let order: Vec<&str> = names.segments.keys().copied().collect();
+    let edges = edges(&order, cx);
+    for (members, closing) in find_cycles(&edges) {
+        cx.push(cycle_diagnostic(names, &order, &members, closing));
+    }
+}
+
+/// The segments each segment uses: (index in `order`, where it is used).
+fn edges(order: &[&str], cx: &Context) -> Vec<Vec<(usize, Span)>> {
     let index: HashMap<&str, usize> = order.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    // The segments each segment uses: (index, where it is used).
-    let edges: Vec<Vec<(usize, Span)>> = order
+    order
         .iter()
         .map(|name| {
             cx.segment_uses
@@ -33,45 +40,48 @@ pub(super) fn cycles(names: &Names, cx: &mut Context) {
                 })
                 .unwrap_or_default()
         })
-        .collect();
-    let mut marks = vec![Mark::New; order.len()];
+        .collect()
+}
+
+/// Every cycle a depth-first search meets: its members in order, and the use that
+/// closes it.
+fn find_cycles(edges: &[Vec<(usize, Span)>]) -> Vec<(Vec<usize>, Span)> {
+    let mut marks = vec![Mark::New; edges.len()];
     let mut found = Vec::new();
-    for start in 0..order.len() {
+    for start in 0..edges.len() {
         if marks.get(start) != Some(&Mark::New) {
             continue;
         }
         // (segment, next edge to follow)
         let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
-        if let Some(mark) = marks.get_mut(start) {
-            *mark = Mark::Open;
-        }
+        set(&mut marks, start, Mark::Open);
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
             let Some(&(target, span)) = edges.get(node).and_then(|e| e.get(*next)) else {
-                if let Some(mark) = marks.get_mut(node) {
-                    *mark = Mark::Done;
-                }
+                set(&mut marks, node, Mark::Done);
                 stack.pop();
                 continue;
             };
             *next += 1;
             match marks.get(target) {
                 Some(Mark::New) => {
-                    if let Some(mark) = marks.get_mut(target) {
-                        *mark = Mark::Open;
-                    }
+                    set(&mut marks, target, Mark::Open);
                     stack.push((target, 0));
                 }
                 Some(Mark::Open) => {
                     let from = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
-                    let members: Vec<usize> = stack.iter().skip(from).map(|(n, _)| *n).collect();
+                    let members = stack.iter().skip(from).map(|(n, _)| *n).collect();
                     found.push((members, span));
                 }
                 _ => {}
             }
         }
     }
-    for (members, closing) in found {
-        cx.push(cycle_diagnostic(names, &order, &members, closing));
+    found
+}
+
+fn set(marks: &mut [Mark], index: usize, mark: Mark) {
+    if let Some(slot) = marks.get_mut(index) {
+        *slot = mark;
     }
 }
 

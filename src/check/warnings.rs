@@ -81,40 +81,47 @@ fn quadrant_guards(items: &[Item], names: &Names, cx: &mut Context) {
                 ),
             ];
             for (axis, wanted, actual) in axes {
-                let Some((wanted, span)) = wanted else {
-                    continue;
-                };
-                let diagnostic = match actual {
-                    Some((actual, _)) if actual == wanted => continue,
-                    Some((actual, at)) => Diagnostic::warning(
-                        codes::QUADRANT_NEVER,
-                        format!(
-                            "rule `{}` never runs: it needs `{axis} {}` but the playbook is `{axis} {}`",
-                            rule.name.name,
-                            level(wanted),
-                            level(actual)
-                        ),
-                        span,
-                    )
-                    .with_label("never matches")
-                    .with_secondary("the playbook's quadrant", at),
-                    None => Diagnostic::warning(
-                        codes::QUADRANT_NEVER,
-                        format!(
-                            "rule `{}` needs `{axis} {}` but the playbook does not state its `{axis}` level",
-                            rule.name.name,
-                            level(wanted)
-                        ),
-                        span,
-                    )
-                    .with_label("never matches"),
-                };
-                cx.push(diagnostic.with_help(format!(
-                    "state the quadrant in the `playbook` block (`quadrant {axis} …`), or remove this guard"
-                )));
+                if let Some(wanted) = wanted {
+                    cx.diagnostics
+                        .extend(guard_never(&rule.name.name, axis, wanted, actual));
+                }
             }
         }
     }
+}
+
+/// The warning for one axis of a guard, when the playbook's level differs or is not
+/// stated.
+fn guard_never(
+    rule: &str,
+    axis: &str,
+    (wanted, span): (Level, Span),
+    actual: Option<(Level, Span)>,
+) -> Option<Diagnostic> {
+    let diagnostic = match actual {
+        Some((actual, _)) if actual == wanted => return None,
+        Some((actual, at)) => Diagnostic::warning(
+            codes::QUADRANT_NEVER,
+            format!(
+                "rule `{rule}` never runs: it needs `{axis} {}` but the playbook is `{axis} {}`",
+                level(wanted),
+                level(actual)
+            ),
+            span,
+        )
+        .with_secondary("the playbook's quadrant", at),
+        None => Diagnostic::warning(
+            codes::QUADRANT_NEVER,
+            format!(
+                "rule `{rule}` needs `{axis} {}` but the playbook does not state its `{axis}` level",
+                level(wanted)
+            ),
+            span,
+        ),
+    };
+    Some(diagnostic.with_label("never matches").with_help(format!(
+        "state the quadrant in the `playbook` block (`quadrant {axis} …`), or remove this guard"
+    )))
 }
 
 fn level(level: Level) -> &'static str {
