@@ -5,18 +5,17 @@
 //!
 //! What the language leaves open is settled here:
 //!
-//! - **A file without `playbook`.** When the file that is checked declares neither a
-//!   stage nor a rule, it is taken for a library meant to be included (shared channels,
-//!   segments, a schema): `NO_PLAYBOOK` is a warning, and the warnings that only make
-//!   sense for a whole playbook (no schema, unused channel or segment, quadrant guards)
-//!   are not given. A file that declares stages or rules is meant to be run, so there
-//!   `NO_PLAYBOOK` is an error. Stages and rules in files the root includes, or in extra
-//!   files (the REPL's), do not count.
+//! - **A file without `playbook`** is taken for a library meant to be included (shared
+//!   channels, segments, even shared rules): `NO_PLAYBOOK` is a warning saying it can be
+//!   included but not run, and the warnings that only make sense for a whole playbook
+//!   (no schema, unused channel or segment, quadrant guards) are not given, so a library
+//!   checked alone gets that one warning. Running such a file is refused when it is
+//!   compiled, not here: `check` cannot tell which file will be run.
 //! - **Unused channels and segments** are reported only when declared in the file that
 //!   is run: a shared library included by many playbooks is expected to offer more than
 //!   each one uses.
 //! - **A file included twice** (two libraries that both include `common.rules`) is
-//!   spliced in at its first `include` only; see [`load`](self).
+//!   spliced in at its first `include` only.
 //! - **Test snapshots.** A key the schema does not name, a missing required field or a
 //!   value of the wrong type is a `BAD_TEST` warning (such data is legal, the schema
 //!   simply rejects or ignores it, but in a hand-written test it is almost always a
@@ -173,7 +172,7 @@ pub fn check_expression(
 /// Every check over the spliced declarations.
 fn run_checks(items: &[Item], root: FileId, cx: &mut Context) {
     let names = Names::collect(items, root, cx);
-    let library = is_library(items, &names);
+    let library = names.playbook.is_none();
     for item in items {
         match item {
             Item::Playbook(decl) => decls::playbook(decl, cx),
@@ -195,14 +194,6 @@ fn run_checks(items: &[Item], root: FileId, cx: &mut Context) {
     } else {
         warnings::whole_playbook(items, &names, cx);
     }
-}
-
-/// A root file without `playbook` that declares no stage and no rule of its own.
-fn is_library(items: &[Item], names: &Names) -> bool {
-    let runs = items.iter().any(|item| {
-        matches!(item, Item::Stage(_) | Item::Rule(_)) && item.span().file == names.root
-    });
-    names.playbook.is_none() && !runs
 }
 
 /// What every check shares: the sources (to quote the user's words) and what has been

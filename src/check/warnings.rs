@@ -1,4 +1,4 @@
-//! What concerns the playbook as a whole: the `playbook` declaration it must have, and
+//! What concerns the playbook as a whole: the warning a library (no `playbook`) gets, and
 //! the warnings that do not fail `check` (no schema, quadrant guards that never match,
 //! channels and segments declared in the file that is run and never used).
 
@@ -9,16 +9,17 @@ use super::Context;
 use crate::ast::{Item, Level, PlaybookClause, QuadrantSpec, RuleClause};
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
 
-/// The one warning a library file (no playbook, no stage, no rule) gets.
+/// The one warning a library file (no `playbook`) gets.
 pub(super) fn library(root: FileId) -> Diagnostic {
     Diagnostic::warning(
         codes::NO_PLAYBOOK,
-        "no `playbook` declaration: checked as a library to be included",
+        "no `playbook` declaration: this file can be included but not run",
         Span::new(root, 0, 0),
     )
+    .with_label("checked as a library")
     .with_help(
-        "a file that is run starts with `playbook \"name\" { … }`; a library's fields and \
-         uses are checked fully in the playbook that includes it",
+        "a file that is run declares `playbook \"name\" { … }`; a library's fields are \
+         checked fully in the playbook that includes it",
     )
 }
 
@@ -28,17 +29,6 @@ pub(super) fn whole_playbook(items: &[Item], names: &Names, cx: &mut Context) {
     if names.lost.any {
         // Some declarations are missing: what is unused or absent is not known.
         return;
-    }
-    if names.playbook.is_none() {
-        cx.push(
-            Diagnostic::error(
-                codes::NO_PLAYBOOK,
-                "no `playbook` declaration",
-                Span::new(names.root, 0, 0),
-            )
-            .with_label("this file declares stages or rules, so it is meant to be run")
-            .with_help("declare it once, e.g. `playbook \"Lumi\" { quadrant online high, frequency high }`"),
-        );
     }
     if names.schema.is_none() {
         let span = names
