@@ -83,6 +83,17 @@ fn every_input_triggers_its_code_and_matches_its_snapshot() {
             failures.push(format!("{name}: expected {code}, found {found:?}"));
             continue;
         }
+        for diagnostic in checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.starts_with("siyu::check::"))
+        {
+            let message = &diagnostic.message;
+            let lower = !message.starts_with(|c: char| c.is_uppercase());
+            if !lower || message.ends_with('.') || message.contains('\n') {
+                failures.push(format!("{name}: message style: {message:?}"));
+            }
+        }
         let rendered = if name == "too_large" {
             // The source is large; show the diagnostics' codes and messages only.
             checked
