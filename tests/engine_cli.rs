@@ -192,7 +192,7 @@ fn exit_codes_for_missing_files_bad_playbooks_and_bad_times() {
     ]);
     assert_eq!(broken.status.code(), Some(1));
     let stderr = text(&broken.stderr);
-    assert!(stderr.contains("there is no channel `nowhere`"), "{stderr}");
+    assert!(stderr.contains("unknown channel `nowhere`"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
