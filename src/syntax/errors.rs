@@ -34,17 +34,50 @@ fn expected_for(rule: Rule) -> Option<Expected> {
     use Expected::*;
     let thing = |words| Some(Thing(words));
     match rule {
-        Rule::expr | Rule::paren | Rule::list | Rule::call | Rule::int | Rule::float
-        | Rule::date | Rule::datetime | Rule::duration | Rule::name | Rule::member_field
-        | Rule::op_not | Rule::op_neg | Rule::kw_true | Rule::kw_false | Rule::kw_null
-        | Rule::kw_now | Rule::kw_today | Rule::lambda => thing("an expression"),
-        Rule::op_or | Rule::op_and | Rule::op_eq | Rule::op_ne | Rule::op_le | Rule::op_ge
-        | Rule::op_lt | Rule::op_gt | Rule::op_not_in | Rule::op_in | Rule::op_default
-        | Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div | Rule::op_rem
-        | Rule::op_field | Rule::op_index | Rule::op_is_null | Rule::op_is_not_null
-        | Rule::kw_and | Rule::kw_or | Rule::kw_in | Rule::kw_is | Rule::kw_not => {
-            Some(Operator)
-        }
+        Rule::expr
+        | Rule::paren
+        | Rule::list
+        | Rule::call
+        | Rule::int
+        | Rule::float
+        | Rule::date
+        | Rule::datetime
+        | Rule::duration
+        | Rule::name
+        | Rule::member_field
+        | Rule::op_not
+        | Rule::op_neg
+        | Rule::kw_true
+        | Rule::kw_false
+        | Rule::kw_null
+        | Rule::kw_now
+        | Rule::kw_today
+        | Rule::lambda => thing("an expression"),
+        Rule::op_or
+        | Rule::op_and
+        | Rule::op_eq
+        | Rule::op_ne
+        | Rule::op_le
+        | Rule::op_ge
+        | Rule::op_lt
+        | Rule::op_gt
+        | Rule::op_not_in
+        | Rule::op_in
+        | Rule::op_default
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div
+        | Rule::op_rem
+        | Rule::op_field
+        | Rule::op_index
+        | Rule::op_is_null
+        | Rule::op_is_not_null
+        | Rule::kw_and
+        | Rule::kw_or
+        | Rule::kw_in
+        | Rule::kw_is
+        | Rule::kw_not => Some(Operator),
         Rule::string | Rule::label => thing("a string in quotes"),
         Rule::ident | Rule::field_key => thing("a name"),
         Rule::time_of_day => thing("a time of day like `19:30`"),
@@ -53,7 +86,10 @@ fn expected_for(rule: Rule) -> Option<Expected> {
         Rule::percent => thing("a percentage like `5%`"),
         Rule::template => thing("a message in quotes"),
         Rule::verb => thing("a verb such as `send`, `invite` or `tag`"),
-        Rule::type_expr | Rule::type_name | Rule::list_type | Rule::object_type
+        Rule::type_expr
+        | Rule::type_name
+        | Rule::list_type
+        | Rule::object_type
         | Rule::enum_type => thing("a type such as `int`, `string` or `[string]`"),
         Rule::field_decl => thing("a field like `orders: int`"),
         Rule::data_object | Rule::data_list | Rule::data_number | Rule::data_entry => {
@@ -192,10 +228,16 @@ fn found_at(text: &str, position: usize) -> Option<String> {
     let token = if first == '\n' || first == '\r' {
         return Some("the end of the line".to_string());
     } else if is_ident_char(first) {
-        let end = rest.char_indices().find(|&(_, c)| !is_ident_char(c)).map_or(rest.len(), |(i, _)| i);
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| !is_ident_char(c))
+            .map_or(rest.len(), |(i, _)| i);
         &rest[..end]
     } else if first == '"' || first == '\'' {
-        let end = rest[1..].find([first, '\n']).map_or(rest.len(), |i| i + 2).min(rest.len());
+        let end = rest[1..]
+            .find([first, '\n'])
+            .map_or(rest.len(), |i| i + 2)
+            .min(rest.len());
         &rest[..end]
     } else {
         let two = rest.get(..2).unwrap_or("");
@@ -205,7 +247,13 @@ fn found_at(text: &str, position: usize) -> Option<String> {
             &rest[..first.len_utf8()]
         }
     };
-    let shown: String = token.lines().next().unwrap_or("").chars().take(30).collect();
+    let shown: String = token
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(30)
+        .collect();
     Some(format!("`{shown}`"))
 }
 
@@ -215,7 +263,11 @@ fn previous_token(text: &str, position: usize) -> Option<&str> {
     let before = text.get(..position)?.trim_end();
     let last = before.chars().next_back()?;
     let token = if is_ident_char(last) {
-        let start = before.char_indices().rev().find(|&(_, c)| !is_ident_char(c)).map_or(0, |(i, c)| i + c.len_utf8());
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !is_ident_char(c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         &before[start..]
     } else {
         let start = before.len() - last.len_utf8();
@@ -227,8 +279,9 @@ fn previous_token(text: &str, position: usize) -> Option<&str> {
         }
     };
     const FOLLOWED: [&str; 30] = [
-        "==", "!=", "<=", ">=", "<", ">", "??", "+", "-", "*", "/", "%", "=", "=>", ":", ",", "and",
-        "or", "not", "in", "when", "then", "via", "at", "per", "consent", "window", "priority", "holdout", "as_of",
+        "==", "!=", "<=", ">=", "<", ">", "??", "+", "-", "*", "/", "%", "=", "=>", ":", ",",
+        "and", "or", "not", "in", "when", "then", "via", "at", "per", "consent", "window",
+        "priority", "holdout", "as_of",
     ];
     FOLLOWED.contains(&token).then_some(token)
 }
@@ -272,7 +325,14 @@ fn open_block(text: &str, position: usize) -> Option<(usize, String)> {
         }
     } else {
         let before = text[..brace].trim_end();
-        let word: String = before.chars().rev().take_while(|&c| is_ident_char(c)).collect::<Vec<_>>().into_iter().rev().collect();
+        let word: String = before
+            .chars()
+            .rev()
+            .take_while(|&c| is_ident_char(c))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         match word.as_str() {
             "with" => "the `with` block".to_string(),
             "member" => "the snapshot".to_string(),
@@ -291,7 +351,11 @@ pub fn describe(
     whole_expression: bool,
 ) -> Diagnostic {
     let position = error_offset(error).min(slice.len());
-    let at = Span::new(file, offset + position, offset + position + next_char_length(slice, position));
+    let at = Span::new(
+        file,
+        offset + position,
+        offset + position + next_char_length(slice, position),
+    );
     if let ErrorVariant::CustomError { .. } = error.variant {
         return super::too_deep(offset + position, file);
     }
@@ -299,13 +363,20 @@ pub fn describe(
     let found = found_at(slice, position);
     let closing = expected.contains(&Expected::Word("`}`".to_string()));
     let line_start = slice[..position].rfind('\n').map_or(0, |i| i + 1);
-    let line_word: String = slice[line_start..].chars().take_while(|&c| is_ident_char(c)).collect();
-    let at_declaration = DECLARATION_KEYWORDS.contains(&line_word.as_str())
-        && (line_start > 0 || position == 0);
+    let line_word: String = slice[line_start..]
+        .chars()
+        .take_while(|&c| is_ident_char(c))
+        .collect();
+    let at_declaration =
+        DECLARATION_KEYWORDS.contains(&line_word.as_str()) && (line_start > 0 || position == 0);
     if closing && (found.is_none() || at_declaration) {
         if let Some((brace, block)) = open_block(slice, position) {
             let at = if at_declaration {
-                Span::new(file, offset + line_start, offset + line_start + line_word.len())
+                Span::new(
+                    file,
+                    offset + line_start,
+                    offset + line_start + line_word.len(),
+                )
             } else {
                 at
             };
@@ -314,7 +385,10 @@ pub fn describe(
                     Some(_) => "the block should be closed before this",
                     None => "the file ends here",
                 })
-                .with_secondary("the block opens here", Span::new(file, offset + brace, offset + brace + 1));
+                .with_secondary(
+                    "the block opens here",
+                    Span::new(file, offset + brace, offset + brace + 1),
+                );
         }
     }
     let mut words: Vec<String> = expected
@@ -367,7 +441,9 @@ pub fn describe(
 }
 
 fn next_char_length(text: &str, position: usize) -> usize {
-    text.get(position..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8)
+    text.get(position..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(0, char::len_utf8)
 }
 
 /// A fix, when the mistake is a common one.
@@ -394,7 +470,9 @@ fn help_for(
         return Some(format!("`{word}` is a keyword in expressions; write `member.\"{word}\"` for a field with that name"));
     }
     if wants("`}`") && (rest.starts_with('"') || rest.starts_with('\'')) {
-        return Some("a `{` in a message starts an expression; write `{{` for a literal brace".to_string());
+        return Some(
+            "a `{` in a message starts an expression; write `{{` for a literal brace".to_string(),
+        );
     }
     if wants("a time of day like `19:30`") {
         return Some("write times of day as `HH:MM`, like `09:00`".to_string());

@@ -136,7 +136,9 @@ fn skip_trivia(text: &str, position: usize, file: FileId, parsed: &mut Parsed) -
                         Span::new(file, start, start + 2),
                     )
                     .with_label("the comment starts here")
-                    .with_help("end it with `*/` (block comments nest: each `/*` needs its own `*/`)"),
+                    .with_help(
+                        "end it with `*/` (block comments nest: each `/*` needs its own `*/`)",
+                    ),
                 );
             }
         }

@@ -61,6 +61,7 @@ pub fn prescan(text: &str) -> Prescan {
         frames: Vec::new(),
         enclosing_prefix: 0,
         run: 0,
+        open: 0,
         over: false,
         result: Prescan::default(),
     };
@@ -76,6 +77,8 @@ struct Scanner<'t> {
     enclosing_prefix: usize,
     /// The current run of prefix operators.
     run: usize,
+    /// How many brackets and interpolations are open.
+    open: usize,
     /// Whether the nesting is currently beyond the limit.
     over: bool,
     result: Prescan,
@@ -87,12 +90,7 @@ impl Scanner<'_> {
     }
 
     fn level(&self, comment_depth: usize) -> usize {
-        let open = self
-            .frames
-            .iter()
-            .filter(|frame| !matches!(frame, Frame::Str(_)))
-            .count();
-        open + comment_depth + self.enclosing_prefix + self.run
+        self.open + comment_depth + self.enclosing_prefix + self.run
     }
 
     fn measure(&mut self, at: usize, comment_depth: usize) {
@@ -117,6 +115,7 @@ impl Scanner<'_> {
 
     fn open(&mut self, frame: Frame, at: usize) {
         self.frames.push(frame);
+        self.open += 1;
         self.enclosing_prefix += self.run;
         self.run = 0;
         self.measure(at, 0);
@@ -126,6 +125,7 @@ impl Scanner<'_> {
         if let Some(Frame::Bracket { prefix } | Frame::Interpolation { prefix }) = self.frames.pop()
         {
             self.enclosing_prefix = prefix;
+            self.open -= 1;
         }
         self.run = 0;
         self.measure(self.position, 0);
@@ -334,7 +334,12 @@ pub fn next_declaration(text: &str, start: usize, not_before: usize) -> usize {
 
 /// The start of the declaration keyword on the line starting at `line_start`, if the
 /// line is a fitting place to resume.
-fn declaration_on_line(text: &str, line_start: usize, depth: i64, not_before: usize) -> Option<usize> {
+fn declaration_on_line(
+    text: &str,
+    line_start: usize,
+    depth: i64,
+    not_before: usize,
+) -> Option<usize> {
     let line = text.get(line_start..)?;
     let trimmed = line.trim_start_matches([' ', '\t']);
     let word_start = line_start + (line.len() - trimmed.len());
