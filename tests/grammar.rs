@@ -794,3 +794,11 @@ mod garbage {
         }
     }
 }
+
+#[test]
+fn windows_line_endings_stay_out_of_comments() {
+    let text = "// top\r\nrule r { // inner\r\n  when x\r\n}\r\n";
+    let parsed = parse_ok(text);
+    let texts: Vec<&str> = parsed.comments.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(texts, ["// top", "// inner"]);
+}

@@ -34,25 +34,15 @@ fn expected_for(rule: Rule) -> Option<Expected> {
     use Expected::*;
     let thing = |words| Some(Thing(words));
     match rule {
-        Rule::expr
-        | Rule::paren
-        | Rule::list
-        | Rule::call
-        | Rule::int
-        | Rule::float
-        | Rule::date
-        | Rule::datetime
-        | Rule::duration
-        | Rule::name
-        | Rule::member_field
-        | Rule::op_not
-        | Rule::op_neg
-        | Rule::kw_true
-        | Rule::kw_false
-        | Rule::kw_null
-        | Rule::kw_now
-        | Rule::kw_today
-        | Rule::lambda => thing("an expression"),
+        Rule::expr | Rule::paren | Rule::list | Rule::call | Rule::name | Rule::member_field
+        | Rule::op_not | Rule::op_neg | Rule::kw_now | Rule::kw_today | Rule::lambda => {
+            thing("an expression")
+        }
+        Rule::kw_true | Rule::kw_false | Rule::kw_null => thing("a value"),
+        Rule::int | Rule::float => thing("a number"),
+        Rule::date => thing("a date like `2026-11-25`"),
+        Rule::datetime => thing("a date-time like `2026-11-25T09:00:00+08:00`"),
+        Rule::duration => thing("a duration like `7d`"),
         Rule::op_or
         | Rule::op_and
         | Rule::op_eq
@@ -142,6 +132,14 @@ fn keyword_of(rule: Rule) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// The words that start a declaration or a clause.
+const KEYWORDS: [&str; 30] = [
+    "playbook", "include", "member", "channel", "segment", "stage", "rule", "policy", "test",
+    "quadrant", "timezone", "consent", "window", "cap", "per", "when", "then", "via", "at", "with",
+    "priority", "group", "max_touches", "holdout", "as_of", "expect", "action", "no", "suppressed",
+    "reason",
+];
 
 /// Sets of keywords that are better named as a whole.
 const CLAUSE_GROUPS: [(&[&str], &str); 6] = [
@@ -278,12 +276,14 @@ fn previous_token(text: &str, position: usize) -> Option<&str> {
             &before[start..]
         }
     };
-    const FOLLOWED: [&str; 30] = [
-        "==", "!=", "<=", ">=", "<", ">", "??", "+", "-", "*", "/", "%", "=", "=>", ":", ",",
-        "and", "or", "not", "in", "when", "then", "via", "at", "per", "consent", "window",
-        "priority", "holdout", "as_of",
+    const FOLLOWED: [&str; 18] = [
+        "==", "!=", "<=", ">=", "<", ">", "??", "+", "-", "*", "/", "%", "=", "=>", "and", "or",
+        "not", "in",
     ];
-    FOLLOWED.contains(&token).then_some(token)
+    // A declaration keyword is often a name read by mistake (`a.` then `segment`).
+    let keyword =
+        KEYWORDS.contains(&token) && (token == "stage" || !DECLARATION_KEYWORDS.contains(&token));
+    (FOLLOWED.contains(&token) || keyword).then_some(token)
 }
 
 /// The innermost `{` still open at `position`, and the name of its block.
@@ -403,6 +403,11 @@ pub fn describe(
         words.retain(|w| {
             w == "an expression" || (w.starts_with('`') && !w.chars().any(char::is_alphanumeric))
         });
+    } else if words.iter().any(|w| w == "a value") {
+        words.retain(|w| w == "a value");
+    }
+    if words.iter().any(|w| !w.starts_with('`')) {
+        words.retain(|w| w != "`{`" && w != "`[`");
     }
     if words.iter().any(|w| !MINOR_SYMBOLS.contains(&w.as_str())) {
         words.retain(|w| !MINOR_SYMBOLS.contains(&w.as_str()));
@@ -466,7 +471,14 @@ fn help_for(
     if rest.starts_with('=') && !rest.starts_with("==") && expected.contains(&Expected::Operator) {
         return Some("to compare two values, write `==`".to_string());
     }
-    if wants_expression && ["and", "or", "in", "is"].contains(&word.as_str()) {
+    let before = text.get(..position).unwrap_or("").trim_end();
+    if wants_expression && before.ends_with('%') {
+        return Some(
+            "percentages are only written in `holdout`; in an expression `%` is the remainder"
+                .to_string(),
+        );
+    }
+    if wants_expression && ["in", "is"].contains(&word.as_str()) {
         return Some(format!("`{word}` is a keyword in expressions; write `member.\"{word}\"` for a field with that name"));
     }
     if wants("`}`") && (rest.starts_with('"') || rest.starts_with('\'')) {

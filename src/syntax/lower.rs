@@ -467,7 +467,7 @@ impl Lowerer {
     /// `then_clause`
     fn lower_then_clause(&mut self, pair: Pair<'_, Rule>) -> Option<Action> {
         let span = self.span(&pair);
-        let verb = self.lower_ident(significant(child(&pair, Rule::verb)?).next()?);
+        let verb = self.lower_ident(child(&pair, Rule::verb)?);
         let template = self.lower_template(child(&pair, Rule::template)?);
         let mut action = Action {
             verb,

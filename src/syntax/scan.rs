@@ -242,7 +242,8 @@ pub fn skip_trivia(text: &str, mut position: usize, found: &mut Vec<Trivia>) -> 
         let trimmed = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
         position += rest.len() - trimmed.len();
         if trimmed.starts_with("//") {
-            let length = trimmed.find('\n').unwrap_or(trimmed.len());
+            let line = trimmed.find('\n').map_or(trimmed, |end| &trimmed[..end]);
+            let length = line.strip_suffix('\r').unwrap_or(line).len();
             found.push(Trivia::Comment(position, position + length));
             position += length;
         } else if trimmed.starts_with("/*") {
