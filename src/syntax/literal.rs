@@ -130,7 +130,8 @@ pub fn float(raw: &str) -> Result<f64, LiteralError> {
 
 /// Reads a duration (`7d`): its amount and unit.
 pub fn duration(raw: &str) -> Result<(i64, DurationUnit), LiteralError> {
-    let (amount, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let split = raw.char_indices().last().map_or(0, |(index, _)| index);
+    let (amount, unit) = raw.split_at(split);
     let unit = match unit {
         "s" => DurationUnit::Seconds,
         "m" => DurationUnit::Minutes,

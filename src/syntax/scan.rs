@@ -145,9 +145,12 @@ impl Scanner<'_> {
             self.position += 1;
             let prefix = self.enclosing_prefix;
             self.open(Frame::Interpolation { prefix }, start);
-        } else if c == quote || c == '\n' {
+        } else if c == quote {
             self.frames.pop();
             self.position += 1;
+        } else if c == '\n' {
+            // The string ends with its line; the line's end is handled in code.
+            self.frames.pop();
         } else {
             self.position += c.len_utf8();
         }
@@ -195,8 +198,24 @@ impl Scanner<'_> {
             }
         } else {
             self.position += c.len_utf8();
-            if !c.is_whitespace() {
+            if c == '\n' {
+                self.end_line();
+            } else if !c.is_whitespace() {
                 self.run = 0;
+            }
+        }
+    }
+
+    /// A string never spans lines, so an interpolation still open at the end of a line
+    /// was a plain `{` in a plain string (`"{"`): forget it, and its string, rather than
+    /// count it as nesting for the rest of the file.
+    fn end_line(&mut self) {
+        while let Some(Frame::Interpolation { prefix }) = self.frames.last().copied() {
+            self.frames.pop();
+            self.open -= 1;
+            self.enclosing_prefix = prefix;
+            if let Some(Frame::Str(_)) = self.frames.last() {
+                self.frames.pop();
             }
         }
     }
@@ -388,6 +407,12 @@ mod tests {
         let inner = format!("{}x{}", "(".repeat(80), ")".repeat(80));
         let text = format!("rule r {{ then send \"{{{inner}}}\" }}");
         assert_eq!(prescan(&text).too_deep.len(), 1);
+    }
+
+    #[test]
+    fn braces_in_plain_strings_do_not_add_up() {
+        let text = "stage s \"{\" otherwise\n".repeat(200);
+        assert!(prescan(&text).too_deep.is_empty());
     }
 
     #[test]
