@@ -802,3 +802,90 @@ fn windows_line_endings_stay_out_of_comments() {
     let texts: Vec<&str> = parsed.comments.iter().map(|c| c.text.as_str()).collect();
     assert_eq!(texts, ["// top", "// inner"]);
 }
+
+#[test]
+fn unclosed_strings_are_named() {
+    for text in [
+        "rule a { then send \"hello\n}",
+        "stage b \"unterminated otherwise\nstage c otherwise",
+        "rule a { then send \"{a ?? \"x\"}\n}",
+    ] {
+        let parsed = parse(text, FILE);
+        assert_eq!(
+            parsed.diagnostics[0].message, "this string is never closed",
+            "{text}"
+        );
+    }
+    let parsed = parse("stage b \"unterminated otherwise\nstage c otherwise", FILE);
+    assert_eq!(parsed.module.items.len(), 1, "the next line is read again");
+    assert_eq!(
+        messages("include"),
+        ["expected a string in quotes before the end of the file"]
+    );
+}
+
+#[test]
+fn more_mistakes_in_plain_words() {
+    let cases = [
+        (
+            "channel dm { cap 2 per day }",
+            "expected a duration like `7d` after `per`",
+        ),
+        (
+            "rule b { then \"hello\" via dm }",
+            "expected a verb such as `send`, `invite` or `tag` after `then`",
+        ),
+        (
+            "rule c { then send \"x\" via }",
+            "expected a name after `via`",
+        ),
+        (
+            "rule d { priority high }",
+            "expected a whole number like `80` or `-10` after `priority`",
+        ),
+        (
+            "test \"t\" { as_of 2026-11-25 }",
+            "expected a date-time like `2026-11-25T09:00:00+08:00` after `as_of`",
+        ),
+        (
+            "test \"t\" { expect stage }",
+            "expected a name or `null` after `stage`",
+        ),
+        (
+            "test \"t\" { member { id: } }",
+            "expected a value, found `}`",
+        ),
+        ("member { age int }", "expected `:`, found `int`"),
+        (
+            "playbook \"x\" { quadrant online medium }",
+            "expected `high` or `low`, found `medium`",
+        ),
+        (
+            "segment y = [1, 2\nstage s otherwise",
+            "expected `]`, found `stage`",
+        ),
+        (
+            "stage s \"label\"\nrule r {}",
+            "expected `otherwise` or `when`, found `rule`",
+        ),
+        (
+            "rule h { when a } extra",
+            "expected a new declaration, found `extra`",
+        ),
+    ];
+    for (text, message) in cases {
+        assert_eq!(messages(text), [message], "{text}");
+    }
+    let parsed = parse("rule f { when x > 5% }", FILE);
+    assert!(parsed.diagnostics[0]
+        .help
+        .as_deref()
+        .unwrap()
+        .contains("only written in `holdout`"));
+    let parsed = parse("rule r { then send \"a {} b\" via dm }", FILE);
+    assert!(parsed.diagnostics[0]
+        .help
+        .as_deref()
+        .unwrap()
+        .contains("`{{`"));
+}

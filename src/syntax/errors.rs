@@ -34,11 +34,20 @@ fn expected_for(rule: Rule) -> Option<Expected> {
     use Expected::*;
     let thing = |words| Some(Thing(words));
     match rule {
-        Rule::expr | Rule::paren | Rule::list | Rule::call | Rule::name | Rule::member_field
-        | Rule::op_not | Rule::op_neg | Rule::kw_now | Rule::kw_today | Rule::lambda => {
-            thing("an expression")
-        }
-        Rule::kw_true | Rule::kw_false | Rule::kw_null => thing("a value"),
+        Rule::expr
+        | Rule::paren
+        | Rule::list
+        | Rule::call
+        | Rule::name
+        | Rule::member_field
+        | Rule::op_not
+        | Rule::op_neg
+        | Rule::kw_now
+        | Rule::kw_today
+        | Rule::lambda => thing("an expression"),
+        Rule::kw_true => Some(Word("`true`".into())),
+        Rule::kw_false => Some(Word("`false`".into())),
+        Rule::kw_null => Some(Word("`null`".into())),
         Rule::int | Rule::float => thing("a number"),
         Rule::date => thing("a date like `2026-11-25`"),
         Rule::datetime => thing("a date-time like `2026-11-25T09:00:00+08:00`"),
@@ -135,9 +144,35 @@ fn keyword_of(rule: Rule) -> Option<&'static str> {
 
 /// The words that start a declaration or a clause.
 const KEYWORDS: [&str; 30] = [
-    "playbook", "include", "member", "channel", "segment", "stage", "rule", "policy", "test",
-    "quadrant", "timezone", "consent", "window", "cap", "per", "when", "then", "via", "at", "with",
-    "priority", "group", "max_touches", "holdout", "as_of", "expect", "action", "no", "suppressed",
+    "playbook",
+    "include",
+    "member",
+    "channel",
+    "segment",
+    "stage",
+    "rule",
+    "policy",
+    "test",
+    "quadrant",
+    "timezone",
+    "consent",
+    "window",
+    "cap",
+    "per",
+    "when",
+    "then",
+    "via",
+    "at",
+    "with",
+    "priority",
+    "group",
+    "max_touches",
+    "holdout",
+    "as_of",
+    "expect",
+    "action",
+    "no",
+    "suppressed",
     "reason",
 ];
 
@@ -198,7 +233,7 @@ fn symbol_words(token: &str) -> Option<Expected> {
         "(" | "[" | "." | "==" | "!=" | "<" | "<=" | ">" | ">=" | "??" | "+" | "*" | "/" | "%" => {
             Some(Expected::Operator)
         }
-        "}" | "{" | ")" | "]" | "=" | ":" | "," | "|" | "-" | "?" | "=>" => {
+        "}" | "{" | ")" | "]" | "=" | ":" | "," | "|" | "-" | "?" | "=>" | "\"" | "'" => {
             Some(Expected::Word(format!("`{token}`")))
         }
         _ => None,
@@ -206,7 +241,7 @@ fn symbol_words(token: &str) -> Option<Expected> {
 }
 
 /// Symbols named only when nothing else is expected.
-const MINOR_SYMBOLS: [&str; 5] = ["`,`", "`?`", "`|`", "`-`", "`:`"];
+const MINOR_SYMBOLS: [&str; 7] = ["`,`", "`?`", "`|`", "`-`", "`:`", "`\"`", "`'`"];
 
 const DECLARATION_WORDS: &str = CLAUSE_GROUPS[0].1;
 
@@ -351,46 +386,143 @@ pub fn describe(
     whole_expression: bool,
 ) -> Diagnostic {
     let position = error_offset(error).min(slice.len());
-    let at = Span::new(
+    let place = Place {
+        slice,
+        position,
+        offset,
         file,
-        offset + position,
-        offset + position + next_char_length(slice, position),
-    );
+    };
     if let ErrorVariant::CustomError { .. } = error.variant {
         return super::too_deep(offset + position, file);
     }
     let (expected, keywords) = expectations(error);
+    if let Some(diagnostic) = unclosed_string(&place, &expected) {
+        return diagnostic;
+    }
+    if let Some(diagnostic) = unclosed_block(&place, &expected) {
+        return diagnostic;
+    }
+    let words = plain_words(&expected, position, whole_expression);
     let found = found_at(slice, position);
-    let closing = expected.contains(&Expected::Word("`}`".to_string()));
+    let mut message = format!("expected {}", join_words(&words));
+    match (previous_token(slice, position), &found) {
+        (Some(previous), _) if previous != "," && previous != ":" => {
+            message.push_str(&format!(" after `{previous}`"));
+        }
+        (_, Some(found)) => message.push_str(&format!(", found {found}")),
+        (_, None) => message.push_str(" before the end of the file"),
+    }
+    let label = match &found {
+        Some(found) => format!("found {found} here"),
+        None => "the file ends here".to_string(),
+    };
+    let mut diagnostic = Diagnostic::error(codes::SYNTAX, message, place.span(0)).with_label(label);
+    diagnostic.help = help_for(slice, position, &words, &expected, &keywords);
+    diagnostic
+}
+
+/// Where an error is: a position in a slice that starts at `offset` of `file`.
+struct Place<'t> {
+    slice: &'t str,
+    position: usize,
+    offset: usize,
+    file: FileId,
+}
+
+impl Place<'_> {
+    /// The span of `length` bytes from the error (at least the character there).
+    fn span(&self, length: usize) -> Span {
+        let length = length.max(next_char_length(self.slice, self.position));
+        let start = self.offset + self.position;
+        Span::new(self.file, start, start + length)
+    }
+}
+
+/// "this string is never closed", when the error is at an unclosed string or at the end
+/// of a line inside one.
+fn unclosed_string(place: &Place<'_>, expected: &BTreeSet<Expected>) -> Option<Diagnostic> {
+    let rest = place.slice.get(place.position..)?;
+    let line = rest.lines().next().unwrap_or("");
+    let first = line.chars().next();
+    let opens_here = matches!(first, Some('"' | '\'')) && {
+        let quote = first.unwrap_or('"');
+        !line[1..]
+            .replace("\\\\", "")
+            .replace(&format!("\\{quote}"), "")
+            .contains(quote)
+    };
+    let wanted_quote = expected.contains(&Expected::Word("`\"`".into()))
+        || expected.contains(&Expected::Word("`'`".into()));
+    let line_ends_here = (rest.is_empty() || rest.starts_with(['\n', '\r']))
+        && quotes_unbalanced(place.slice, place.position);
+    if !(opens_here || (wanted_quote && line_ends_here)) {
+        return None;
+    }
+    let length = if opens_here { line.len() } else { 0 };
+    Some(
+        Diagnostic::error(
+            codes::SYNTAX,
+            "this string is never closed",
+            place.span(length),
+        )
+        .with_label("the line ends before the closing quote")
+        .with_help(
+            "a string ends on the line where it starts; close it with the quote it opened with",
+        ),
+    )
+}
+
+/// Whether the line up to `position` leaves a quote open (escapes skipped).
+fn quotes_unbalanced(text: &str, position: usize) -> bool {
+    let line_start = text[..position].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..position].replace("\\\\", "");
+    let unescaped = |quote: char| {
+        let escaped = format!("\\{quote}");
+        line.replace(&escaped, "").matches(quote).count()
+    };
+    unescaped('"') % 2 == 1 || unescaped('\'') % 2 == 1
+}
+
+/// "expected `}` to close the rule block", when a block is still open where the file ends
+/// or where a line starts with a declaration keyword.
+fn unclosed_block(place: &Place<'_>, expected: &BTreeSet<Expected>) -> Option<Diagnostic> {
+    if !expected.contains(&Expected::Word("`}`".to_string())) {
+        return None;
+    }
+    let (slice, position) = (place.slice, place.position);
     let line_start = slice[..position].rfind('\n').map_or(0, |i| i + 1);
     let line_word: String = slice[line_start..]
         .chars()
         .take_while(|&c| is_ident_char(c))
         .collect();
-    let at_declaration =
-        DECLARATION_KEYWORDS.contains(&line_word.as_str()) && (line_start > 0 || position == 0);
-    if closing && (found.is_none() || at_declaration) {
-        if let Some((brace, block)) = open_block(slice, position) {
-            let at = if at_declaration {
-                Span::new(
-                    file,
-                    offset + line_start,
-                    offset + line_start + line_word.len(),
-                )
-            } else {
-                at
-            };
-            return Diagnostic::error(codes::SYNTAX, format!("expected `}}` to close {block}"), at)
-                .with_label(match &found {
-                    Some(_) => "the block should be closed before this",
-                    None => "the file ends here",
-                })
-                .with_secondary(
-                    "the block opens here",
-                    Span::new(file, offset + brace, offset + brace + 1),
-                );
-        }
+    let at_declaration = line_start > 0 && DECLARATION_KEYWORDS.contains(&line_word.as_str());
+    let at_end = slice[position..].trim().is_empty();
+    if !(at_end || at_declaration) {
+        return None;
     }
+    let (brace, block) = open_block(slice, position)?;
+    let (at, label) = if at_declaration {
+        let start = place.offset + line_start;
+        let span = Span::new(place.file, start, start + line_word.len());
+        (span, "the block should be closed before this")
+    } else {
+        (place.span(0), "the file ends here")
+    };
+    let opening = Span::new(place.file, place.offset + brace, place.offset + brace + 1);
+    Some(
+        Diagnostic::error(codes::SYNTAX, format!("expected `}}` to close {block}"), at)
+            .with_label(label)
+            .with_secondary("the block opens here", opening),
+    )
+}
+
+/// The expectations as a short list of words: an umbrella word replaces its parts,
+/// minor symbols are named only when nothing else is expected.
+fn plain_words(
+    expected: &BTreeSet<Expected>,
+    position: usize,
+    whole_expression: bool,
+) -> Vec<String> {
     let mut words: Vec<String> = expected
         .iter()
         .filter_map(|e| match e {
@@ -415,8 +547,7 @@ pub fn describe(
     if words.is_empty() && expected.contains(&Expected::Operator) {
         words.push("an operator".to_string());
     }
-    let after_declaration = position > 0 && words.iter().any(|w| w == DECLARATION_WORDS);
-    if after_declaration {
+    if position > 0 && words.iter().any(|w| w == DECLARATION_WORDS) {
         words = vec!["a new declaration".to_string()];
         if expected.contains(&Expected::Operator) {
             words.insert(0, "an operator".to_string());
@@ -428,21 +559,7 @@ pub fn describe(
             }
         }
     }
-    let mut message = format!("expected {}", join_words(&words));
-    match (previous_token(slice, position), &found) {
-        (Some(previous), _) if previous != "," && previous != ":" => {
-            message.push_str(&format!(" after `{previous}`"));
-        }
-        (_, Some(found)) => message.push_str(&format!(", found {found}")),
-        (_, None) => message.push_str(" before the end of the file"),
-    }
-    let label = match &found {
-        Some(found) => format!("found {found} here"),
-        None => "the file ends here".to_string(),
-    };
-    let mut diagnostic = Diagnostic::error(codes::SYNTAX, message, at).with_label(label);
-    diagnostic.help = help_for(slice, position, &words, &expected, &keywords);
-    diagnostic
+    words
 }
 
 fn next_char_length(text: &str, position: usize) -> usize {
@@ -477,6 +594,9 @@ fn help_for(
             "percentages are only written in `holdout`; in an expression `%` is the remainder"
                 .to_string(),
         );
+    }
+    if wants_expression && before.ends_with('{') && rest.starts_with('}') {
+        return Some("write an expression between the braces, or `{{` for a literal brace".into());
     }
     if wants_expression && ["in", "is"].contains(&word.as_str()) {
         return Some(format!("`{word}` is a keyword in expressions; write `member.\"{word}\"` for a field with that name"));

@@ -69,10 +69,15 @@ pub fn unescape(raw: &str) -> Result<String, LiteralError> {
                 }
             }
             other => {
+                let help = if matches!(other, '{' | '}') {
+                    "write `{{` or `}}` for a literal brace in a message"
+                } else {
+                    ESCAPE_HELP
+                };
                 return Err(
                     LiteralError::new(format!("unknown escape `\\{other}` in a string"))
                         .within(index..index + 1 + other.len_utf8())
-                        .help(ESCAPE_HELP),
+                        .help(help),
                 );
             }
         }
