@@ -82,7 +82,7 @@ impl Lowerer {
     }
 
     /// `item`: one declaration; returns it and how many bytes of the slice it used.
-    pub fn lower_item(&mut self, item: Pair<'_, Rule>, _text: &str) -> Option<(Item, usize)> {
+    pub fn lower_item(&mut self, item: Pair<'_, Rule>) -> Option<(Item, usize)> {
         let declaration = significant(item).next()?;
         for comment in declaration.clone().into_inner().flatten() {
             if comment.as_rule() == Rule::COMMENT {
