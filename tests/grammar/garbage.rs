@@ -30,3 +30,27 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+    #[test]
+    fn damaged_playbooks_never_panic(start in 0usize..3000, length in 0usize..40, insert in "[ -)+-~]{0,6}") {
+        let text = include_str!("../playbooks/complete_example.rules");
+        let mut start = start.min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (start + length).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let damaged = format!("{}{}{}", &text[..start], insert, &text[end..]);
+        let parsed = parse(&damaged, FILE);
+        for d in &parsed.diagnostics {
+            prop_assert!(d.span.start <= d.span.end && d.span.end as usize <= damaged.len());
+            prop_assert!(damaged.is_char_boundary(d.span.start as usize));
+        }
+        // One local mistake leaves most of the 15 declarations standing.
+        prop_assert!(parsed.module.items.len() >= 10, "{:?}", parsed.diagnostics);
+    }
+}
