@@ -232,3 +232,19 @@ fn more_mistakes_in_plain_words() {
         .unwrap()
         .contains("`{{`"));
 }
+
+#[test]
+fn long_chains_of_every_kind_are_bounded() {
+    for text in [
+        format!("segment s = a{}", ".b".repeat(5_000)),
+        format!("segment s = a{}", "[0]".repeat(5_000)),
+        format!("segment s = 1{}", " - 1".repeat(5_000)),
+        format!("segment s = a{}", " ?? b".repeat(5_000)),
+    ] {
+        let parsed = parse(&text, FILE);
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert_eq!(parsed.diagnostics[0].code, codes::TOO_DEEP);
+    }
+    let wide = format!("segment s = x in [{}]", vec!["1"; 5_000].join(", "));
+    parse_ok(&wide);
+}
