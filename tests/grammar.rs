@@ -319,7 +319,9 @@ fn slashes_inside_strings_are_not_comments() {
 
 #[test]
 fn windows_are_not_subtractions() {
-    let parsed = parse_ok("channel a { window 10:00-21:00 }\nchannel b { window 22:00 - 02:00 }");
+    let parsed = parse_ok(
+        "channel a { window 10:00-21:00 }\nchannel b { window 22:00-02:00 }\nchannel c { window 9:00 - 00:00 }",
+    );
     let windows: Vec<(u32, u32, u32, u32)> = parsed
         .module
         .items
@@ -334,7 +336,7 @@ fn windows_are_not_subtractions() {
             _ => panic!(),
         })
         .collect();
-    assert_eq!(windows, [(10, 0, 21, 0), (22, 0, 2, 0)]);
+    assert_eq!(windows, [(10, 0, 21, 0), (22, 0, 2, 0), (9, 0, 0, 0)]);
 }
 
 #[test]

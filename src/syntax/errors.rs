@@ -614,3 +614,57 @@ fn help_for(
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_join_like_a_sentence() {
+        assert_eq!(join_words(&["`a`".into()]), "`a`");
+        assert_eq!(
+            join_words(&["`a`".into(), "`b`".into(), "`c`".into()]),
+            "`a`, `b` or `c`"
+        );
+    }
+
+    #[test]
+    fn found_tokens_are_described() {
+        assert_eq!(found_at("x prority 5", 2).as_deref(), Some("`prority`"));
+        assert_eq!(found_at("a >= }", 5).as_deref(), Some("`}`"));
+        assert_eq!(found_at("a == b", 2).as_deref(), Some("`==`"));
+        assert_eq!(found_at("\"open\nx", 0).as_deref(), Some("`\"open`"));
+        assert_eq!(found_at("a\nb", 1).as_deref(), Some("the end of the line"));
+        assert_eq!(found_at("a", 1), None);
+    }
+
+    #[test]
+    fn previous_tokens_that_need_a_follower() {
+        assert_eq!(previous_token("when spend >=  ", 15), Some(">="));
+        assert_eq!(previous_token("rule r { when ", 14), Some("when"));
+        assert_eq!(previous_token("x = a.segment ", 13), None);
+        assert_eq!(previous_token("spend", 5), None);
+    }
+
+    #[test]
+    fn the_open_block_is_named() {
+        let text = "rule r {\n  then send \"}\" via dm with { a: 1\n";
+        assert_eq!(
+            open_block(text, text.len()).map(|b| b.1),
+            Some("the `with` block".into())
+        );
+        let text = "rule r {\n  when x // }\n";
+        assert_eq!(
+            open_block(text, text.len()),
+            Some((7, "the rule block".into()))
+        );
+        assert_eq!(open_block("rule r { }", 10), None);
+    }
+
+    #[test]
+    fn unbalanced_quotes_are_seen() {
+        assert!(quotes_unbalanced("then send \"hello", 16));
+        assert!(!quotes_unbalanced("then send \"a\\\"b\" x", 18));
+        assert!(!quotes_unbalanced("include", 7));
+    }
+}
