@@ -230,10 +230,10 @@ fn expectations(error: &Error<Rule>) -> (BTreeSet<Expected>, Vec<&'static str>) 
 
 fn symbol_words(token: &str) -> Option<Expected> {
     match token {
-        "(" | "[" | "." | "==" | "!=" | "<" | "<=" | ">" | ">=" | "??" | "+" | "*" | "/" | "%" => {
+        "(" | "[" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "??" | "+" | "*" | "/" | "%" => {
             Some(Expected::Operator)
         }
-        "}" | "{" | ")" | "]" | "=" | ":" | "," | "|" | "-" | "?" | "=>" | "\"" | "'" => {
+        "}" | "{" | ")" | "]" | "=" | ":" | "," | "|" | "-" | "?" | "=>" | "\"" | "'" | "." => {
             Some(Expected::Word(format!("`{token}`")))
         }
         _ => None,
@@ -410,6 +410,7 @@ pub fn describe(
             message.push_str(&format!(" after `{previous}`"));
         }
         (_, Some(found)) => message.push_str(&format!(", found {found}")),
+        (_, None) if whole_expression => message.push_str(" before the end of the input"),
         (_, None) => message.push_str(" before the end of the file"),
     }
     let label = match &found {
@@ -547,17 +548,21 @@ fn plain_words(
     if words.is_empty() && expected.contains(&Expected::Operator) {
         words.push("an operator".to_string());
     }
+    if expected.contains(&Expected::Operator) {
+        // `.` is then one operator among others (`a.b`).
+        words.retain(|w| w != "`.`");
+    }
     if position > 0 && words.iter().any(|w| w == DECLARATION_WORDS) {
         words = vec!["a new declaration".to_string()];
         if expected.contains(&Expected::Operator) {
             words.insert(0, "an operator".to_string());
         }
-    } else if whole_expression {
-        for word in &mut words {
-            if word == "the end" {
-                *word = "the end of the expression".to_string();
-            }
+    } else if whole_expression && words.iter().any(|w| w == "the end") {
+        words.retain(|w| w != "the end");
+        if expected.contains(&Expected::Operator) {
+            words.push("an operator".to_string());
         }
+        words.push("the end of the expression".to_string());
     }
     words
 }
@@ -577,6 +582,7 @@ fn help_for(
     keywords: &[&'static str],
 ) -> Option<String> {
     let rest = text.get(position..).unwrap_or("");
+    let before = text.get(..position).unwrap_or("").trim_end();
     let word: String = rest.chars().take_while(|&c| is_ident_char(c)).collect();
     if !word.is_empty() {
         if let Some(suggestion) = did_you_mean(&word, keywords.iter().copied()) {
@@ -585,10 +591,22 @@ fn help_for(
     }
     let wants = |thing: &str| words.iter().any(|w| w == thing);
     let wants_expression = wants("an expression");
+    if rest.starts_with("=>") {
+        return Some(
+            "`x => condition` is only written as an argument of `any`, `all` or `count`".into(),
+        );
+    }
+    let before_word: String = before
+        .chars()
+        .rev()
+        .take_while(|&c| is_ident_char(c))
+        .collect();
+    if before_word == "rebmem" {
+        return Some("write `member.field` to read a field, such as `member.orders`".into());
+    }
     if rest.starts_with('=') && !rest.starts_with("==") && expected.contains(&Expected::Operator) {
         return Some("to compare two values, write `==`".to_string());
     }
-    let before = text.get(..position).unwrap_or("").trim_end();
     if wants_expression && before.ends_with('%') {
         return Some(
             "percentages are only written in `holdout`; in an expression `%` is the remainder"

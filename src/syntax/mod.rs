@@ -120,6 +120,13 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<ast::Expr, Vec<Diagn
     if let Some(place) = scan::prescan(text).too_deep.first() {
         return Err(vec![too_deep(*place, file)]);
     }
+    if scan::skip_trivia(text, 0, &mut Vec::new()) >= text.len() {
+        return Err(vec![Diagnostic::error(
+            codes::SYNTAX,
+            "expected an expression",
+            Span::new(file, 0, text.len()),
+        )]);
+    }
     let pairs = match PlaybookParser::parse(Rule::expression_input, text) {
         Ok(pairs) => pairs,
         Err(error) => return Err(vec![errors::describe(&error, text, 0, file, true)]),

@@ -248,3 +248,28 @@ fn long_chains_of_every_kind_are_bounded() {
     let wide = format!("segment s = x in [{}]", vec!["1"; 5_000].join(", "));
     parse_ok(&wide);
 }
+
+#[test]
+fn repl_expressions_explain_themselves() {
+    let first = |text: &str| parse_expression(text, FILE).unwrap_err().remove(0);
+    assert_eq!(first("").message, "expected an expression");
+    assert_eq!(
+        first("  // only a comment").message,
+        "expected an expression"
+    );
+    assert_eq!(
+        first("a b").message,
+        "expected an operator or the end of the expression, found `b`"
+    );
+    assert_eq!(first("3 +").message, "expected an expression after `+`");
+    assert_eq!(
+        first("x is").message,
+        "expected `null` before the end of the input"
+    );
+    assert!(first("x => y")
+        .help
+        .unwrap()
+        .contains("`any`, `all` or `count`"));
+    assert!(first("member").help.unwrap().contains("member.orders"));
+    assert!(first("a = 1").help.unwrap().contains("`==`"));
+}
