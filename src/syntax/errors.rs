@@ -256,38 +256,35 @@ fn join_words(items: &[String]) -> String {
 
 /// The token that starts at `position`, described for a message.
 fn found_at(text: &str, position: usize) -> Option<String> {
+    let token = token_at(text, position)?;
+    if token.starts_with(['\n', '\r']) {
+        return Some("the end of the line".to_string());
+    }
+    let shown: String = token.chars().take(30).collect();
+    Some(format!("`{shown}`"))
+}
+
+/// The token that starts at `position` (a word, a string to the end of its line, an
+/// operator, or one character).
+fn token_at(text: &str, position: usize) -> Option<&str> {
     let rest = text.get(position..)?;
     let first = rest.chars().next()?;
-    let token = if first == '\n' || first == '\r' {
-        return Some("the end of the line".to_string());
-    } else if is_ident_char(first) {
-        let end = rest
-            .char_indices()
+    let end = if is_ident_char(first) {
+        rest.char_indices()
             .find(|&(_, c)| !is_ident_char(c))
-            .map_or(rest.len(), |(i, _)| i);
-        &rest[..end]
+            .map_or(rest.len(), |(i, _)| i)
     } else if first == '"' || first == '\'' {
-        let end = rest[1..]
-            .find([first, '\n'])
-            .map_or(rest.len(), |i| i + 2)
-            .min(rest.len());
-        &rest[..end]
+        let line = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        rest[1..line].find(first).map_or(line, |i| i + 2)
     } else {
         let two = rest.get(..2).unwrap_or("");
         if ["==", "!=", "<=", ">=", "??", "=>", "{{", "}}"].contains(&two) {
-            two
+            2
         } else {
-            &rest[..first.len_utf8()]
+            first.len_utf8()
         }
     };
-    let shown: String = token
-        .lines()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(30)
-        .collect();
-    Some(format!("`{shown}`"))
+    rest.get(..end)
 }
 
 /// The token just before `position` (whitespace skipped), if it is an operator or a
@@ -417,7 +414,9 @@ pub fn describe(
         Some(found) => format!("found {found} here"),
         None => "the file ends here".to_string(),
     };
-    let mut diagnostic = Diagnostic::error(codes::SYNTAX, message, place.span(0)).with_label(label);
+    let length = token_at(slice, position).map_or(0, |t| t.trim_end().len());
+    let mut diagnostic =
+        Diagnostic::error(codes::SYNTAX, message, place.span(length)).with_label(label);
     diagnostic.help = help_for(slice, position, &words, &expected, &keywords);
     diagnostic
 }
