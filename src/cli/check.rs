@@ -37,7 +37,7 @@ pub fn run(args: Args) -> i32 {
     let mut texts = Vec::new();
     let mut unreadable = false;
     for path in &args.files {
-        match std::fs::read_to_string(path) {
+        match siyu::check::read_source(path) {
             Ok(text) => texts.push(text),
             Err(error) => {
                 unreadable = true;

@@ -102,7 +102,7 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Formats one file (or, with `check`, only compares).
 fn format_file(path: &Path, check: bool) -> Outcome {
-    let text = match std::fs::read_to_string(path) {
+    let text = match siyu::check::read_source(path) {
         Ok(text) => text,
         Err(error) => {
             eprintln!("siyu fmt: cannot read `{}`: {error}", path.display());

@@ -191,7 +191,7 @@ pub(crate) struct Scope<'a> {
 }
 
 /// Regexes larger than this (compiled) are refused.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+const REGEX_SIZE_LIMIT: usize = crate::limits::MAX_REGEX_BYTES;
 
 impl<'a> Scope<'a> {
     /// A scope over a layout and the segment names.

@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
+use super::budget::{self, Budget};
 use super::ops::{self, Arith};
 use super::value::Value;
 use crate::compile::{Compare, Function, Node, NodeKind, Program, Quantifier};
@@ -66,6 +67,7 @@ pub(crate) struct Evaluator<'a> {
     pub clock: &'a Clock,
     locals: Vec<Value>,
     segments: Vec<Option<Value>>,
+    budget: Budget,
 }
 
 impl<'a> Evaluator<'a> {
@@ -77,6 +79,7 @@ impl<'a> Evaluator<'a> {
             clock,
             locals: Vec::new(),
             segments: Vec::new(),
+            budget: Budget::new(),
         }
     }
 
@@ -84,6 +87,15 @@ impl<'a> Evaluator<'a> {
         EvalError {
             message: format!("{problem} in `{}`", self.program.snippet(span)),
             span,
+        }
+    }
+
+    /// Spends evaluation steps; past the member's budget, an error at `span`.
+    fn charge(&mut self, steps: u64, span: Span) -> Result<(), EvalError> {
+        if self.budget.spend(steps) {
+            Ok(())
+        } else {
+            Err(self.error(budget::exhausted(), span))
         }
     }
 
@@ -167,7 +179,10 @@ impl<'a> Evaluator<'a> {
             NodeKind::FieldNamed(base, name) => {
                 let base_value = self.eval(base)?;
                 match base_value {
-                    Value::Object(object) => Ok(object.get(name).clone()),
+                    Value::Object(object) => {
+                        self.charge(object.len() as u64 / 16, node.span)?;
+                        Ok(object.get(name).clone())
+                    }
                     Value::Null => Ok(Value::Null),
                     other => Err(self.error(format!("{} has no fields", other.kind()), node.span)),
                 }
@@ -175,6 +190,9 @@ impl<'a> Evaluator<'a> {
             NodeKind::Index(base, index) => {
                 let base_value = self.eval(base)?;
                 let index_value = self.eval(index)?;
+                if let Value::Object(object) = &base_value {
+                    self.charge(object.len() as u64 / 16, node.span)?;
+                }
                 self.index(base_value, index_value, node.span)
             }
             NodeKind::Not(inner) => self.not(inner),
@@ -187,11 +205,13 @@ impl<'a> Evaluator<'a> {
             NodeKind::Compare(op, left, right) => {
                 let left = self.eval(left)?;
                 let right = self.eval(right)?;
+                self.charge(budget::cost(&left), node.span)?;
                 self.compare(*op, &left, &right, node.span).map(Value::Bool)
             }
             NodeKind::Arith(op, left, right) => {
                 let left = self.eval(left)?;
                 let right = self.eval(right)?;
+                self.charge(budget::cost(&left) + budget::cost(&right), node.span)?;
                 self.arith(*op, &left, &right, node.span)
             }
             NodeKind::Default(left, right) => match self.eval(left)? {
@@ -205,6 +225,7 @@ impl<'a> Evaluator<'a> {
             } => {
                 let needle_value = self.eval(needle)?;
                 let haystack_value = self.eval(haystack)?;
+                self.charge(budget::cost(&haystack_value), node.span)?;
                 let found = ops::contains(&haystack_value, &needle_value)
                     .map_err(|problem| self.error(problem, node.span))?;
                 Ok(Value::Bool(found != *negated))
@@ -216,7 +237,10 @@ impl<'a> Evaluator<'a> {
             NodeKind::Call(function, args) => self.call(*function, args, node.span),
             NodeKind::Matches(subject, regex) => match self.eval(subject)? {
                 Value::Null => Ok(Value::Null),
-                Value::Str(text) => Ok(Value::Bool(regex.is_match(&text))),
+                Value::Str(text) => {
+                    self.charge(text.len() as u64 / 64, node.span)?;
+                    Ok(Value::Bool(regex.is_match(&text)))
+                }
                 other => Err(self.error(
                     format!("cannot match {} against a pattern", other.kind()),
                     node.span,
@@ -327,6 +351,7 @@ impl<'a> Evaluator<'a> {
         }
         let mut count: i64 = 0;
         for item in items.iter() {
+            self.charge(1, span)?;
             if let Some(local) = self.locals.get_mut(slot) {
                 *local = item.clone();
             }
@@ -354,6 +379,7 @@ impl<'a> Evaluator<'a> {
             Some(node) => self.eval(node)?,
             None => Value::Null,
         };
+        self.charge(budget::cost(&first), span)?;
         call_function(function, first, second).map_err(|problem| self.error(problem, span))
     }
 }

@@ -14,6 +14,7 @@ use super::expr::{Clock, EvalError, Evaluator, MemberData};
 use super::holdout::holdout_bucket;
 use super::time::send_time;
 use crate::compile::{ActionSpec, CapLimit, Program, Rule, TemplatePiece};
+use crate::limits::MAX_TEXT_BYTES;
 use crate::plan::{Action, ErrorKind, MemberError, Plan, Reason, Suppression};
 
 /// Which touches a cap counts, by rule and channel.
@@ -77,6 +78,15 @@ pub(crate) fn runtime_error(
         rule: rule.map(|r| r.name.clone()),
         message,
     }
+}
+
+fn too_long_content(member: &MemberData, rule: &Rule) -> MemberError {
+    let limit = crate::limits::bytes_in_words(MAX_TEXT_BYTES);
+    runtime_error(
+        member,
+        Some(rule),
+        format!("the content of rule `{}` is longer than {limit}", rule.name),
+    )
 }
 
 fn rule_error(member: &MemberData, rule: &Rule, error: EvalError) -> MemberError {
@@ -338,6 +348,9 @@ impl Planner<'_> {
                                 .map_err(|error| rule_error(member, rule, error))?;
                             value.render_into(&mut out, zone);
                         }
+                    }
+                    if out.len() > MAX_TEXT_BYTES {
+                        return Err(too_long_content(member, rule));
                     }
                 }
                 Arc::from(out)

@@ -9,6 +9,7 @@
 //! their keys); only the names the playbook reads are kept.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
@@ -21,8 +22,10 @@ use crate::eval::expr::{MemberData, Touch};
 use crate::eval::value::{Object, Value};
 use crate::plan::{ErrorKind, MemberError};
 
-/// Generic values nested deeper than this are refused.
-const MAX_DEPTH: usize = 128;
+use crate::limits::{MAX_JSON_DEPTH, MAX_LIST_ITEMS};
+
+/// A field path longer than this is shown shortened (`a.b.c…`).
+const MAX_PATH_PARTS: usize = 8;
 
 /// Decodes one line of JSON text.
 pub(crate) fn decode_text(program: &Program, text: &str) -> Result<MemberData, MemberError> {
@@ -133,7 +136,11 @@ impl<'p> State<'p> {
             .iter()
             .cloned()
             .chain(extra.map(|e| PathPart::Field(Arc::from(e))));
-        for part in parts {
+        for (index, part) in parts.enumerate() {
+            if index == MAX_PATH_PARTS {
+                out.push('…');
+                break;
+            }
             match part {
                 PathPart::Field(name) => {
                     if !out.is_empty() {
@@ -208,6 +215,7 @@ impl<'p> State<'p> {
 
 /// `malformed JSON at column 17: expected `,` or `}``, from serde_json's message.
 fn malformed_message(text: &str) -> String {
+    let text = &text.replace("recursion limit exceeded", &too_deep());
     match text.rfind(" at line ") {
         Some(position) => {
             let (message, location) = text.split_at(position);
@@ -216,6 +224,16 @@ fn malformed_message(text: &str) -> String {
         }
         None => format!("malformed JSON: {text}"),
     }
+}
+
+/// What a snapshot nested past [`MAX_JSON_DEPTH`] is told.
+fn too_deep() -> String {
+    format!("values are nested too deeply (more than {MAX_JSON_DEPTH} levels)")
+}
+
+/// What a list (or an object) longer than [`MAX_LIST_ITEMS`] is told.
+fn too_long(what: &str, parts: &str) -> String {
+    format!("the {what} has more than {MAX_LIST_ITEMS} {parts}")
 }
 
 /// How a found JSON value is described in messages.
@@ -551,6 +569,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         let _depth = DepthGuard::enter(state)?;
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
         loop {
+            if items.len() == MAX_LIST_ITEMS {
+                return Err(state.fail(too_long("list", "items")));
+            }
             state.push(PathPart::Index(items.len()));
             let Some(item) = seq.next_element_seed(ValueSeed { ty: element, state })? else {
                 state.pop();
@@ -576,10 +597,11 @@ struct DepthGuard<'s, 'p>(&'s State<'p>);
 
 impl<'s, 'p> DepthGuard<'s, 'p> {
     fn enter<E: de::Error>(state: &'s State<'p>) -> Result<Self, E> {
+        // The snapshot object is the first level; this value is `depth + 2`.
         let mut depth = state.depth.borrow_mut();
-        if *depth >= MAX_DEPTH {
+        if *depth + 2 > MAX_JSON_DEPTH {
             drop(depth);
-            return Err(state.fail("values are nested too deeply".into()));
+            return Err(state.fail(too_deep()));
         }
         *depth += 1;
         Ok(DepthGuard(state))
@@ -630,6 +652,8 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
     let _depth = DepthGuard::enter(state)?;
     let mut keys: Vec<Arc<str>> = Vec::new();
     let mut values = Vec::new();
+    // Past a few keys, a repeated key is found through an index, not a scan.
+    let mut index: Option<HashMap<Arc<str>, usize>> = None;
     while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
         let key: Arc<str> = Arc::from(&*key);
         state.push(PathPart::Field(key.clone()));
@@ -638,15 +662,28 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
             state,
         })?;
         state.pop();
-        match keys.iter().position(|k| *k == key) {
+        let existing = match &index {
+            Some(index) => index.get(&key).copied(),
+            None => keys.iter().position(|k| *k == key),
+        };
+        match existing {
             Some(existing) => {
                 if let Some(slot) = values.get_mut(existing) {
                     *slot = value;
                 }
             }
+            None if keys.len() == MAX_LIST_ITEMS => {
+                return Err(state.fail(too_long("object", "fields")))
+            }
             None => {
+                if let Some(index) = &mut index {
+                    index.insert(key.clone(), keys.len());
+                }
                 keys.push(key);
                 values.push(value);
+                if index.is_none() && keys.len() > 16 {
+                    index = Some(keys.iter().cloned().zip(0..).collect());
+                }
             }
         }
     }
@@ -681,6 +718,9 @@ impl<'de> Visitor<'de> for TouchesSeed<'_, '_> {
         let state = self.0;
         let mut touches = Vec::new();
         loop {
+            if touches.len() == MAX_LIST_ITEMS {
+                return Err(state.fail(too_long("list", "items")));
+            }
             state.push(PathPart::Index(touches.len()));
             let item = seq.next_element_seed(ValueSeed {
                 ty: &FieldType::Any,

@@ -53,6 +53,17 @@ pub(crate) enum Record {
     Failed(ErrorRecord),
 }
 
+impl Record {
+    /// The bytes of input the record holds (what a chunk of records costs in memory).
+    pub(crate) fn size(&self) -> usize {
+        match self {
+            Record::Json { bytes, .. } => bytes.len(),
+            Record::Csv { cells, .. } => cells.as_slice().len(),
+            Record::Failed(record) => record.error.len(),
+        }
+    }
+}
+
 /// Reads records from a reader.
 pub(crate) struct RecordReader<R> {
     source: Source<R>,
@@ -78,6 +89,9 @@ enum Source<R> {
 struct NewlineIndex {
     pending: VecDeque<u64>,
     lines_before: u64,
+    /// Where the record being read starts; reading runs dry past [`MAX_LINE_BYTES`]
+    /// from it (an unclosed quote would otherwise pull the whole input into one record).
+    record_start: u64,
 }
 
 impl NewlineIndex {
@@ -100,11 +114,20 @@ struct LineCounter<R> {
 
 impl<R: io::Read> io::Read for LineCounter<R> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        let count = self.inner.read(buffer)?;
         let mut lines = self
             .lines
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.read.saturating_sub(lines.record_start) > (MAX_LINE_BYTES + (1 << 16)) as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "a CSV record is longer than {} (is a quote left open?)",
+                    crate::limits::bytes_in_words(MAX_LINE_BYTES)
+                ),
+            ));
+        }
+        let count = self.inner.read(buffer)?;
         for (i, byte) in buffer.iter().take(count).enumerate() {
             if *byte == b'\n' {
                 lines.pending.push_back(self.read + i as u64);
@@ -202,7 +225,10 @@ fn next_line<R: BufRead>(reader: &mut R, line: &mut u64, buffer: &mut Vec<u8>) -
             }
         };
         if too_long {
-            let message = format!("the line is longer than {} MiB", MAX_LINE_BYTES >> 20);
+            let message = format!(
+                "the line is longer than {}",
+                crate::limits::bytes_in_words(MAX_LINE_BYTES)
+            );
             return Some(failed(*line, ErrorKind::Malformed, message));
         }
         if *line == 1 && buffer.starts_with(b"\xEF\xBB\xBF") {
@@ -269,6 +295,9 @@ fn next_csv<R: io::Read>(
     loop {
         let mut cells = csv::StringRecord::new();
         let start = reader.position().byte();
+        if let Ok(mut index) = lines.lock() {
+            index.record_start = start;
+        }
         match reader.read_record(&mut cells) {
             Ok(false) => return None,
             Ok(true) => {}

@@ -226,9 +226,13 @@ impl<T> Worker<T> {
 impl<R: BufRead, T> PlanStream<R, T> {
     fn read_chunk(&mut self) -> Vec<Record> {
         let mut chunk = Vec::new();
-        while chunk.len() < self.chunk_size {
+        let mut bytes = 0;
+        while chunk.len() < self.chunk_size && bytes < crate::limits::MAX_CHUNK_BYTES {
             match self.reader.next_record() {
-                Some(record) => chunk.push(record),
+                Some(record) => {
+                    bytes += record.size();
+                    chunk.push(record);
+                }
                 None => break,
             }
         }
