@@ -569,15 +569,15 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         let _depth = DepthGuard::enter(state)?;
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
         loop {
-            if items.len() == MAX_LIST_ITEMS {
-                return Err(state.fail(too_long("list", "items")));
-            }
             state.push(PathPart::Index(items.len()));
             let Some(item) = seq.next_element_seed(ValueSeed { ty: element, state })? else {
                 state.pop();
                 break;
             };
             state.pop();
+            if items.len() == MAX_LIST_ITEMS {
+                return Err(state.fail(too_long("list", "items")));
+            }
             items.push(item);
         }
         Ok(Value::List(Arc::from(items)))
@@ -718,9 +718,6 @@ impl<'de> Visitor<'de> for TouchesSeed<'_, '_> {
         let state = self.0;
         let mut touches = Vec::new();
         loop {
-            if touches.len() == MAX_LIST_ITEMS {
-                return Err(state.fail(too_long("list", "items")));
-            }
             state.push(PathPart::Index(touches.len()));
             let item = seq.next_element_seed(ValueSeed {
                 ty: &FieldType::Any,
@@ -730,6 +727,10 @@ impl<'de> Visitor<'de> for TouchesSeed<'_, '_> {
                 state.pop();
                 break;
             };
+            if touches.len() == MAX_LIST_ITEMS {
+                state.pop();
+                return Err(state.fail(too_long("list", "items")));
+            }
             touches.push(touch_from_value(state, &item)?);
             state.pop();
         }

@@ -323,13 +323,19 @@ fn next_csv<R: io::Read>(
             }
         }
         // The csv reader places a record after any blank lines before it; its end is
-        // exact, so count back from the end the line breaks inside its cells.
+        // exact, so count back from the end the line breaks inside its cells. A record
+        // cut off by the end of the input inside quotes holds its last line break in a
+        // cell; it still starts no earlier than where reading it began.
+        let from_start = line_of(start);
         let end = reader.position().byte().max(1);
         let inner_breaks: u64 = cells
             .iter()
             .map(|cell| cell.matches('\n').count() as u64)
             .sum();
-        let line = line_of(end - 1).saturating_sub(inner_breaks).max(1);
+        let line = line_of(end - 1)
+            .saturating_sub(inner_breaks)
+            .max(from_start)
+            .max(1);
         if cells.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
