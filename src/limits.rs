@@ -16,6 +16,11 @@ pub use crate::syntax::MAX_NESTING;
 /// The tallest expression tree a playbook may hold (a chain of `or`s, say).
 pub use crate::syntax::MAX_EXPRESSION_HEIGHT;
 
+/// The deepest a compiled condition may reach once segments are expanded into the
+/// expressions that use them (a chain of segments, each using the one before); a deeper
+/// playbook is refused when it is compiled, so evaluation never exhausts a stack.
+pub const MAX_EVALUATION_DEPTH: usize = 300;
+
 /// The longest snapshot line (bytes); a longer line is an error record and its text
 /// is never held in memory.
 pub use crate::ingest::MAX_LINE_BYTES;
