@@ -101,7 +101,7 @@ pub(crate) fn plan_record(playbook: &Playbook, clock: &Clock, record: Record) ->
         Record::Json { line, bytes } => {
             let text = std::str::from_utf8(&bytes).map_err(|error| ErrorRecord {
                 line,
-                member: None,
+                member: super::decode::id_of_text(&String::from_utf8_lossy(&bytes)),
                 rule: None,
                 error: format!(
                     "the line is not valid UTF-8 (at byte {})",
