@@ -39,6 +39,7 @@ mod load;
 mod names;
 mod rules;
 mod segments;
+mod session;
 mod stages;
 mod test_blocks;
 mod types;
@@ -52,6 +53,7 @@ use crate::ast::{self, Item};
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceFile, SourceMap, Span};
 
 use names::Names;
+pub use session::check_session;
 
 /// A playbook after checking: its sources, its declarations with includes spliced in,
 /// and every problem found.
