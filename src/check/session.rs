@@ -132,7 +132,10 @@ mod tests {
 
     #[test]
     fn a_rule_typed_twice_is_replaced_not_duplicated() {
-        let checked = session(ROOT, &["rule r { then tag \"y\" }", "rule r { then tag \"z\" }"]);
+        let checked = session(
+            ROOT,
+            &["rule r { then tag \"y\" }", "rule r { then tag \"z\" }"],
+        );
         assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
         let rules = checked
             .items
