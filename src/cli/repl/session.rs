@@ -346,13 +346,13 @@ impl Session {
         if diagnostics.iter().any(Diagnostic::is_error) {
             return;
         }
-        let member = match self.member_for(&expression) {
-            Ok(member) => member,
+        let (playbook, member) = match self.target(&expression) {
+            Ok(target) => target,
             Err(message) => return self.fail(&message),
         };
-        match self.playbook.evaluate(&expression, &member, self.as_of) {
+        match playbook.evaluate(&expression, &member, self.as_of) {
             Ok(value) => {
-                let shown = render::value(&value, self.playbook.time_zone());
+                let shown = render::value(&value, playbook.time_zone());
                 self.say(&shown);
             }
             Err(siyu::EvaluateError::Compile(diagnostics)) => self.draw(&diagnostics, &sources),
@@ -360,32 +360,32 @@ impl Session {
         }
     }
 
-    /// The member an expression is evaluated for: the current one, or, for an
-    /// expression that reads no member data, a member with only an id.
-    fn member_for(&self, expression: &Expr) -> Result<Member, String> {
+    /// The playbook and member an expression is evaluated with: the session's playbook
+    /// and the current member; without one, for an expression that reads no member
+    /// data, a member with only an id (of the session's `playbook` declaration alone
+    /// when the schema would reject such a member).
+    fn target(&self, expression: &Expr) -> Result<(Playbook, Member), String> {
         if let Some(entry) = self.current.and_then(|i| self.members.get(i)) {
-            return self
+            let member = self
                 .playbook
                 .decode(&entry.snapshot)
-                .map_err(|error| format!("member `{}` is invalid: {error}", entry.id));
+                .map_err(|error| format!("member `{}` is invalid: {error}", entry.id))?;
+            return Ok((self.playbook.clone(), member));
         }
         let blank = serde_json::json!({ "id": "" });
-        if !reads_member(expression) {
-            if let Ok(member) = self.playbook.decode(&blank) {
-                return Ok(member);
-            }
-            if let Some(member) = self.constant_playbook().and_then(|p| p.decode(&blank).ok()) {
-                return Ok(member);
-            }
+        if !self.playbook.has_schema() {
+            let member = self.playbook.decode(&blank).map_err(|e| e.to_string())?;
+            return Ok((self.playbook.clone(), member));
         }
-        if self.playbook.has_schema() {
+        if reads_member(expression) {
             return Err(no_member());
         }
-        self.playbook.decode(&blank).map_err(|e| e.to_string())
+        let playbook = self.constant_playbook().ok_or_else(no_member)?;
+        let member = playbook.decode(&blank).map_err(|e| e.to_string())?;
+        Ok((playbook, member))
     }
 
-    /// The session's `playbook` declaration alone (its zone), for constant expressions
-    /// when the schema would reject a member with only an id.
+    /// The session's `playbook` declaration alone (its zone), for constant expressions.
     fn constant_playbook(&self) -> Option<Playbook> {
         let declaration: Vec<Item> = self
             .checked
