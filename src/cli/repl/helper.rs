@@ -411,7 +411,10 @@ mod tests {
             complete("days_s"),
             (0, vec!["days_since_follow".to_string()])
         );
-        assert_eq!(complete("spend > 1 an"), (10, vec!["and".to_string()]));
+        assert_eq!(
+            complete("spend > 1 an"),
+            (10, vec!["and".into(), "any".into()])
+        );
         assert_eq!(complete(":pl"), (0, vec![":plan".to_string()]));
         assert_eq!(complete(":member w"), (8, vec!["w1".into(), "w2".into()]));
         assert_eq!(complete("consent.w"), (8, vec!["wecom".to_string()]));

@@ -162,8 +162,8 @@ fn next_token(rest: &str) -> (TokenKind, usize) {
             rest.find('\n').unwrap_or(rest.len()),
         );
     }
-    if rest.starts_with("/*") {
-        return match rest[2..].find("*/") {
+    if let Some(body) = rest.strip_prefix("/*") {
+        return match body.find("*/") {
             Some(i) => (TokenKind::Comment { closed: true }, i + 4),
             None => (TokenKind::Comment { closed: false }, rest.len()),
         };
