@@ -454,3 +454,41 @@ rich
         session.stderr
     );
 }
+
+#[test]
+fn a_typed_playbook_declaration_and_includes() {
+    let script = "\
+playbook \"东京\" { timezone \"Asia/Tokyo\" }
+now
+include \"tests/playbooks/common.rules\"
+include \"tests/playbooks/common.rules\"
+:channels
+:load tests/golden/worked/playbook.rules
+playbook \"other\" {}
+";
+    let session = repl(&["--as-of", AS_OF], script);
+    assert_eq!(
+        lines(&session.stdout),
+        [
+            "replaced playbook \"东京\"",
+            "2026-11-25T10:00:00+09:00",
+            "included 2 channels, 4 segments",
+            "nothing new declared (a file is included once)",
+            "  channel sms \"短信\"",
+            "  channel wecom \"企业微信\"",
+            "loaded tests/golden/worked/playbook.rules: 3 stages, 4 rules, 2 channels, 0 segments",
+        ]
+    );
+    // The worked example's schema has no `consent.sms`, so the included library no
+    // longer fits: both includes are dropped, each with the first reason.
+    assert_in_order(
+        &session.stderr,
+        &[
+            "dropped <repl:3> (include \"tests/playbooks/common.rules\"): `consent` has no field `sms`",
+            "dropped <repl:4> (include \"tests/playbooks/common.rules\"): ",
+        ],
+    );
+    assert!(session.stderr.contains(
+        "error: the `playbook` declaration of `tests/golden/worked/playbook.rules` stays as it is"
+    ));
+}

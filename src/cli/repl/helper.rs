@@ -204,7 +204,11 @@ impl ReplHelper {
             TokenKind::Str { .. } => Some("32"),
             TokenKind::Number => Some("33"),
             TokenKind::Comment { .. } => Some("2"),
-            TokenKind::Word if is_keyword(text) => Some("35"),
+            TokenKind::Word
+                if is_keyword(text) && !self.vocabulary.fields.iter().any(|f| f == text) =>
+            {
+                Some("35")
+            }
             _ => None,
         }
     }

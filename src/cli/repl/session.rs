@@ -186,20 +186,36 @@ impl Session {
             Ok(text) => text,
             Err(error) => return self.fail(&format!("cannot read `{argument}`: {error}")),
         };
+        if self.replace_root(argument, Some(path.clone()), text) {
+            self.path = Some(path);
+        } else {
+            self.fail(&format!("`{argument}` was not loaded"));
+        }
+    }
+
+    /// Makes `text` the session's root file (what `:load` reads, or a `playbook`
+    /// declaration typed without a loaded file), then adds the typed declarations again;
+    /// false (and the session unchanged) when it does not check.
+    fn replace_root(&mut self, name: &str, path: Option<PathBuf>, text: String) -> bool {
         let mut sources = SourceMap::new();
-        let root = sources.add(SourceFile::new(argument, Some(path.clone()), text));
+        let root = sources.add(SourceFile::new(name, path, text));
         let checked = check_session(sources, root, &[]);
-        let playbook = match self.compile(&checked, None) {
-            Some(playbook) => playbook,
-            None => return self.fail(&format!("`{argument}` was not loaded")),
+        let typed_here = name.starts_with("<repl");
+        let Some(playbook) = self.compile(&checked, None) else {
+            return false;
         };
         let warnings = checked.diagnostics.len();
         let typed = std::mem::take(&mut self.typed);
-        self.path = Some(path);
         self.checked = checked;
         self.playbook = playbook;
-        self.say(&format!("loaded {argument}: {}", self.census(warnings)));
+        let line = if typed_here {
+            format!("replaced playbook {:?}", self.playbook.name())
+        } else {
+            format!("loaded {name}: {}", self.census(warnings))
+        };
+        self.say(&line);
         self.reapply(typed);
+        true
     }
 
     /// Adds earlier typed declarations to a newly loaded playbook, one by one.
@@ -210,23 +226,19 @@ impl Session {
             let mut files: Vec<FileId> = self.typed.iter().map(|t| t.file).collect();
             files.push(file);
             let checked = check_session(sources, self.checked.root, &files);
-            let compiled = if checked.has_errors() {
-                None
-            } else {
-                Playbook::from_checked(&checked).ok()
+            let compiled = match checked.diagnostics.iter().find(|d| d.is_error()) {
+                Some(error) => Err(error.message.clone()),
+                None => Playbook::from_checked(&checked).map_err(|error| error.to_string()),
             };
             let first_line = old.text.lines().next().unwrap_or("").trim().to_string();
             match compiled {
-                Some(playbook) => {
+                Ok(playbook) => {
                     self.say(&format!("kept {}: {first_line}", old.name));
                     self.checked = checked;
                     self.playbook = playbook;
                     self.typed.push(Typed { file, ..old });
                 }
-                None => self.note(&format!(
-                    "dropped {}: it no longer checks ({first_line})",
-                    old.name
-                )),
+                Err(why) => self.note(&format!("dropped {} ({first_line}): {why}", old.name)),
             }
         }
     }
@@ -285,6 +297,9 @@ impl Session {
 
     /// A declaration typed: checked with the session's playbook and kept if it checks.
     fn declare(&mut self, text: &str, name: &str) {
+        if text.trim_start().starts_with("playbook") {
+            return self.declare_playbook(text, name);
+        }
         let mut sources = self.checked.sources.clone();
         let known_files = sources.files().count();
         let file = sources.add(SourceFile::new(name, None, text));
@@ -295,7 +310,7 @@ impl Session {
             return;
         };
         let mut lines = Vec::new();
-        let mut included = 0;
+        let mut included: Vec<&'static str> = Vec::new();
         for item in &checked.items {
             let item_file = item.span().file;
             if item_file == file {
@@ -307,11 +322,14 @@ impl Session {
                 };
                 lines.push(format!("{verb} {kind} {item_name}"));
             } else if item_file.0 as usize >= known_files {
-                included += 1;
+                included.push(describe(item).0);
             }
         }
-        if included > 0 {
-            lines.push(format!("included {included} declarations"));
+        if !included.is_empty() {
+            lines.push(format!("included {}", tally(&included)));
+        }
+        if lines.is_empty() {
+            lines.push("nothing new declared (a file is included once)".to_string());
         }
         self.checked = checked;
         self.playbook = playbook;
@@ -321,6 +339,20 @@ impl Session {
             text: text.to_string(),
         });
         self.say(&lines.join("\n"));
+    }
+
+    /// A `playbook` declaration typed: without a loaded file it replaces the implicit
+    /// one (with what follows it in the input); a loaded file keeps its own.
+    fn declare_playbook(&mut self, text: &str, name: &str) {
+        if let Some(path) = &self.path {
+            let path = path.display().to_string();
+            return self.fail(&format!(
+                "the `playbook` declaration of `{path}` stays as it is: edit the file and `:load` it again"
+            ));
+        }
+        if !self.replace_root(name, None, text.to_string()) {
+            self.failed = true;
+        }
     }
 
     /// Whether the session's playbook has a declaration of this kind and name.
@@ -411,6 +443,25 @@ fn implicit() -> Result<(Checked, Playbook), PlaybookError> {
     let checked = check_session(sources, root, &[]);
     let playbook = Playbook::from_checked(&checked)?;
     Ok((checked, playbook))
+}
+
+/// `1 channel, 2 segments`: how many declarations of each kind, in order of appearance.
+fn tally(kinds: &[&'static str]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for kind in kinds {
+        match counts.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((kind, 1)),
+        }
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(kind, n)| match n {
+            1 => format!("1 {kind}"),
+            n => format!("{n} {kind}s"),
+        })
+        .collect();
+    parts.join(", ")
 }
 
 /// A declaration's kind and name, as the REPL reports them.
