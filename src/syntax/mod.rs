@@ -1,1 +1,228 @@
-//! (to be written)
+//! Parsing: source text → [`ast::Module`], the comments beside it, and every syntax
+//! problem, in plain words.
+//!
+//! The grammar lives in `grammar/playbook.pest`. A file is parsed one declaration at a
+//! time, so that one mistake never hides the rest: after a syntax error the parser
+//! resumes at the next line that starts with a declaration keyword (outside any `{ }`
+//! block of the broken declaration, or written at the very start of its line).
+//!
+//! Nothing here recurses without bound: before pest sees a declaration, a lexical
+//! pre-scan ([`scan`]) measures bracket nesting and runs of prefix operators, and a
+//! declaration nested deeper than [`MAX_NESTING`] is reported (`codes::TOO_DEEP`)
+//! without being parsed. The lowering checks depth again, and limits the height of an
+//! expression tree to [`MAX_EXPRESSION_HEIGHT`], so later stages may recurse freely.
+//!
+//! Names, types and the meaning of clauses are left to `check`.
+
+mod errors;
+mod expr;
+mod literal;
+mod lower;
+mod scan;
+
+use pest::Parser as _;
+
+use crate::ast;
+use crate::diagnostics::{codes, Diagnostic, FileId, Span};
+
+use grammar::{PlaybookParser, Rule};
+use lower::Lowerer;
+
+mod grammar {
+    //! The pest parser derived from `grammar/playbook.pest`.
+    #![allow(missing_docs)]
+
+    /// The parser generated from the grammar.
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/playbook.pest"]
+    pub struct PlaybookParser;
+}
+
+/// What parsing one file gives: the declarations that parsed, comments beside them, and
+/// every syntax problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// The declarations that parsed, in source order.
+    pub module: ast::Module,
+    /// Every comment, in source order, with its span.
+    pub comments: Vec<ast::Comment>,
+    /// Every syntax problem, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Nesting limit for expressions and brackets; deeper input gives `codes::TOO_DEEP`.
+pub const MAX_NESTING: usize = 64;
+
+/// Largest playbook source accepted (bytes); larger gives `codes::TOO_LARGE`.
+pub const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The tallest expression tree the parser builds (a chain of 300 `or`s is too tall); a
+/// taller one gives `codes::TOO_DEEP`, so later stages may walk trees by recursion.
+pub const MAX_EXPRESSION_HEIGHT: usize = 4 * MAX_NESTING;
+
+/// Parses one file. Never panics; every problem is in [`Parsed::diagnostics`].
+pub fn parse(text: &str, file: FileId) -> Parsed {
+    let mut parsed = Parsed {
+        module: ast::Module { items: Vec::new() },
+        comments: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    if text.len() > MAX_SOURCE_BYTES {
+        parsed.diagnostics.push(too_large(text.len(), file));
+        return parsed;
+    }
+    detailed_errors();
+    let prescan = scan::prescan(text);
+    let mut position = 0;
+    loop {
+        position = skip_trivia(text, position, file, &mut parsed);
+        if position >= text.len() {
+            break;
+        }
+        position = parse_declaration(text, position, file, &prescan, &mut parsed);
+    }
+    parsed.comments.sort_by_key(|comment| comment.span.start);
+    parsed
+        .diagnostics
+        .sort_by_key(|diagnostic| diagnostic.span.start);
+    parsed
+}
+
+/// Parses one expression (for the REPL): the whole text must be the expression;
+/// whitespace and comments around it are fine.
+pub fn parse_expression(text: &str, file: FileId) -> Result<ast::Expr, Vec<Diagnostic>> {
+    if text.len() > MAX_SOURCE_BYTES {
+        return Err(vec![too_large(text.len(), file)]);
+    }
+    detailed_errors();
+    if let Some(place) = scan::prescan(text).too_deep.first() {
+        return Err(vec![too_deep(*place, file)]);
+    }
+    let pairs = match PlaybookParser::parse(Rule::expression_input, text) {
+        Ok(pairs) => pairs,
+        Err(error) => return Err(vec![errors::describe(&error, text, 0, file, true)]),
+    };
+    let mut lowerer = Lowerer::new(file, 0);
+    let expression = pairs
+        .into_iter()
+        .next()
+        .and_then(|input| lower::significant(input).find(|p| p.as_rule() == Rule::expr))
+        .map(|pair| lowerer.lower_expr(pair));
+    match expression {
+        Some(expression) if lowerer.diagnostics.is_empty() => Ok(expression),
+        Some(_) => Err(lowerer.diagnostics),
+        None => Err(vec![Diagnostic::error(
+            codes::SYNTAX,
+            "expected an expression",
+            Span::new(file, 0, text.len()),
+        )]),
+    }
+}
+
+/// Skips whitespace and comments between declarations, keeping the comments.
+fn skip_trivia(text: &str, position: usize, file: FileId, parsed: &mut Parsed) -> usize {
+    let mut found = Vec::new();
+    let next = scan::skip_trivia(text, position, &mut found);
+    for trivia in found {
+        match trivia {
+            scan::Trivia::Comment(start, end) => {
+                parsed.comments.push(comment(text, start, end, file));
+            }
+            scan::Trivia::Unclosed(start) => {
+                parsed.diagnostics.push(
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        "this comment is never closed",
+                        Span::new(file, start, start + 2),
+                    )
+                    .with_label("the comment starts here")
+                    .with_help("end it with `*/` (block comments nest: each `/*` needs its own `*/`)"),
+                );
+            }
+        }
+    }
+    next
+}
+
+/// A comment from its place in the text.
+pub(crate) fn comment(text: &str, start: usize, end: usize, file: FileId) -> ast::Comment {
+    let body = text.get(start..end).unwrap_or("");
+    ast::Comment {
+        text: body.to_string(),
+        block: body.starts_with("/*"),
+        span: Span::new(file, start, end),
+    }
+}
+
+/// Parses the declaration starting at `start`; returns where parsing goes on.
+fn parse_declaration(
+    text: &str,
+    start: usize,
+    file: FileId,
+    prescan: &scan::Prescan,
+    parsed: &mut Parsed,
+) -> usize {
+    let next = scan::next_declaration(text, start, start + 1).max(start + 1);
+    if let Some(place) = prescan.deep_within(start, next) {
+        parsed.diagnostics.push(too_deep(place, file));
+        return next;
+    }
+    // Pest never sees text past the next too-deep place, so it cannot recurse into it.
+    let limit = prescan.first_deep_from(start).unwrap_or(text.len());
+    let slice = text.get(start..limit).unwrap_or("");
+    match PlaybookParser::parse(Rule::item, slice) {
+        Ok(pairs) => {
+            let mut lowerer = Lowerer::new(file, start);
+            let mut end = start + 1;
+            for item in pairs {
+                if let Some((declaration, consumed)) = lowerer.lower_item(item, text) {
+                    parsed.module.items.push(declaration);
+                    end = start + consumed;
+                }
+            }
+            parsed.diagnostics.append(&mut lowerer.diagnostics);
+            parsed.comments.append(&mut lowerer.comments);
+            end
+        }
+        Err(error) => {
+            let at = errors::error_offset(&error);
+            if limit < text.len() && start + at >= limit {
+                parsed.diagnostics.push(too_deep(limit, file));
+                return scan::next_declaration(text, start, limit).max(start + 1);
+            }
+            parsed
+                .diagnostics
+                .push(errors::describe(&error, slice, start, file, false));
+            let error_line = text[..start + at].rfind('\n').map_or(0, |i| i + 1);
+            scan::next_declaration(text, start, error_line).max(start + 1)
+        }
+    }
+}
+
+/// Asks pest to record the tokens it expected (`}`, `=`), which its errors otherwise
+/// leave out; the messages name them.
+fn detailed_errors() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| pest::set_error_detail(true));
+}
+
+fn too_large(length: usize, file: FileId) -> Diagnostic {
+    Diagnostic::error(
+        codes::TOO_LARGE,
+        format!(
+            "this playbook is too large ({length} bytes; the limit is {MAX_SOURCE_BYTES} bytes)"
+        ),
+        Span::new(file, 0, 0),
+    )
+    .with_help("split it into several files joined with `include`")
+}
+
+pub(crate) fn too_deep(place: usize, file: FileId) -> Diagnostic {
+    Diagnostic::error(
+        codes::TOO_DEEP,
+        format!("this is nested too deeply (more than {MAX_NESTING} levels)"),
+        Span::new(file, place, place + 1),
+    )
+    .with_label("too deep here")
+    .with_help("split the expression into named segments")
+}
