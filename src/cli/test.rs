@@ -7,7 +7,7 @@
 //! passed, 1 when any failed (or a playbook could not be loaded), 2 for a usage error
 //! (no path, or a path that does not exist).
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use siyu::testing::{self, FileProblem, TestOutcome, TestReport};
@@ -94,18 +94,5 @@ fn render_diagnostics(problem: &FileProblem) {
     if problem.diagnostics.is_empty() {
         return;
     }
-    let colour = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if colour {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    let handler = miette::GraphicalReportHandler::new_themed(theme);
-    for diagnostic in &problem.diagnostics {
-        let report = diagnostic.report(&problem.sources);
-        let mut text = String::new();
-        if handler.render_report(&mut text, &report).is_ok() {
-            eprintln!("{text}");
-        }
-    }
+    super::render::print_diagnostics(&problem.diagnostics, &problem.sources);
 }
