@@ -1,9 +1,10 @@
-//! The parser through its public API: the whole language, the tricky corners, error
-//! messages, recovery and limits.
+//! The parser through its public API: the whole language and its tricky corners; error
+//! messages, recovery and limits in `grammar/errors.rs`, random input in
+//! `grammar/garbage.rs`.
 
 use siyu::ast::*;
 use siyu::diagnostics::{codes, FileId};
-use siyu::syntax::{parse, parse_expression, Parsed, MAX_NESTING, MAX_SOURCE_BYTES};
+use siyu::syntax::{parse, parse_expression, Parsed};
 
 const FILE: FileId = FileId(7);
 
@@ -318,7 +319,9 @@ fn slashes_inside_strings_are_not_comments() {
 
 #[test]
 fn windows_are_not_subtractions() {
-    let parsed = parse_ok("channel a { window 10:00-21:00 }\nchannel b { window 22:00 - 02:00 }");
+    let parsed = parse_ok(
+        "channel a { window 10:00-21:00 }\nchannel b { window 22:00-02:00 }\nchannel c { window 9:00 - 00:00 }",
+    );
     let windows: Vec<(u32, u32, u32, u32)> = parsed
         .module
         .items
@@ -333,7 +336,7 @@ fn windows_are_not_subtractions() {
             _ => panic!(),
         })
         .collect();
-    assert_eq!(windows, [(10, 0, 21, 0), (22, 0, 2, 0)]);
+    assert_eq!(windows, [(10, 0, 21, 0), (22, 0, 2, 0), (9, 0, 0, 0)]);
 }
 
 #[test]
@@ -608,144 +611,6 @@ fn test_blocks_with_every_expect_form() {
     assert!(matches!(&test.clauses[9], TestClause::ExpectInvalid(_)));
 }
 
-// ----- errors and recovery -----
-
-fn messages(text: &str) -> Vec<String> {
-    parse(text, FILE)
-        .diagnostics
-        .into_iter()
-        .map(|d| d.message)
-        .collect()
-}
-
-#[test]
-fn common_mistakes_in_plain_words() {
-    assert_eq!(
-        messages("rule r {\n  when spend >=\n}"),
-        ["expected an expression after `>=`"]
-    );
-    assert_eq!(
-        messages("rule r {\n  when spend >= 1\n"),
-        ["expected `}` to close the rule block"]
-    );
-    assert_eq!(
-        messages("channel dm { window 10-21 }"),
-        ["expected a time of day like `19:30` after `window`"]
-    );
-    assert_eq!(
-        messages("policy { holdout 5 }"),
-        ["expected a percentage like `5%` after `holdout`"]
-    );
-    let parsed = parse("rule r {\n  when x\n  prority 5\n}", FILE);
-    let diagnostic = &parsed.diagnostics[0];
-    assert!(diagnostic.message.starts_with("expected a rule clause"));
-    assert_eq!(diagnostic.help.as_deref(), Some("did you mean `priority`?"));
-    let parsed = parse("segment s = a = b", FILE);
-    assert_eq!(
-        parsed.diagnostics[0].help.as_deref(),
-        Some("to compare two values, write `==`")
-    );
-    for diagnostic in parse("rule r { when ( }\nfoo bar\nstage s when\n", FILE).diagnostics {
-        assert_eq!(diagnostic.code, codes::SYNTAX);
-        assert!(
-            !diagnostic.message.contains("kw_") && !diagnostic.message.contains("expr"),
-            "{}",
-            diagnostic.message
-        );
-    }
-}
-
-#[test]
-fn one_mistake_does_not_hide_the_rest() {
-    let text = "stage a when x > 1\nrule broken {\n  when >\n  then send \"x\" via dm\n}\nsegment good = y\nchannel also_broken { window 9 }\nstage b otherwise\n";
-    let parsed = parse(text, FILE);
-    assert_eq!(parsed.diagnostics.len(), 2, "{:#?}", parsed.diagnostics);
-    let names: Vec<String> = parsed
-        .module
-        .items
-        .iter()
-        .map(|item| match item {
-            Item::Stage(s) => s.name.name.clone(),
-            Item::Segment(s) => s.name.name.clone(),
-            _ => "?".into(),
-        })
-        .collect();
-    assert_eq!(names, ["a", "good", "b"]);
-    assert_eq!(slice(text, parsed.diagnostics[0].span), ">");
-}
-
-#[test]
-fn unclosed_comment_is_reported() {
-    let parsed = parse("stage a otherwise\n/* never closed", FILE);
-    assert_eq!(parsed.module.items.len(), 1);
-    assert_eq!(
-        parsed.diagnostics[0].message,
-        "this comment is never closed"
-    );
-}
-
-// ----- limits -----
-
-#[test]
-fn deep_nesting_is_too_deep_not_a_crash() {
-    let deep = format!(
-        "segment s = {}1{}\nstage ok otherwise",
-        "(".repeat(100_000),
-        ")".repeat(100_000)
-    );
-    let parsed = parse(&deep, FILE);
-    assert_eq!(parsed.diagnostics.len(), 1);
-    assert_eq!(parsed.diagnostics[0].code, codes::TOO_DEEP);
-    assert_eq!(
-        parsed.module.items.len(),
-        1,
-        "the next declaration still parses"
-    );
-
-    let nots = format!("segment s = {}x", "not ".repeat(100_000));
-    assert_eq!(parse(&nots, FILE).diagnostics[0].code, codes::TOO_DEEP);
-    let minus = format!("segment s = {}x", "-".repeat(100_000));
-    assert_eq!(parse(&minus, FILE).diagnostics[0].code, codes::TOO_DEEP);
-    let unclosed = format!("segment s = {}", "[".repeat(100_000));
-    assert_eq!(parse(&unclosed, FILE).diagnostics[0].code, codes::TOO_DEEP);
-    let template = format!("rule r {{ then send \"{}\" }}", "{(".repeat(50_000));
-    assert!(parse(&template, FILE)
-        .diagnostics
-        .iter()
-        .any(|d| d.code == codes::TOO_DEEP));
-    let comments = format!("{}{}", "/*".repeat(100_000), "*/".repeat(100_000));
-    let parsed = parse(&comments, FILE);
-    assert!(parsed.diagnostics.is_empty() || parsed.diagnostics[0].code == codes::TOO_DEEP);
-    let deep = format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000));
-    assert_eq!(
-        parse_expression(&deep, FILE).unwrap_err()[0].code,
-        codes::TOO_DEEP
-    );
-}
-
-#[test]
-fn nesting_up_to_the_limit_is_fine() {
-    let depth = MAX_NESTING - 2;
-    let text = format!("segment s = {}1{}", "(".repeat(depth), ")".repeat(depth));
-    parse_ok(&text);
-}
-
-#[test]
-fn long_flat_chains_are_bounded() {
-    let long = format!("segment s = {}", vec!["a"; 5_000].join(" or "));
-    let parsed = parse(&long, FILE);
-    assert_eq!(parsed.diagnostics[0].code, codes::TOO_DEEP);
-    let fine = format!("segment s = {}", vec!["a"; 100].join(" or "));
-    parse_ok(&fine);
-}
-
-#[test]
-fn oversized_sources_are_refused() {
-    let text = " ".repeat(MAX_SOURCE_BYTES + 1);
-    let parsed = parse(&text, FILE);
-    assert_eq!(parsed.diagnostics[0].code, codes::TOO_LARGE);
-}
-
 // ----- the REPL entry -----
 
 #[test]
@@ -760,35 +625,15 @@ fn parse_expression_takes_the_whole_text() {
     assert!(parse_expression("x => y", FILE).is_err());
 }
 
-mod garbage {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
-        #[test]
-        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-            let text = String::from_utf8_lossy(&bytes);
-            let parsed = parse(&text, FILE);
-            for d in &parsed.diagnostics {
-                prop_assert!(d.span.end as usize <= text.len());
-            }
-            let _ = parse_expression(&text, FILE);
-        }
-
-        #[test]
-        fn random_tokens_never_panic(tokens in proptest::collection::vec(prop_oneof![
-            Just("rule"), Just("r"), Just("{"), Just("}"), Just("("), Just(")"), Just("["), Just("]"),
-            Just("when"), Just("then"), Just("send"), Just("\""), Just("'"), Just("{{"), Just("x"),
-            Just("not"), Just("-"), Just("and"), Just("1"), Just("2026-11-25"), Just("10:00"),
-            Just("/*"), Just("*/"), Just("//"), Just("\n"), Just(","), Just("stage"), Just("member"),
-            Just(":"), Just("?"), Just("="), Just("test"), Just("expect"), Just("%"), Just("."),
-        ], 0..60)) {
-            let text = tokens.join(" ");
-            let parsed = parse(&text, FILE);
-            for d in &parsed.diagnostics {
-                prop_assert!(d.span.end as usize <= text.len());
-            }
-        }
-    }
+#[test]
+fn windows_line_endings_stay_out_of_comments() {
+    let text = "// top\r\nrule r { // inner\r\n  when x\r\n}\r\n";
+    let parsed = parse_ok(text);
+    let texts: Vec<&str> = parsed.comments.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(texts, ["// top", "// inner"]);
 }
+
+#[path = "grammar/errors.rs"]
+mod errors;
+#[path = "grammar/garbage.rs"]
+mod garbage;

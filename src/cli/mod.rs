@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod check;
 mod explain;
 mod fmt;
+mod render;
 mod repl;
 mod run;
 mod test;

@@ -69,10 +69,15 @@ pub fn unescape(raw: &str) -> Result<String, LiteralError> {
                 }
             }
             other => {
+                let help = if matches!(other, '{' | '}') {
+                    "write `{{` or `}}` for a literal brace in a message"
+                } else {
+                    ESCAPE_HELP
+                };
                 return Err(
                     LiteralError::new(format!("unknown escape `\\{other}` in a string"))
                         .within(index..index + 1 + other.len_utf8())
-                        .help(ESCAPE_HELP),
+                        .help(help),
                 );
             }
         }
@@ -130,7 +135,8 @@ pub fn float(raw: &str) -> Result<f64, LiteralError> {
 
 /// Reads a duration (`7d`): its amount and unit.
 pub fn duration(raw: &str) -> Result<(i64, DurationUnit), LiteralError> {
-    let (amount, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let split = raw.char_indices().last().map_or(0, |(index, _)| index);
+    let (amount, unit) = raw.split_at(split);
     let unit = match unit {
         "s" => DurationUnit::Seconds,
         "m" => DurationUnit::Minutes,

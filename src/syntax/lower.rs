@@ -82,7 +82,7 @@ impl Lowerer {
     }
 
     /// `item`: one declaration; returns it and how many bytes of the slice it used.
-    pub fn lower_item(&mut self, item: Pair<'_, Rule>, _text: &str) -> Option<(Item, usize)> {
+    pub fn lower_item(&mut self, item: Pair<'_, Rule>) -> Option<(Item, usize)> {
         let declaration = significant(item).next()?;
         for comment in declaration.clone().into_inner().flatten() {
             if comment.as_rule() == Rule::COMMENT {
@@ -467,7 +467,7 @@ impl Lowerer {
     /// `then_clause`
     fn lower_then_clause(&mut self, pair: Pair<'_, Rule>) -> Option<Action> {
         let span = self.span(&pair);
-        let verb = self.lower_ident(significant(child(&pair, Rule::verb)?).next()?);
+        let verb = self.lower_ident(child(&pair, Rule::verb)?);
         let template = self.lower_template(child(&pair, Rule::template)?);
         let mut action = Action {
             verb,
