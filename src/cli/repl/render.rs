@@ -75,16 +75,15 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    /// A renderer, with colour or without.
+    /// A renderer: the one every command draws with when `colour` (which the REPL
+    /// allows only on a terminal), else the same without colour.
     pub fn new(colour: bool) -> Self {
-        let theme = if colour {
-            GraphicalTheme::unicode()
+        let handler = if colour {
+            crate::cli::render::handler()
         } else {
-            GraphicalTheme::unicode_nocolor()
+            GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100)
         };
-        Diagnostics {
-            handler: GraphicalReportHandler::new_themed(theme).with_width(100),
-        }
+        Diagnostics { handler }
     }
 
     /// One diagnostic drawn with its snippet; the plain message if drawing fails or a
@@ -95,14 +94,7 @@ impl Diagnostics {
         if !known(diagnostic.span.file) || !diagnostic.labels.iter().all(|l| known(l.span.file)) {
             return plain;
         }
-        let mut drawn = String::new();
-        match self
-            .handler
-            .render_report(&mut drawn, &diagnostic.report(sources))
-        {
-            Ok(()) => drawn,
-            Err(_) => plain,
-        }
+        crate::cli::render::draw(&self.handler, &diagnostic.report(sources))
     }
 }
 
