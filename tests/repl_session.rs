@@ -159,6 +159,8 @@ fn a_whole_session_with_a_shipped_playbook_and_the_sample_members() {
 fn a_playbook_and_members_named_on_the_command_line() {
     let script = "\
 days_since_follow <= 7 and orders == 0
+:explain
+:fields
 :member w3
 spend
 spend / orders
@@ -184,6 +186,11 @@ spend / orders
             "read 4 members from tests/golden/worked/members.jsonl",
             "current member: w1",
             "true",
+            "member w1 at 2026-11-25T09:00:00+08:00",
+            "stage: new_fan (新粉)",
+            "add_wecom \"加企微\" (priority 70)",
+            "1 action(s) planned, 1 suppressed",
+            "id, nickname, days_since_follow, orders, spend, fan_group, consent",
             "current member: w3 · stage customer",
             "1280.5",
             "320.125",
