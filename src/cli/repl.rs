@@ -48,9 +48,12 @@ pub struct Args {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: Args) -> i32 {
-    let as_of = match super::run::as_of(args.as_of.as_deref()) {
-        Ok(as_of) => as_of,
-        Err(code) => return code,
+    let as_of = match args.as_of.as_deref() {
+        None => inspect::now(),
+        Some(text) => match super::run::as_of(Some(text)) {
+            Ok(as_of) => as_of,
+            Err(code) => return code,
+        },
     };
     for path in args.playbook.iter().chain(&args.members) {
         if let Err(error) = std::fs::metadata(path) {

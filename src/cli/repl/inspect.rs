@@ -173,7 +173,7 @@ impl Session {
     /// `:asof DATETIME` (or `now`).
     pub fn set_as_of(&mut self, argument: &str) {
         let parsed = if argument == "now" {
-            Ok(AsOf::now())
+            Ok(now())
         } else {
             AsOf::parse(argument)
         };
@@ -307,6 +307,12 @@ impl Session {
         }
         self.say(&found.join("\n\n"));
     }
+}
+
+/// The current time, to the second (what `:asof now` and the default show).
+pub fn now() -> AsOf {
+    let second = AsOf::now().timestamp().as_second();
+    jiff::Timestamp::from_second(second).map_or_else(|_| AsOf::now(), AsOf::from_timestamp)
 }
 
 /// Why a member has no plan, in one line.

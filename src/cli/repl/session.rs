@@ -320,7 +320,7 @@ impl Session {
                 } else {
                     "added"
                 };
-                lines.push(format!("{verb} {kind} {item_name}"));
+                lines.push(format!("{verb} {kind} {item_name}").trim_end().to_string());
             } else if item_file.0 as usize >= known_files {
                 included.push(describe(item).0);
             }
