@@ -168,7 +168,9 @@ impl ReplHelper {
 
     /// Candidates in a `:command` line: command names, then its argument.
     fn command_candidates(&self, before: &str) -> (usize, Vec<String>) {
-        let colon = before.find(':').unwrap_or(0);
+        let Some(colon) = before.find(':') else {
+            return (before.len(), Vec::new());
+        };
         let body = &before[colon + 1..];
         let Some(space) = body.find(char::is_whitespace) else {
             let names = commands::COMMANDS
@@ -422,6 +424,8 @@ mod tests {
         assert_eq!(complete(":pl"), (0, vec![":plan".to_string()]));
         assert_eq!(complete(":member w"), (8, vec!["w1".into(), "w2".into()]));
         assert_eq!(complete("consent.w"), (8, vec!["wecom".to_string()]));
+        // The cursor before the colon of a command.
+        assert_eq!(helper().candidates(":", 0), (0, Vec::<String>::new()));
     }
 
     #[test]
@@ -434,5 +438,25 @@ mod tests {
         assert_eq!(names, ["wecom"]);
         let (_, names) = complete("rule r {\n stage new_fan, c");
         assert_eq!(names, ["customer"]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        #[test]
+        fn completion_and_hints_never_fail(text in "\\PC{0,40}|[:a-z_. ,\n]{0,30}") {
+            let helper = helper();
+            let history = rustyline::history::MemHistory::new();
+            let context = Context::new(&history);
+            let boundaries = (0..=text.len()).filter(|i| text.is_char_boundary(*i));
+            for pos in boundaries {
+                let _ = helper.complete(&text, pos, &context);
+                let _ = helper.hint(&text, pos, &context);
+            }
+            let _ = helper.highlight(&text, text.len());
+        }
     }
 }

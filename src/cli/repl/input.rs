@@ -390,3 +390,26 @@ mod tests {
         assert_eq!(split_command(":plan"), ("plan", ""));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn any_text_scans_and_sorts(text in "\\PC{0,80}|[\"'/*{}()\\[\\]:a-z0-9 \n]{0,40}") {
+            let tokens = scan(&text);
+            let covered: usize = tokens.iter().map(|t| t.end - t.start).sum();
+            prop_assert_eq!(covered, text.len());
+            let _ = is_complete(&text);
+            let _ = classify(&text);
+            let _ = split_command(&text);
+        }
+    }
+}

@@ -519,3 +519,65 @@ fn other_reads_member(expression: &Expr) -> bool {
             | ExprKind::Today
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn quiet() -> Session {
+        let output = Output {
+            out: Box::new(std::io::sink()),
+            err: Box::new(std::io::sink()),
+            colour: false,
+        };
+        let as_of = AsOf::parse("2026-11-25T09:00:00+08:00").expect("a valid time");
+        Session::new(output, as_of).expect("the empty session starts")
+    }
+
+    const PIECES: [&str; 32] = [
+        "segment", "stage", "rule", "member", "playbook", "include", "policy", "channel", "x", "y",
+        "=", "{", "}", "[", "]", "(", ")", "\"s\"", "'", "1", "7d", "and", "not", ":member",
+        ":plan", ":load", ":asof", ":show", "when", "then tag", "via", "\n",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 200,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn no_input_ends_the_session_by_a_panic(
+            inputs in prop::collection::vec(
+                prop::collection::vec(prop::sample::select(PIECES.to_vec()), 0..12),
+                1..6,
+            )
+        ) {
+            let mut session = quiet();
+            for pieces in inputs {
+                let text = pieces.join(" ");
+                let _ = session.handle(&text);
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_is_handled(text in "\\PC{0,60}") {
+            let mut session = quiet();
+            let _ = session.handle(&text);
+        }
+    }
+
+    #[test]
+    fn a_rejected_declaration_leaves_the_session_as_it_was() {
+        let mut session = quiet();
+        assert_eq!(session.handle("segment a = 1 > 0"), Flow::Continue);
+        assert!(!session.failed());
+        session.handle("segment b = lenght(tags) > 1");
+        assert!(session.failed());
+        let segments: Vec<&str> = session.playbook().segments().collect();
+        assert_eq!(segments, ["a"]);
+        assert_eq!(session.handle(":quit"), Flow::Quit);
+    }
+}
