@@ -40,6 +40,7 @@ mod names;
 mod read;
 mod rules;
 mod segments;
+mod session;
 mod stages;
 mod test_blocks;
 mod types;
@@ -54,6 +55,7 @@ use crate::diagnostics::{codes, Diagnostic, FileId, SourceFile, SourceMap, Span}
 
 use names::Names;
 pub use read::read_source;
+pub use session::check_session;
 
 /// A playbook after checking: its sources, its declarations with includes spliced in,
 /// and every problem found.

@@ -11,6 +11,7 @@ mod output;
 mod check;
 mod explain;
 mod fmt;
+mod render;
 mod repl;
 mod run;
 mod test;

@@ -73,20 +73,9 @@ pub(super) fn load_playbook(path: &Path) -> Result<Playbook, i32> {
 }
 
 fn render_reports(error: &PlaybookError) {
-    let colour = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if colour {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    let handler = miette::GraphicalReportHandler::new_themed(theme);
+    let handler = super::render::handler();
     for report in error.reports() {
-        let mut out = String::new();
-        if handler.render_report(&mut out, &report).is_ok() {
-            eprintln!("{out}");
-        } else {
-            eprintln!("error: {report}");
-        }
+        eprintln!("{}", super::render::draw(&handler, &report));
     }
     eprintln!("{error}");
 }
