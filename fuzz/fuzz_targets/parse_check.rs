@@ -51,4 +51,20 @@ fuzz_target!(|data: &[u8]| {
             let _ = trace.to_string();
         }
     }
+    if text.contains("test") {
+        run_test_blocks(text);
+    }
 });
+
+/// Runs the playbook's `test` blocks, as `siyu test` does, from a file of its own.
+fn run_test_blocks(text: &str) {
+    // A folder of its own, so that includes find nothing beside it.
+    let folder = std::env::temp_dir().join(format!("siyu-fuzz-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&folder);
+    let path = folder.join("playbook.rules");
+    if std::fs::write(&path, text).is_ok() {
+        let report = siyu::testing::run_files(&[path.clone()]);
+        let _ = report.tally();
+        let _ = std::fs::remove_file(&path);
+    }
+}
