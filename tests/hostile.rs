@@ -25,6 +25,11 @@ const PLAYBOOKS: &[&str] = &[
     include_str!("golden/templates/playbook.rules"),
     include_str!("golden/lambdas_segments/playbook.rules"),
     include_str!("golden/dates/playbook.rules"),
+    include_str!("../rules/beauty_fmcg.rules"),
+    include_str!("../rules/auto_dealer.rules"),
+    include_str!("../rules/electronics.rules"),
+    include_str!("../rules/restaurant_local.rules"),
+    include_str!("../rules/common.rules"),
 ];
 
 const TYPED_LINES: &str = include_str!("hostile/typed.jsonl");
@@ -220,7 +225,7 @@ fn damaged_playbooks(seed: u64, count: usize) {
         let declarations = declarations();
         let mut random = Random(seed);
         for _ in 0..count {
-            let base = if random.below(20) == 0 {
+            let base = if random.below(40) == 0 {
                 random.pick(PLAYBOOKS).to_string()
             } else {
                 let first = random.below(declarations.len());
@@ -235,12 +240,12 @@ fn damaged_playbooks(seed: u64, count: usize) {
 
 #[test]
 fn thousands_of_damaged_playbooks_are_checked_and_formatted_without_panicking() {
-    damaged_playbooks(1, 1_200);
+    damaged_playbooks(1, 1_000);
 }
 
 #[test]
 fn thousands_more_damaged_playbooks_are_checked_and_formatted_without_panicking() {
-    damaged_playbooks(2, 1_200);
+    damaged_playbooks(2, 1_000);
 }
 
 #[test]
@@ -424,9 +429,8 @@ fn plan_and_account(
     items
 }
 
-fn damaged_snapshots(seed: u64, playbook_text: &'static str, base: &'static str, count: usize) {
+fn damaged_snapshots(seed: u64, playbook: Playbook, base: String, count: usize) {
     guarded("damaged snapshots", move || {
-        let playbook = playbook("hostile.rules", playbook_text);
         let bases: Vec<&[u8]> = base.lines().map(str::as_bytes).collect();
         let mut random = Random(seed);
         let mut data = Vec::new();
@@ -457,12 +461,22 @@ fn damaged_snapshots(seed: u64, playbook_text: &'static str, base: &'static str,
 
 #[test]
 fn thousands_of_damaged_snapshots_with_a_schema_are_all_accounted_for() {
-    damaged_snapshots(11, include_str!("hostile/typed.rules"), TYPED_LINES, 3_000);
+    let playbook = playbook("typed.rules", include_str!("hostile/typed.rules"));
+    damaged_snapshots(11, playbook, TYPED_LINES.into(), 3_000);
 }
 
 #[test]
 fn thousands_of_damaged_snapshots_without_a_schema_are_all_accounted_for() {
-    damaged_snapshots(12, include_str!("hostile/loose.rules"), LOOSE_LINES, 3_000);
+    let playbook = playbook("loose.rules", include_str!("hostile/loose.rules"));
+    damaged_snapshots(12, playbook, LOOSE_LINES.into(), 3_000);
+}
+
+#[test]
+fn thousands_of_damaged_snapshots_through_a_shipped_playbook_are_all_accounted_for() {
+    let playbook = Playbook::from_file("rules/beauty_fmcg.rules").expect("compiles");
+    let members = std::fs::read_to_string("examples/members.jsonl").expect("members");
+    let base: Vec<&str> = members.lines().take(200).collect();
+    damaged_snapshots(14, playbook, base.join("\n"), 3_000);
 }
 
 #[test]

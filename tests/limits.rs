@@ -190,7 +190,11 @@ fn an_invalid_utf8_line_is_an_error_record_for_that_line_only() {
     }
     assert!(items[0].is_ok() && items[3].is_ok());
     let readable = items[2].as_ref().expect_err("refused");
-    assert_eq!(readable.member.as_deref(), Some("c"), "the id is read where it can be");
+    assert_eq!(
+        readable.member.as_deref(),
+        Some("c"),
+        "the id is read where it can be"
+    );
 }
 
 #[test]
