@@ -1,1 +1,627 @@
-//! The output types of planning.
+//! The output types of planning: a member's [`Plan`] (planned [`Action`]s and
+//! [`Suppression`]s), the [`Summary`] of a run, and the [`ErrorRecord`] of a snapshot
+//! that got no plan. Their JSON shapes are the ones `siyu run` writes; field names and
+//! order are part of the contract.
+//!
+//! Evaluation (`eval`) builds plans; this module only holds and serialises them.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::ser::{SerializeMap, SerializeStruct};
+use serde::{Serialize, Serializer};
+
+/// What an action does. The first four are touches: they go through a channel, need its
+/// consent and count against caps; the last three are bookkeeping and are never capped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verb {
+    /// Send a message.
+    Send,
+    /// Invite into a fan group, a WeCom contact, a live room.
+    Invite,
+    /// Give a coupon.
+    Coupon,
+    /// Remind of a live or an event.
+    Remind,
+    /// Label the member in the CRM.
+    Tag,
+    /// Add the member to an ad audience pack (用户资源包).
+    Audience,
+    /// Hand the member to a person (a clerk, an advisor).
+    Assign,
+}
+
+impl Verb {
+    /// The verb named `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<Verb> {
+        Some(match name {
+            "send" => Verb::Send,
+            "invite" => Verb::Invite,
+            "coupon" => Verb::Coupon,
+            "remind" => Verb::Remind,
+            "tag" => Verb::Tag,
+            "audience" => Verb::Audience,
+            "assign" => Verb::Assign,
+            _ => return None,
+        })
+    }
+
+    /// The verb as written in a playbook.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verb::Send => "send",
+            Verb::Invite => "invite",
+            Verb::Coupon => "coupon",
+            Verb::Remind => "remind",
+            Verb::Tag => "tag",
+            Verb::Audience => "audience",
+            Verb::Assign => "assign",
+        }
+    }
+
+    /// Whether the verb is a touch (needs a channel, consent, and counts against caps).
+    pub fn is_touch(self) -> bool {
+        matches!(
+            self,
+            Verb::Send | Verb::Invite | Verb::Coupon | Verb::Remind
+        )
+    }
+}
+
+impl fmt::Display for Verb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why an action or a rule was held back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The member is in the control group.
+    Holdout,
+    /// An earlier rule of the same exclusive group was planned.
+    Group,
+    /// The channel's consent expression was not true.
+    Consent,
+    /// The rule's own cap was full.
+    RuleCap,
+    /// The channel's cap was full.
+    ChannelCap,
+    /// The policy's `max_touches` was full.
+    MemberCap,
+}
+
+impl Reason {
+    /// Every reason, in the order the summary lists them.
+    pub const ALL: [Reason; 6] = [
+        Reason::Holdout,
+        Reason::Group,
+        Reason::Consent,
+        Reason::RuleCap,
+        Reason::ChannelCap,
+        Reason::MemberCap,
+    ];
+
+    /// The reason code as it appears in plans (`rule_cap`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::Holdout => "holdout",
+            Reason::Group => "group",
+            Reason::Consent => "consent",
+            Reason::RuleCap => "rule_cap",
+            Reason::ChannelCap => "channel_cap",
+            Reason::MemberCap => "member_cap",
+        }
+    }
+
+    /// The reason named `code`, if there is one.
+    pub fn from_code(code: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|reason| reason.code() == code)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One member's outreach plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The member's id, as a string.
+    pub member: Arc<str>,
+    /// The stage's name, or `None` when no stage's condition was true.
+    pub stage: Option<Arc<str>>,
+    /// Whether the member is in the control group.
+    pub holdout: bool,
+    /// Planned actions, in planning order.
+    pub actions: Vec<Action>,
+    /// Suppressions, in the order they happened.
+    pub suppressed: Vec<Suppression>,
+    /// The index of the stage, for the summary.
+    pub(crate) stage_index: Option<u32>,
+    /// The indices of the rules that were candidates, for the summary.
+    pub(crate) fired: Vec<u32>,
+}
+
+impl Serialize for Plan {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("Plan", 5)?;
+        out.serialize_field("member", &*self.member)?;
+        out.serialize_field("stage", &self.stage.as_deref())?;
+        out.serialize_field("holdout", &self.holdout)?;
+        out.serialize_field("actions", &self.actions)?;
+        out.serialize_field("suppressed", &self.suppressed)?;
+        out.end()
+    }
+}
+
+/// A planned action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// The rule that planned it.
+    pub rule: Arc<str>,
+    /// What it does.
+    pub verb: Verb,
+    /// The channel, for touches.
+    pub channel: Option<Arc<str>>,
+    /// The rendered template.
+    pub content: Arc<str>,
+    /// When, in the playbook's time zone.
+    pub at: jiff::Zoned,
+    /// The rule's priority.
+    pub priority: i64,
+    /// The `with { … }` values, in source order.
+    pub args: Vec<(Arc<str>, serde_json::Value)>,
+    pub(crate) rule_index: u32,
+    pub(crate) channel_index: Option<u32>,
+}
+
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let fields = if self.channel.is_some() { 7 } else { 6 };
+        let mut out = serializer.serialize_struct("Action", fields)?;
+        out.serialize_field("rule", &*self.rule)?;
+        out.serialize_field("verb", &self.verb)?;
+        if let Some(channel) = &self.channel {
+            out.serialize_field("channel", &**channel)?;
+        }
+        out.serialize_field("content", &*self.content)?;
+        out.serialize_field("at", &Rfc3339(&self.at))?;
+        out.serialize_field("priority", &self.priority)?;
+        out.serialize_field("args", &Args(&self.args))?;
+        out.end()
+    }
+}
+
+/// An action or a rule held back, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suppression {
+    /// The rule.
+    pub rule: Arc<str>,
+    /// Why.
+    pub reason: Reason,
+    /// The action's channel, when the suppression concerns one action with a channel.
+    pub channel: Option<Arc<str>>,
+    pub(crate) rule_index: u32,
+}
+
+impl Serialize for Suppression {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let fields = if self.channel.is_some() { 3 } else { 2 };
+        let mut out = serializer.serialize_struct("Suppression", fields)?;
+        out.serialize_field("rule", &*self.rule)?;
+        out.serialize_field("reason", &self.reason)?;
+        if let Some(channel) = &self.channel {
+            out.serialize_field("channel", &**channel)?;
+        }
+        out.end()
+    }
+}
+
+struct Args<'a>(&'a [(Arc<str>, serde_json::Value)]);
+
+impl Serialize for Args<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0 {
+            map.serialize_entry(&**key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// Serialises a zoned date-time as RFC 3339 with its offset.
+struct Rfc3339<'a>(&'a jiff::Zoned);
+
+impl Serialize for Rfc3339<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut buffer = [0u8; 48];
+        let length = write_rfc3339(self.0, &mut buffer);
+        let text = std::str::from_utf8(buffer.get(..length).unwrap_or_default()).unwrap_or("");
+        serializer.serialize_str(text)
+    }
+}
+
+/// Formats `2026-11-25T10:00:00+08:00` (fractional seconds only when present) into a
+/// stack buffer; returns the length. Falls back to jiff's formatter for years outside
+/// 0..=9999.
+pub(crate) fn write_rfc3339(at: &jiff::Zoned, buffer: &mut [u8; 48]) -> usize {
+    let year = at.year();
+    if !(0..=9999).contains(&year) {
+        let text = at.strftime("%Y-%m-%dT%H:%M:%S%.f%:z").to_string();
+        let length = text.len().min(buffer.len());
+        buffer[..length].copy_from_slice(&text.as_bytes()[..length]);
+        return length;
+    }
+    let mut length = 0;
+    let mut put = |byte: u8| {
+        buffer[length] = byte;
+        length += 1;
+    };
+    let digits = |value: i32, count: u32, put: &mut dyn FnMut(u8)| {
+        for position in (0..count).rev() {
+            put(b'0' + ((value / 10i32.pow(position)) % 10) as u8);
+        }
+    };
+    digits(i32::from(year), 4, &mut put);
+    put(b'-');
+    digits(i32::from(at.month()), 2, &mut put);
+    put(b'-');
+    digits(i32::from(at.day()), 2, &mut put);
+    put(b'T');
+    digits(i32::from(at.hour()), 2, &mut put);
+    put(b':');
+    digits(i32::from(at.minute()), 2, &mut put);
+    put(b':');
+    digits(i32::from(at.second()), 2, &mut put);
+    let mut nanos = at.subsec_nanosecond();
+    if nanos > 0 {
+        put(b'.');
+        let mut count = 9;
+        while nanos % 10 == 0 {
+            nanos /= 10;
+            count -= 1;
+        }
+        digits(nanos, count, &mut put);
+    }
+    let offset = at.offset().seconds();
+    put(if offset < 0 { b'-' } else { b'+' });
+    let offset = offset.abs();
+    digits(offset / 3600, 2, &mut put);
+    put(b':');
+    digits((offset / 60) % 60, 2, &mut put);
+    length
+}
+
+/// A zoned date-time as RFC 3339 text, the way plans write it.
+pub fn format_rfc3339(at: &jiff::Zoned) -> String {
+    let mut buffer = [0u8; 48];
+    let length = write_rfc3339(at, &mut buffer);
+    String::from_utf8_lossy(&buffer[..length]).into_owned()
+}
+
+/// What kind of problem kept a snapshot from being planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The line is not valid JSON (or not valid UTF-8, or too long).
+    Malformed,
+    /// The snapshot does not fit the schema (or lacks an `id`, or is not an object).
+    Schema,
+    /// A type error met while evaluating a playbook without a schema.
+    Runtime,
+    /// The input could not be read at all; the stream ends after this record.
+    Input,
+}
+
+/// Why one member got no plan: an invalid snapshot or a run-time error.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct MemberError {
+    /// What kind of problem.
+    pub kind: ErrorKind,
+    /// The member's id, when it could be read.
+    pub member: Option<Arc<str>>,
+    /// The rule whose evaluation failed (run-time errors only).
+    pub rule: Option<Arc<str>>,
+    /// What went wrong, in plain words (field path, expected and found).
+    pub message: String,
+}
+
+impl miette::Diagnostic for MemberError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(match self.kind {
+            ErrorKind::Malformed => "siyu::run::malformed_snapshot",
+            ErrorKind::Schema => "siyu::run::invalid_snapshot",
+            ErrorKind::Runtime => "siyu::run::runtime_error",
+            ErrorKind::Input => "siyu::run::unreadable_input",
+        }))
+    }
+}
+
+/// One line of `--errors`: a snapshot that got no plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorRecord {
+    /// 1-based line number in the input, blank lines counted (for CSV, the record's
+    /// first line).
+    pub line: u64,
+    /// The member's id, when it could be read.
+    pub member: Option<Arc<str>>,
+    /// The rule whose evaluation failed, for run-time errors.
+    pub rule: Option<Arc<str>>,
+    /// What went wrong.
+    pub error: String,
+    /// What kind of problem (not serialised).
+    pub kind: ErrorKind,
+}
+
+impl ErrorRecord {
+    /// The record for a member error met on `line`.
+    pub fn new(line: u64, error: MemberError) -> Self {
+        ErrorRecord {
+            line,
+            member: error.member,
+            rule: error.rule,
+            error: error.message,
+            kind: error.kind,
+        }
+    }
+}
+
+impl Serialize for ErrorRecord {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("ErrorRecord", 4)?;
+        out.serialize_field("line", &self.line)?;
+        out.serialize_field("member", &self.member.as_deref())?;
+        out.serialize_field("rule", &self.rule.as_deref())?;
+        out.serialize_field("error", &self.error)?;
+        out.end()
+    }
+}
+
+impl fmt::Display for ErrorRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}", self.line)?;
+        if let Some(member) = &self.member {
+            write!(f, " (member `{member}`)")?;
+        }
+        if let Some(rule) = &self.rule {
+            write!(f, ", rule `{rule}`")?;
+        }
+        write!(f, ": {}", self.error)
+    }
+}
+
+/// Per-rule counts of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleCounts {
+    /// Members for whom the rule was a candidate (held-out members included).
+    pub fired: u64,
+    /// Actions planned.
+    pub planned: u64,
+    /// Suppression entries, by reason, in [`Reason::ALL`] order.
+    pub suppressed: [u64; 6],
+}
+
+impl RuleCounts {
+    /// The number of suppressions for one reason.
+    pub fn suppressed(&self, reason: Reason) -> u64 {
+        self.suppressed[reason.index()]
+    }
+}
+
+impl Serialize for RuleCounts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Reasons<'a>(&'a [u64; 6]);
+        impl Serialize for Reasons<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(None)?;
+                for reason in Reason::ALL {
+                    let count = self.0[reason.index()];
+                    if count > 0 {
+                        map.serialize_entry(reason.code(), &count)?;
+                    }
+                }
+                map.end()
+            }
+        }
+        let mut out = serializer.serialize_struct("RuleCounts", 3)?;
+        out.serialize_field("fired", &self.fired)?;
+        out.serialize_field("planned", &self.planned)?;
+        out.serialize_field("suppressed", &Reasons(&self.suppressed))?;
+        out.end()
+    }
+}
+
+/// The counts of a run: members, stages, rules and channels. Add plans and invalid
+/// snapshots as they come; the order does not matter, and summaries merge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    planned: u64,
+    invalid: u64,
+    holdout: u64,
+    stage_names: Vec<Arc<str>>,
+    stage_counts: Vec<u64>,
+    null_stage: u64,
+    rule_names: Vec<Arc<str>>,
+    rule_counts: Vec<RuleCounts>,
+    channel_names: Vec<Arc<str>>,
+    channel_planned: Vec<u64>,
+}
+
+impl Summary {
+    /// An empty summary over these stages, rules and channels (declaration order).
+    pub(crate) fn new(
+        stages: Vec<Arc<str>>,
+        rules: Vec<Arc<str>>,
+        channels: Vec<Arc<str>>,
+    ) -> Self {
+        Summary {
+            planned: 0,
+            invalid: 0,
+            holdout: 0,
+            stage_counts: vec![0; stages.len()],
+            stage_names: stages,
+            null_stage: 0,
+            rule_counts: vec![RuleCounts::default(); rules.len()],
+            rule_names: rules,
+            channel_planned: vec![0; channels.len()],
+            channel_names: channels,
+        }
+    }
+
+    /// Counts one member's plan. The plan must come from the playbook the summary was
+    /// made for.
+    pub fn add_plan(&mut self, plan: &Plan) {
+        self.planned += 1;
+        if plan.holdout {
+            self.holdout += 1;
+        }
+        match plan
+            .stage_index
+            .and_then(|i| self.stage_counts.get_mut(i as usize))
+        {
+            Some(count) => *count += 1,
+            None => self.null_stage += 1,
+        }
+        for &rule in &plan.fired {
+            if let Some(counts) = self.rule_counts.get_mut(rule as usize) {
+                counts.fired += 1;
+            }
+        }
+        for action in &plan.actions {
+            if let Some(counts) = self.rule_counts.get_mut(action.rule_index as usize) {
+                counts.planned += 1;
+            }
+            if let Some(count) = action
+                .channel_index
+                .and_then(|c| self.channel_planned.get_mut(c as usize))
+            {
+                *count += 1;
+            }
+        }
+        for suppression in &plan.suppressed {
+            if let Some(counts) = self.rule_counts.get_mut(suppression.rule_index as usize) {
+                counts.suppressed[suppression.reason.index()] += 1;
+            }
+        }
+    }
+
+    /// Counts one snapshot that got no plan.
+    pub fn add_invalid(&mut self) {
+        self.invalid += 1;
+    }
+
+    /// Adds another summary of the same playbook into this one.
+    pub fn merge(&mut self, other: &Summary) {
+        self.planned += other.planned;
+        self.invalid += other.invalid;
+        self.holdout += other.holdout;
+        self.null_stage += other.null_stage;
+        for (mine, theirs) in self.stage_counts.iter_mut().zip(&other.stage_counts) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.rule_counts.iter_mut().zip(&other.rule_counts) {
+            mine.fired += theirs.fired;
+            mine.planned += theirs.planned;
+            for (a, b) in mine.suppressed.iter_mut().zip(theirs.suppressed) {
+                *a += b;
+            }
+        }
+        for (mine, theirs) in self.channel_planned.iter_mut().zip(&other.channel_planned) {
+            *mine += theirs;
+        }
+    }
+
+    /// Members read: planned plus invalid.
+    pub fn members(&self) -> u64 {
+        self.planned + self.invalid
+    }
+
+    /// Members planned (one plan line each).
+    pub fn planned(&self) -> u64 {
+        self.planned
+    }
+
+    /// Snapshots that got no plan (invalid, malformed, or a run-time error).
+    pub fn invalid(&self) -> u64 {
+        self.invalid
+    }
+
+    /// Planned members in the control group.
+    pub fn holdout(&self) -> u64 {
+        self.holdout
+    }
+
+    /// Members per stage, in declaration order, then `null`.
+    pub fn stages(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.stage_names
+            .iter()
+            .map(|name| &**name)
+            .zip(self.stage_counts.iter().copied())
+            .chain(std::iter::once(("null", self.null_stage)))
+    }
+
+    /// Counts per rule, in declaration order.
+    pub fn rules(&self) -> impl Iterator<Item = (&str, &RuleCounts)> {
+        self.rule_names
+            .iter()
+            .map(|name| &**name)
+            .zip(&self.rule_counts)
+    }
+
+    /// Touches planned per channel, in declaration order.
+    pub fn channels(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.channel_names
+            .iter()
+            .map(|name| &**name)
+            .zip(self.channel_planned.iter().copied())
+    }
+}
+
+impl Serialize for Summary {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Stages<'a>(&'a Summary);
+        impl Serialize for Stages<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_map(self.0.stages())
+            }
+        }
+        struct Rules<'a>(&'a Summary);
+        impl Serialize for Rules<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_map(self.0.rules())
+            }
+        }
+        struct Channels<'a>(&'a Summary);
+        impl Serialize for Channels<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                struct Planned(u64);
+                impl Serialize for Planned {
+                    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                        let mut out = serializer.serialize_struct("Channel", 1)?;
+                        out.serialize_field("planned", &self.0)?;
+                        out.end()
+                    }
+                }
+                serializer.collect_map(self.0.channels().map(|(name, n)| (name, Planned(n))))
+            }
+        }
+        let mut out = serializer.serialize_struct("Summary", 7)?;
+        out.serialize_field("members", &self.members())?;
+        out.serialize_field("planned", &self.planned)?;
+        out.serialize_field("invalid", &self.invalid)?;
+        out.serialize_field("holdout", &self.holdout)?;
+        out.serialize_field("stages", &Stages(self))?;
+        out.serialize_field("rules", &Rules(self))?;
+        out.serialize_field("channels", &Channels(self))?;
+        out.end()
+    }
+}

@@ -1,14 +1,85 @@
-//! `siyu explain` (to be written).
+//! `siyu explain`: find one member in a snapshot file and show, in words, how it was
+//! planned: the stage and the values that decided it, each rule's `when` with the
+//! values of its parts, each action planned or suppressed and why.
+
+use std::path::PathBuf;
+
+use siyu::Snapshots;
+
+use super::run::{as_of, load_playbook, open_members};
+use super::{EXIT_FAILURE, EXIT_OK};
 
 /// Arguments of `siyu explain`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Files.
-    pub files: Vec<std::path::PathBuf>,
+    /// The playbook.
+    pub playbook: PathBuf,
+    /// Member snapshots: JSON Lines, or a `.csv` file; `-` reads stdin.
+    #[arg(long, value_name = "PATH")]
+    pub members: PathBuf,
+    /// The id of the member to explain.
+    #[arg(long)]
+    pub id: String,
+    /// The as-of time, RFC 3339 (default: now).
+    #[arg(long, value_name = "DATETIME")]
+    pub as_of: Option<String>,
 }
 
 /// Runs the command; returns the exit code.
-pub fn run(_args: Args) -> i32 {
-    eprintln!("siyu explain: not available in this build");
-    super::EXIT_USAGE
+pub fn run(args: Args) -> i32 {
+    match explain(&args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn explain(args: &Args) -> Result<i32, i32> {
+    let playbook = load_playbook(&args.playbook)?;
+    let as_of = as_of(args.as_of.as_deref())?;
+    let (reader, format) = open_members(&args.members)?;
+    for (line, snapshot) in Snapshots::new(&playbook, reader, format) {
+        let snapshot = match snapshot {
+            Ok(snapshot) => snapshot,
+            Err(error) if error.member.as_deref() == Some(args.id.as_str()) => {
+                eprintln!("line {line}: member `{}` cannot be read: {error}", args.id);
+                return Ok(EXIT_FAILURE);
+            }
+            Err(error) if error.kind == siyu::ErrorKind::Input => {
+                eprintln!("error: line {line}: {error}");
+                return Ok(super::EXIT_USAGE);
+            }
+            Err(_) => continue,
+        };
+        let id = match snapshot.get("id") {
+            Some(serde_json::Value::String(id)) => id.clone(),
+            Some(serde_json::Value::Number(id)) => id.to_string(),
+            _ => continue,
+        };
+        if id != args.id {
+            continue;
+        }
+        return Ok(match playbook.explain(&snapshot, as_of) {
+            Ok(trace) => {
+                print!("{trace}");
+                EXIT_OK
+            }
+            Err(error) => {
+                let rule = error
+                    .rule
+                    .as_ref()
+                    .map(|r| format!(" (rule `{r}`)"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "line {line}: member `{}` gets no plan{rule}: {error}",
+                    args.id
+                );
+                EXIT_FAILURE
+            }
+        });
+    }
+    eprintln!(
+        "no member with id `{}` in `{}`",
+        args.id,
+        args.members.display()
+    );
+    Ok(EXIT_FAILURE)
 }

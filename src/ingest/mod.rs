@@ -1,1 +1,114 @@
-//! (to be written)
+//! From input to members: JSON Lines and CSV readers, schema-driven decoding straight
+//! into slots, and ordered parallel planning of a whole stream.
+//!
+//! Evaluation (`eval`) plans one decoded member; this module feeds it and hands the
+//! results back in input order.
+
+mod csv_cells;
+pub(crate) mod decode;
+mod records;
+mod stream;
+
+use std::io::BufRead;
+
+pub use records::{InputFormat, MAX_LINE_BYTES};
+pub(crate) use stream::stream;
+pub use stream::PlanStream;
+
+use crate::plan::{ErrorRecord, MemberError, Plan};
+use crate::playbook::Playbook;
+use records::{Record, RecordReader};
+
+/// One item of a planned stream: a member's plan, or the record of a snapshot that got
+/// none (invalid, malformed, a run-time error; or, as the last item, an input that
+/// could not be read, with [`crate::plan::ErrorKind::Input`]).
+pub type StreamItem = Result<Plan, ErrorRecord>;
+
+/// How a stream is planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Worker threads; 0 (the default) means one per core. With 1, planning runs on the
+    /// caller's thread.
+    pub threads: usize,
+    /// The input's format.
+    pub format: InputFormat,
+    /// Records handed to a worker at a time.
+    pub chunk_size: usize,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            threads: 0,
+            format: InputFormat::JsonLines,
+            chunk_size: 256,
+        }
+    }
+}
+
+impl PlanOptions {
+    /// These options with a thread count.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// These options with an input format.
+    pub fn format(mut self, format: InputFormat) -> Self {
+        self.format = format;
+        self
+    }
+}
+
+/// Reads the snapshots of a JSON Lines or CSV input as JSON values, one per record,
+/// with their line numbers, without planning them (for `explain` and the REPL).
+pub struct Snapshots<R> {
+    reader: RecordReader<R>,
+    playbook: Playbook,
+}
+
+impl<R: BufRead> Snapshots<R> {
+    /// Snapshots of `reader`, typed (for CSV) by `playbook`'s schema.
+    pub fn new(playbook: &Playbook, reader: R, format: InputFormat) -> Self {
+        Snapshots {
+            reader: RecordReader::new(reader, format),
+            playbook: playbook.clone(),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for Snapshots<R> {
+    type Item = (u64, Result<serde_json::Value, MemberError>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let record = self.reader.next_record()?;
+        Some(match record {
+            Record::Failed(error) => (
+                error.line,
+                Err(MemberError {
+                    kind: error.kind,
+                    member: None,
+                    rule: None,
+                    message: error.error,
+                }),
+            ),
+            Record::Json { line, bytes } => {
+                let parsed = serde_json::from_slice(&bytes).map_err(|error| MemberError {
+                    kind: crate::plan::ErrorKind::Malformed,
+                    member: decode::id_of_text(&String::from_utf8_lossy(&bytes)),
+                    rule: None,
+                    message: format!("malformed JSON: {error}"),
+                });
+                (line, parsed)
+            }
+            Record::Csv {
+                line,
+                header,
+                cells,
+            } => {
+                let layout = &self.playbook.program().layout;
+                (line, csv_cells::record_to_json(layout, &header, &cells))
+            }
+        })
+    }
+}

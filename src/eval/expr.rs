@@ -1,0 +1,414 @@
+//! Evaluation of compiled expressions against one member: slots by index, segments
+//! computed once per member, short-circuit `and`/`or`, the null rules of the language.
+
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use super::ops::{self, Arith};
+use super::value::Value;
+use crate::compile::{Compare, Function, Node, NodeKind, Program, Quantifier};
+use crate::diagnostics::Span;
+
+/// One touch of a member's history, resolved against the playbook.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Touch {
+    /// The rule, when it names one of this playbook's rules.
+    pub rule: Option<u32>,
+    /// The channel, when it names one of this playbook's channels.
+    pub channel: Option<u32>,
+    /// When it happened.
+    pub at: Timestamp,
+}
+
+/// A decoded snapshot: its id, its slots, its touch history.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MemberData {
+    pub id: Arc<str>,
+    pub slots: Vec<Value>,
+    pub touches: Vec<Touch>,
+}
+
+/// The as-of time of a run, seen in the playbook's time zone.
+#[derive(Debug, Clone)]
+pub(crate) struct Clock {
+    pub now: Timestamp,
+    pub today: Date,
+    pub zone: TimeZone,
+}
+
+impl Clock {
+    /// The clock of a run at `now` in `zone`.
+    pub(crate) fn new(now: Timestamp, zone: &TimeZone) -> Self {
+        Clock {
+            now,
+            today: zone.to_datetime(now).date(),
+            zone: zone.clone(),
+        }
+    }
+}
+
+/// A type error met while evaluating (possible only without a schema).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct EvalError {
+    /// The problem and the expression it happened in.
+    pub message: String,
+    /// The expression.
+    pub span: Span,
+}
+
+/// Evaluates expressions for one member.
+pub(crate) struct Evaluator<'a> {
+    pub program: &'a Program,
+    pub member: &'a MemberData,
+    pub clock: &'a Clock,
+    locals: Vec<Value>,
+    segments: Vec<Option<Value>>,
+}
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator for one member at one as-of time.
+    pub(crate) fn new(program: &'a Program, member: &'a MemberData, clock: &'a Clock) -> Self {
+        Evaluator {
+            program,
+            member,
+            clock,
+            locals: Vec::new(),
+            segments: Vec::new(),
+        }
+    }
+
+    pub(crate) fn error(&self, problem: String, span: Span) -> EvalError {
+        EvalError {
+            message: format!("{problem} in `{}`", self.program.snippet(span)),
+            span,
+        }
+    }
+
+    /// Evaluates a condition: true only when the value is `true`; null is false.
+    pub(crate) fn condition(&mut self, node: &Node) -> Result<bool, EvalError> {
+        let value = self.eval(node)?;
+        ops::truth(&value).map_err(|problem| self.error(problem, node.span))
+    }
+
+    /// Evaluates an expression.
+    pub(crate) fn eval(&mut self, node: &Node) -> Result<Value, EvalError> {
+        match &node.kind {
+            NodeKind::Const(value) => Ok(value.clone()),
+            NodeKind::Slot(slot) => Ok(self
+                .member
+                .slots
+                .get(*slot as usize)
+                .cloned()
+                .unwrap_or(Value::Null)),
+            NodeKind::MemberId => Ok(Value::Str(self.member.id.clone())),
+            NodeKind::Local(index) => Ok(self
+                .locals
+                .get(*index as usize)
+                .cloned()
+                .unwrap_or(Value::Null)),
+            NodeKind::Segment(id) => self.segment(*id),
+            NodeKind::Now => Ok(Value::DateTime(self.clock.now)),
+            NodeKind::Today => Ok(Value::Date(self.clock.today)),
+            NodeKind::List(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(self.eval(item)?);
+                }
+                Ok(Value::List(Arc::from(values)))
+            }
+            NodeKind::FieldAt(base, index) => {
+                let base_value = self.eval(base)?;
+                match base_value {
+                    Value::Object(object) => Ok(object.at(*index as usize).clone()),
+                    Value::Null => Ok(Value::Null),
+                    other => Err(self.error(format!("{} has no fields", other.kind()), node.span)),
+                }
+            }
+            NodeKind::FieldNamed(base, name) => {
+                let base_value = self.eval(base)?;
+                match base_value {
+                    Value::Object(object) => Ok(object.get(name).clone()),
+                    Value::Null => Ok(Value::Null),
+                    other => Err(self.error(format!("{} has no fields", other.kind()), node.span)),
+                }
+            }
+            NodeKind::Index(base, index) => {
+                let base_value = self.eval(base)?;
+                let index_value = self.eval(index)?;
+                self.index(base_value, index_value, node.span)
+            }
+            NodeKind::Not(inner) => Ok(Value::Bool(!self.condition(inner)?)),
+            NodeKind::Neg(inner) => {
+                let value = self.eval(inner)?;
+                ops::negate(&value).map_err(|problem| self.error(problem, node.span))
+            }
+            NodeKind::And(left, right) => {
+                Ok(Value::Bool(self.condition(left)? && self.condition(right)?))
+            }
+            NodeKind::Or(left, right) => {
+                Ok(Value::Bool(self.condition(left)? || self.condition(right)?))
+            }
+            NodeKind::Compare(op, left, right) => {
+                let left = self.eval(left)?;
+                let right = self.eval(right)?;
+                self.compare(*op, &left, &right, node.span).map(Value::Bool)
+            }
+            NodeKind::Arith(op, left, right) => {
+                let left = self.eval(left)?;
+                let right = self.eval(right)?;
+                self.arith(*op, &left, &right, node.span)
+            }
+            NodeKind::Default(left, right) => match self.eval(left)? {
+                Value::Null => self.eval(right),
+                value => Ok(value),
+            },
+            NodeKind::In {
+                needle,
+                haystack,
+                negated,
+            } => {
+                let needle_value = self.eval(needle)?;
+                let haystack_value = self.eval(haystack)?;
+                let found = ops::contains(&haystack_value, &needle_value)
+                    .map_err(|problem| self.error(problem, node.span))?;
+                Ok(Value::Bool(found != *negated))
+            }
+            NodeKind::IsNull { operand, negated } => {
+                let value = self.eval(operand)?;
+                Ok(Value::Bool(value.is_null() != *negated))
+            }
+            NodeKind::Call(function, args) => self.call(*function, args, node.span),
+            NodeKind::Matches(subject, regex) => match self.eval(subject)? {
+                Value::Null => Ok(Value::Null),
+                Value::Str(text) => Ok(Value::Bool(regex.is_match(&text))),
+                other => Err(self.error(
+                    format!("cannot match {} against a pattern", other.kind()),
+                    node.span,
+                )),
+            },
+            NodeKind::Quantify {
+                kind,
+                list,
+                local,
+                body,
+            } => self.quantify(*kind, list, *local, body, node.span),
+        }
+    }
+
+    /// `a OP b` for comparisons; an error names the expression.
+    pub(crate) fn compare(
+        &self,
+        op: Compare,
+        left: &Value,
+        right: &Value,
+        span: Span,
+    ) -> Result<bool, EvalError> {
+        use std::cmp::Ordering::{Equal, Greater, Less};
+        Ok(match op {
+            Compare::Eq => ops::equal(left, right),
+            Compare::Ne => !ops::equal(left, right),
+            _ => {
+                let ordering =
+                    ops::order(left, right).map_err(|problem| self.error(problem, span))?;
+                match (op, ordering) {
+                    (_, None) => false,
+                    (Compare::Lt, Some(o)) => o == Less,
+                    (Compare::Le, Some(o)) => o != Greater,
+                    (Compare::Gt, Some(o)) => o == Greater,
+                    (Compare::Ge, Some(o)) => o != Less,
+                    (_, Some(o)) => o == Equal,
+                }
+            }
+        })
+    }
+
+    fn arith(
+        &self,
+        op: Arith,
+        left: &Value,
+        right: &Value,
+        span: Span,
+    ) -> Result<Value, EvalError> {
+        ops::arithmetic(op, left, right).map_err(|problem| self.error(problem, span))
+    }
+
+    /// A segment's value, computed once per member.
+    pub(crate) fn segment(&mut self, id: u32) -> Result<Value, EvalError> {
+        let index = id as usize;
+        if let Some(Some(value)) = self.segments.get(index) {
+            return Ok(value.clone());
+        }
+        let program = self.program;
+        let Some(segment) = program.segments.get(index) else {
+            return Ok(Value::Null);
+        };
+        let value = Value::Bool(self.condition(&segment.condition)?);
+        if self.segments.len() <= index {
+            self.segments
+                .resize(program.segments.len().max(index + 1), None);
+        }
+        if let Some(slot) = self.segments.get_mut(index) {
+            *slot = Some(value.clone());
+        }
+        Ok(value)
+    }
+
+    fn index(&self, base: Value, index: Value, span: Span) -> Result<Value, EvalError> {
+        match (&base, &index) {
+            (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
+            (Value::List(items), Value::Int(i)) => Ok(usize::try_from(*i)
+                .ok()
+                .and_then(|i| items.get(i))
+                .cloned()
+                .unwrap_or(Value::Null)),
+            (Value::Object(object), Value::Str(key)) => Ok(object.get(key).clone()),
+            _ => Err(self.error(
+                format!("cannot index {} with {}", base.kind(), index.kind()),
+                span,
+            )),
+        }
+    }
+
+    fn quantify(
+        &mut self,
+        kind: Quantifier,
+        list: &Node,
+        local: u32,
+        body: &Node,
+        span: Span,
+    ) -> Result<Value, EvalError> {
+        let items = match self.eval(list)? {
+            Value::Null => return Ok(Value::Null),
+            Value::List(items) => items,
+            other => {
+                return Err(self.error(format!("expected a list, found {}", other.kind()), span));
+            }
+        };
+        let slot = local as usize;
+        if self.locals.len() <= slot {
+            self.locals.resize(slot + 1, Value::Null);
+        }
+        let mut count: i64 = 0;
+        for item in items.iter() {
+            if let Some(local) = self.locals.get_mut(slot) {
+                *local = item.clone();
+            }
+            let holds = self.condition(body)?;
+            match kind {
+                Quantifier::Any if holds => return Ok(Value::Bool(true)),
+                Quantifier::All if !holds => return Ok(Value::Bool(false)),
+                Quantifier::Count if holds => count += 1,
+                _ => {}
+            }
+        }
+        Ok(match kind {
+            Quantifier::Any => Value::Bool(false),
+            Quantifier::All => Value::Bool(true),
+            Quantifier::Count => Value::Int(count),
+        })
+    }
+
+    fn call(&mut self, function: Function, args: &[Node], span: Span) -> Result<Value, EvalError> {
+        let first = match args.first() {
+            Some(node) => self.eval(node)?,
+            None => Value::Null,
+        };
+        let second = match args.get(1) {
+            Some(node) => self.eval(node)?,
+            None => Value::Null,
+        };
+        call_function(function, first, second).map_err(|problem| self.error(problem, span))
+    }
+}
+
+/// Applies a built-in function to its (evaluated) arguments; null in, null out.
+fn call_function(function: Function, first: Value, second: Value) -> Result<Value, String> {
+    use Value::{Duration, Float, Int, List, Null, Str};
+    let wrong = |name: &str, value: &Value| Err(format!("`{name}` cannot take {}", value.kind()));
+    match function {
+        Function::Len => match first {
+            Null => Ok(Null),
+            Str(text) => Ok(Int(text.chars().count() as i64)),
+            List(items) => Ok(Int(items.len() as i64)),
+            other => wrong("len", &other),
+        },
+        Function::Lower | Function::Upper => match first {
+            Null => Ok(Null),
+            Str(text) if function == Function::Lower => Ok(Value::str(&text.to_lowercase())),
+            Str(text) => Ok(Value::str(&text.to_uppercase())),
+            other => wrong("lower", &other),
+        },
+        Function::StartsWith | Function::EndsWith => match (first, second) {
+            (Null, _) | (_, Null) => Ok(Null),
+            (Str(text), Str(part)) => Ok(Value::Bool(if function == Function::StartsWith {
+                text.starts_with(&*part)
+            } else {
+                text.ends_with(&*part)
+            })),
+            (Str(_), other) | (other, _) => wrong("starts_with", &other),
+        },
+        Function::Min | Function::Max => {
+            let ordering = ops::order(&first, &second)?;
+            Ok(match ordering {
+                None => Null,
+                Some(o) if function == Function::Min && o == std::cmp::Ordering::Greater => second,
+                Some(o) if function == Function::Max && o == std::cmp::Ordering::Less => second,
+                Some(_) => first,
+            })
+        }
+        Function::Abs => match first {
+            Null => Ok(Null),
+            Int(i) => Ok(i.checked_abs().map_or(Null, Int)),
+            Float(f) => Ok(Float(f.abs())),
+            Duration(d) => Ok(d.checked_abs().map_or(Null, Duration)),
+            other => wrong("abs", &other),
+        },
+        Function::Round => match first {
+            Null => Ok(Null),
+            Int(i) => Ok(Int(i)),
+            Float(f) => {
+                let rounded = f.round();
+                let in_range = (-ops::TWO_POW_63..ops::TWO_POW_63).contains(&rounded);
+                Ok(if in_range { Int(rounded as i64) } else { Null })
+            }
+            other => wrong("round", &other),
+        },
+        Function::Days => match first {
+            Null => Ok(Null),
+            Duration(seconds) => Ok(Int(seconds / 86_400)),
+            other => wrong("days", &other),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_goes_half_away_from_zero_and_days_toward_zero() {
+        let round = |f| call_function(Function::Round, Value::Float(f), Value::Null).unwrap();
+        assert_eq!(round(2.5), Value::Int(3));
+        assert_eq!(round(-2.5), Value::Int(-3));
+        assert_eq!(round(2.4), Value::Int(2));
+        assert_eq!(round(1e300), Value::Null);
+        let days = |s| call_function(Function::Days, Value::Duration(s), Value::Null).unwrap();
+        assert_eq!(days(86_400 * 2 - 1), Value::Int(1));
+        assert_eq!(days(-(86_400 * 2 - 1)), Value::Int(-1));
+    }
+
+    #[test]
+    fn len_counts_characters_and_min_keeps_the_type() {
+        let len = call_function(Function::Len, Value::str("杭州市"), Value::Null).unwrap();
+        assert_eq!(len, Value::Int(3));
+        let min = call_function(Function::Min, Value::Float(2.5), Value::Int(3)).unwrap();
+        assert_eq!(min, Value::Float(2.5));
+        let max = call_function(Function::Max, Value::Float(2.5), Value::Int(3)).unwrap();
+        assert_eq!(max, Value::Int(3));
+        let null = call_function(Function::Max, Value::Null, Value::Int(3)).unwrap();
+        assert_eq!(null, Value::Null);
+    }
+}

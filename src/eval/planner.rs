@@ -1,0 +1,384 @@
+//! The plan of one member: stage, holdout, candidates in priority order, exclusive
+//! groups, consent, send time and window, caps, exactly as "Evaluation of one member"
+//! describes. Nothing here looks a name up: every table is indexed.
+//!
+//! Caps count the snapshot's touches whose `at` lies in (T − D, T], T the as-of time,
+//! plus every touch already planned for the member in this run. A duration of `1d` is
+//! 86 400 seconds, whatever the zone's clock changes.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::expr::{Clock, EvalError, Evaluator, MemberData};
+use super::holdout::holdout_bucket;
+use super::time::send_time;
+use crate::compile::{ActionSpec, CapLimit, Program, Rule, TemplatePiece};
+use crate::plan::{Action, ErrorKind, MemberError, Plan, Reason, Suppression};
+
+/// Which touches a cap counts, by rule and channel.
+type TouchFilter<'a> = &'a dyn Fn(Option<u32>, Option<u32>) -> bool;
+
+/// A touch planned earlier in this run for the member.
+#[derive(Debug, Clone, Copy)]
+struct PlannedTouch {
+    rule: u32,
+    channel: u32,
+}
+
+/// The stage chosen for a member: the first whose condition is true.
+pub(crate) fn choose_stage(evaluator: &mut Evaluator<'_>) -> Result<Option<u32>, MemberError> {
+    let program = evaluator.program;
+    for (index, stage) in program.stages.iter().enumerate() {
+        let holds = match &stage.condition {
+            None => true,
+            Some(condition) => evaluator.condition(condition).map_err(|error| {
+                let message = format!("in stage `{}`: {}", stage.name, error.message);
+                runtime_error(evaluator.member, None, message)
+            })?,
+        };
+        if holds {
+            return Ok(Some(index as u32));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the member is in the control group.
+pub(crate) fn is_held_out(program: &Program, id: &str) -> bool {
+    program.holdout_buckets > 0 && holdout_bucket(&program.name, id) < program.holdout_buckets
+}
+
+/// Whether a rule is a candidate: active, admits the stage, and its `when` is true.
+pub(crate) fn is_candidate(
+    evaluator: &mut Evaluator<'_>,
+    rule: &Rule,
+    stage: Option<u32>,
+) -> Result<bool, MemberError> {
+    if !rule.active || !rule.admits(stage) {
+        return Ok(false);
+    }
+    match &rule.when {
+        None => Ok(true),
+        Some(when) => evaluator
+            .condition(when)
+            .map_err(|error| rule_error(evaluator.member, rule, error)),
+    }
+}
+
+pub(crate) fn runtime_error(
+    member: &MemberData,
+    rule: Option<&Rule>,
+    message: String,
+) -> MemberError {
+    MemberError {
+        kind: ErrorKind::Runtime,
+        member: Some(member.id.clone()),
+        rule: rule.map(|r| r.name.clone()),
+        message,
+    }
+}
+
+fn rule_error(member: &MemberData, rule: &Rule, error: EvalError) -> MemberError {
+    runtime_error(member, Some(rule), error.message)
+}
+
+/// What happened to one rule or action, for the explain trace.
+#[derive(Debug, Clone)]
+pub(crate) enum Event {
+    /// The member is held out; the rule is suppressed.
+    HeldOut { rule: u32 },
+    /// The rule's group was already taken.
+    GroupTaken { rule: u32, group: u32 },
+    /// The channel's consent was not true.
+    NoConsent { rule: u32, action: usize },
+    /// A cap was full: how many touches it counted, and its limit.
+    Capped {
+        rule: u32,
+        action: usize,
+        reason: Reason,
+        counted: i64,
+        cap: CapLimit,
+    },
+    /// The action was planned: the time asked for (as-of or `at`) and the time given.
+    Planned { rule: u32, asked: Timestamp },
+}
+
+/// Plans one member.
+pub(crate) fn plan_member(
+    program: &Program,
+    member: &MemberData,
+    clock: &Clock,
+) -> Result<Plan, MemberError> {
+    plan_member_logged(program, member, clock, None).map(|(plan, _)| plan)
+}
+
+/// Plans one member, recording what happened to each rule when `events` is given.
+pub(crate) fn plan_member_logged(
+    program: &Program,
+    member: &MemberData,
+    clock: &Clock,
+    events: Option<Vec<Event>>,
+) -> Result<(Plan, Vec<Event>), MemberError> {
+    let mut evaluator = Evaluator::new(program, member, clock);
+    let stage = choose_stage(&mut evaluator)?;
+    let holdout = is_held_out(program, &member.id);
+    let mut planner = Planner {
+        evaluator,
+        plan: Plan {
+            member: member.id.clone(),
+            stage: stage
+                .and_then(|s| program.stages.get(s as usize))
+                .map(|s| s.name.clone()),
+            holdout,
+            actions: Vec::new(),
+            suppressed: Vec::new(),
+            stage_index: stage,
+            fired: Vec::new(),
+        },
+        taken: vec![false; program.groups.len()],
+        planned: Vec::new(),
+        events,
+    };
+    for &index in &program.order {
+        let Some(rule) = program.rules.get(index as usize) else {
+            continue;
+        };
+        if !is_candidate(&mut planner.evaluator, rule, stage)? {
+            continue;
+        }
+        planner.plan.fired.push(index);
+        planner.candidate(index, rule)?;
+    }
+    Ok((planner.plan, planner.events.unwrap_or_default()))
+}
+
+struct Planner<'a> {
+    evaluator: Evaluator<'a>,
+    plan: Plan,
+    taken: Vec<bool>,
+    planned: Vec<PlannedTouch>,
+    events: Option<Vec<Event>>,
+}
+
+impl Planner<'_> {
+    fn log(&mut self, event: impl FnOnce() -> Event) {
+        if let Some(events) = &mut self.events {
+            events.push(event());
+        }
+    }
+
+    fn suppress(&mut self, index: u32, rule: &Rule, reason: Reason, channel: Option<u32>) {
+        let channel = channel
+            .and_then(|c| self.evaluator.program.channels.get(c as usize))
+            .map(|c| c.name.clone());
+        self.plan.suppressed.push(Suppression {
+            rule: rule.name.clone(),
+            reason,
+            channel,
+            rule_index: index,
+        });
+    }
+
+    fn candidate(&mut self, index: u32, rule: &Rule) -> Result<(), MemberError> {
+        if self.plan.holdout {
+            self.log(|| Event::HeldOut { rule: index });
+            self.suppress(index, rule, Reason::Holdout, None);
+            return Ok(());
+        }
+        let group = rule.group.map(|g| g as usize);
+        if let Some(g) = group.filter(|&g| self.taken.get(g) == Some(&true)) {
+            self.log(|| Event::GroupTaken {
+                rule: index,
+                group: g as u32,
+            });
+            self.suppress(index, rule, Reason::Group, None);
+            return Ok(());
+        }
+        let mut any_planned = false;
+        for (position, action) in rule.actions.iter().enumerate() {
+            any_planned |= self.action(index, position, rule, action)?;
+        }
+        if any_planned {
+            if let Some(taken) = group.and_then(|g| self.taken.get_mut(g)) {
+                *taken = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Plans or suppresses one action; true when planned.
+    fn action(
+        &mut self,
+        index: u32,
+        position: usize,
+        rule: &Rule,
+        action: &ActionSpec,
+    ) -> Result<bool, MemberError> {
+        let program = self.evaluator.program;
+        let clock = self.evaluator.clock;
+        let member = self.evaluator.member;
+        let Some(channel_index) = action.channel else {
+            let at = send_time(&clock.zone, clock.now, action.at, None)
+                .ok_or_else(|| out_of_range(member, rule))?;
+            self.push(index, rule, action, at, None)?;
+            self.log(|| Event::Planned {
+                rule: index,
+                asked: at,
+            });
+            return Ok(true);
+        };
+        let Some(channel) = program.channels.get(channel_index as usize) else {
+            return Ok(false);
+        };
+        if let Some(consent) = &channel.consent {
+            let given = self.evaluator.condition(consent).map_err(|error| {
+                let message = format!(
+                    "in the consent of channel `{}`: {}",
+                    channel.name, error.message
+                );
+                runtime_error(member, Some(rule), message)
+            })?;
+            if !given {
+                self.log(|| Event::NoConsent {
+                    rule: index,
+                    action: position,
+                });
+                self.suppress(index, rule, Reason::Consent, Some(channel_index));
+                return Ok(false);
+            }
+        }
+        let at = send_time(&clock.zone, clock.now, action.at, channel.window)
+            .ok_or_else(|| out_of_range(member, rule))?;
+        if let Some((reason, counted, cap)) = self.full_cap(index, rule, channel_index, channel.cap)
+        {
+            self.log(|| Event::Capped {
+                rule: index,
+                action: position,
+                reason,
+                counted,
+                cap,
+            });
+            self.suppress(index, rule, reason, Some(channel_index));
+            return Ok(false);
+        }
+        self.push(index, rule, action, at, Some(channel_index))?;
+        self.log(|| Event::Planned {
+            rule: index,
+            asked: send_time(&clock.zone, clock.now, action.at, None).unwrap_or(at),
+        });
+        self.planned.push(PlannedTouch {
+            rule: index,
+            channel: channel_index,
+        });
+        Ok(true)
+    }
+
+    /// The first full cap, in order: the rule's, the channel's, the member's.
+    fn full_cap(
+        &self,
+        rule_index: u32,
+        rule: &Rule,
+        channel: u32,
+        channel_cap: Option<CapLimit>,
+    ) -> Option<(Reason, i64, CapLimit)> {
+        let member = self.evaluator.member;
+        let now = self.evaluator.clock.now;
+        let caps: [(Option<CapLimit>, Reason, TouchFilter<'_>); 3] = [
+            (rule.cap, Reason::RuleCap, &|r, _| r == Some(rule_index)),
+            (channel_cap, Reason::ChannelCap, &|_, c| c == Some(channel)),
+            (
+                self.evaluator.program.max_touches,
+                Reason::MemberCap,
+                &|_, _| true,
+            ),
+        ];
+        for (cap, reason, counts) in caps {
+            let Some(cap) = cap else { continue };
+            let since = window_start(now, cap.seconds);
+            let history = member
+                .touches
+                .iter()
+                .filter(|t| t.at > since && t.at <= now && counts(t.rule, t.channel))
+                .count();
+            let planned = self
+                .planned
+                .iter()
+                .filter(|t| counts(Some(t.rule), Some(t.channel)))
+                .count();
+            let counted = (history + planned) as i64;
+            if counted >= cap.count {
+                return Some((reason, counted, cap));
+            }
+        }
+        None
+    }
+
+    fn push(
+        &mut self,
+        index: u32,
+        rule: &Rule,
+        action: &ActionSpec,
+        at: Timestamp,
+        channel: Option<u32>,
+    ) -> Result<(), MemberError> {
+        let member = self.evaluator.member;
+        let zone = &self.evaluator.clock.zone;
+        let content = match &action.template.constant {
+            Some(text) => text.clone(),
+            None => {
+                let mut out = String::new();
+                for piece in &action.template.parts {
+                    match piece {
+                        TemplatePiece::Text(text) => out.push_str(text),
+                        TemplatePiece::Expr(node) => {
+                            let value = self
+                                .evaluator
+                                .eval(node)
+                                .map_err(|error| rule_error(member, rule, error))?;
+                            value.render_into(&mut out, zone);
+                        }
+                    }
+                }
+                Arc::from(out)
+            }
+        };
+        let mut args = Vec::with_capacity(action.args.len());
+        for (key, node) in &action.args {
+            let value = self
+                .evaluator
+                .eval(node)
+                .map_err(|error| rule_error(member, rule, error))?;
+            args.push((key.clone(), value.to_json(zone)));
+        }
+        let channel_name = channel
+            .and_then(|c| self.evaluator.program.channels.get(c as usize))
+            .map(|c| c.name.clone());
+        self.plan.actions.push(Action {
+            rule: rule.name.clone(),
+            verb: action.verb,
+            channel: channel_name,
+            content,
+            at: at.to_zoned(zone.clone()),
+            priority: rule.priority,
+            args,
+            rule_index: index,
+            channel_index: channel,
+        });
+        Ok(())
+    }
+}
+
+/// T − D, or the earliest instant when that is out of range.
+pub(crate) fn window_start(now: Timestamp, seconds: i64) -> Timestamp {
+    now.checked_sub(SignedDuration::from_secs(seconds))
+        .unwrap_or(Timestamp::MIN)
+}
+
+fn out_of_range(member: &MemberData, rule: &Rule) -> MemberError {
+    runtime_error(
+        member,
+        Some(rule),
+        "the send time falls outside the supported range of dates".into(),
+    )
+}

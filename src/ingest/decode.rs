@@ -1,0 +1,814 @@
+//! Schema-driven decoding of one snapshot straight into its slots: no intermediate JSON
+//! tree. A serde seed walks the object, writes each known key into its slot, skips
+//! unknown keys cheaply, checks every value against the schema, and reads `id` and
+//! `touches` whatever the schema says. A problem is reported with its field path
+//! (`consent.dm`, `touches[2].at`), what was expected and what was found.
+//!
+//! The same seed decodes from JSON text and from a `serde_json::Value`. Without a
+//! schema, values are read as they come (numbers that fit are integers, objects keep
+//! their keys); only the names the playbook reads are kept.
+
+use std::cell::RefCell;
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::compile::{FieldType, Layout, ObjectSchema, Program};
+use crate::eval::expr::{MemberData, Touch};
+use crate::eval::value::{Object, Value};
+use crate::plan::{ErrorKind, MemberError};
+
+/// Generic values nested deeper than this are refused.
+const MAX_DEPTH: usize = 128;
+
+/// Decodes one line of JSON text.
+pub(crate) fn decode_text(program: &Program, text: &str) -> Result<MemberData, MemberError> {
+    let state = State::new(program, &program.layout);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let result = TopSeed(&state)
+        .deserialize(&mut deserializer)
+        .and_then(|member| deserializer.end().map(|()| member));
+    result.map_err(|error| state.into_error(&error, || id_of_text(text)))
+}
+
+/// Decodes a JSON value.
+pub(crate) fn decode_value(
+    program: &Program,
+    value: &serde_json::Value,
+) -> Result<MemberData, MemberError> {
+    decode_value_with(program, &program.layout, value)
+}
+
+/// Decodes a JSON value into a layout wider than the program's (the REPL's).
+pub(crate) fn decode_value_with(
+    program: &Program,
+    layout: &Layout,
+    value: &serde_json::Value,
+) -> Result<MemberData, MemberError> {
+    let state = State::new(program, layout);
+    TopSeed(&state)
+        .deserialize(value)
+        .map_err(|error| state.into_error(&error, || value.get("id").and_then(id_of_json)))
+}
+
+/// The id of a JSON value, as a string, when it is a string or an integer.
+pub(crate) fn id_of_json(value: &serde_json::Value) -> Option<Arc<str>> {
+    match value {
+        serde_json::Value::String(s) => Some(Arc::from(s.as_str())),
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => Some(Arc::from(n.to_string())),
+        _ => None,
+    }
+}
+
+/// The id of a JSON text, read without looking at anything else.
+pub(crate) fn id_of_text(text: &str) -> Option<Arc<str>> {
+    struct IdOnly;
+    impl<'de> Visitor<'de> for IdOnly {
+        type Value = Option<Arc<str>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut id = None;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "id" {
+                    let value: serde_json::Value = map.next_value()?;
+                    id = id_of_json(&value);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(id)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    de::Deserializer::deserialize_map(&mut deserializer, IdOnly)
+        .ok()
+        .flatten()
+}
+
+/// One part of a field path.
+#[derive(Debug, Clone)]
+enum PathPart {
+    Field(Arc<str>),
+    Index(usize),
+}
+
+/// What went wrong, recorded where it happened.
+#[derive(Debug)]
+struct Problem {
+    path: String,
+    message: String,
+}
+
+/// The decoding state shared by the seeds of one snapshot.
+struct State<'p> {
+    program: &'p Program,
+    layout: &'p Layout,
+    path: RefCell<Vec<PathPart>>,
+    problem: RefCell<Option<Problem>>,
+    id: RefCell<Option<Arc<str>>>,
+    depth: RefCell<usize>,
+}
+
+impl<'p> State<'p> {
+    fn new(program: &'p Program, layout: &'p Layout) -> Self {
+        State {
+            program,
+            layout,
+            path: RefCell::new(Vec::new()),
+            problem: RefCell::new(None),
+            id: RefCell::new(None),
+            depth: RefCell::new(0),
+        }
+    }
+
+    fn path_text(&self, extra: Option<&str>) -> String {
+        let mut out = String::new();
+        let path = self.path.borrow();
+        let parts = path
+            .iter()
+            .cloned()
+            .chain(extra.map(|e| PathPart::Field(Arc::from(e))));
+        for part in parts {
+            match part {
+                PathPart::Field(name) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(&name);
+                }
+                PathPart::Index(i) => {
+                    let _ = write!(out, "[{i}]");
+                }
+            }
+        }
+        out
+    }
+
+    /// Records a problem at the current path (the first one wins) and returns the
+    /// error that stops decoding.
+    fn fail<E: de::Error>(&self, message: String) -> E {
+        self.fail_at(None, message)
+    }
+
+    fn fail_at<E: de::Error>(&self, extra: Option<&str>, message: String) -> E {
+        let mut problem = self.problem.borrow_mut();
+        if problem.is_none() {
+            *problem = Some(Problem {
+                path: self.path_text(extra),
+                message,
+            });
+        }
+        E::custom("invalid snapshot")
+    }
+
+    fn push(&self, part: PathPart) {
+        self.path.borrow_mut().push(part);
+    }
+
+    fn pop(&self) {
+        self.path.borrow_mut().pop();
+    }
+
+    fn into_error(
+        self,
+        error: &dyn fmt::Display,
+        id: impl FnOnce() -> Option<Arc<str>>,
+    ) -> MemberError {
+        let member = self.id.into_inner().or_else(id);
+        match self.problem.into_inner() {
+            Some(problem) => {
+                let message = if problem.path.is_empty() {
+                    problem.message
+                } else if problem.message.starts_with("missing") {
+                    format!("{} `{}`", problem.message, problem.path)
+                } else {
+                    format!("field `{}`: {}", problem.path, problem.message)
+                };
+                MemberError {
+                    kind: ErrorKind::Schema,
+                    member,
+                    rule: None,
+                    message,
+                }
+            }
+            None => MemberError {
+                kind: ErrorKind::Malformed,
+                member,
+                rule: None,
+                message: malformed_message(&error.to_string()),
+            },
+        }
+    }
+}
+
+/// `malformed JSON at column 17: expected `,` or `}``, from serde_json's message.
+fn malformed_message(text: &str) -> String {
+    match text.rfind(" at line ") {
+        Some(position) => {
+            let (message, location) = text.split_at(position);
+            let column = location.rsplit(' ').next().unwrap_or("?");
+            format!("malformed JSON at column {column}: {message}")
+        }
+        None => format!("malformed JSON: {text}"),
+    }
+}
+
+/// How a found JSON value is described in messages.
+fn found_string(text: &str) -> String {
+    let short: String = text.chars().take(40).collect();
+    let ellipsis = if text.chars().count() > 40 { "…" } else { "" };
+    format!("string {:?}", format!("{short}{ellipsis}"))
+}
+
+fn expected(ty: &FieldType, found: String) -> String {
+    format!("expected {}, found {found}", ty.required().describe())
+}
+
+/// Parses a strict `YYYY-MM-DD`.
+pub(crate) fn parse_date(text: &str) -> Option<Date> {
+    let bytes = text.as_bytes();
+    let shape_ok = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return None;
+    }
+    let year: i16 = text.get(0..4)?.parse().ok()?;
+    let month: i8 = text.get(5..7)?.parse().ok()?;
+    let day: i8 = text.get(8..10)?.parse().ok()?;
+    Date::new(year, month, day).ok()
+}
+
+/// Parses an RFC 3339 date-time (an offset is required).
+pub(crate) fn parse_datetime(text: &str) -> Option<Timestamp> {
+    if text.len() < 20 || !text.is_char_boundary(10) || parse_date(text.get(..10)?).is_none() {
+        return None;
+    }
+    text.parse::<Timestamp>().ok()
+}
+
+/// Where a top-level key goes.
+enum Key {
+    Slot(u32),
+    Id,
+    Touches,
+    Other,
+}
+
+struct KeySeed<'a>(&'a ObjectSchema);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Key;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(match field_position(self.0, key) {
+            Some(slot) => Key::Slot(slot),
+            None if key == "id" => Key::Id,
+            None if key == "touches" => Key::Touches,
+            None => Key::Other,
+        })
+    }
+}
+
+/// The position of a field: a short scan for small objects, the index otherwise.
+fn field_position(schema: &ObjectSchema, key: &str) -> Option<u32> {
+    if schema.keys.len() <= 12 {
+        schema
+            .keys
+            .iter()
+            .position(|k| **k == *key)
+            .map(|i| i as u32)
+    } else {
+        schema.index.get(key).copied()
+    }
+}
+
+/// The whole snapshot.
+struct TopSeed<'s, 'p>(&'s State<'p>);
+
+impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_> {
+    type Value = MemberData;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<MemberData, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopSeed<'_, '_> {
+    type Value = MemberData;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MemberData, A::Error> {
+        let state = self.0;
+        let layout = state.layout;
+        let schema = &layout.fields;
+        let mut slots = vec![Value::Null; schema.types.len()];
+        let mut seen = vec![false; schema.types.len()];
+        let mut touches: Option<Vec<Touch>> = None;
+        while let Some(key) = map.next_key_seed(KeySeed(schema))? {
+            match key {
+                Key::Slot(slot) => {
+                    let index = slot as usize;
+                    let (Some(name), Some(ty)) = (schema.keys.get(index), schema.types.get(index))
+                    else {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    };
+                    state.push(PathPart::Field(name.clone()));
+                    let value = map.next_value_seed(ValueSeed { ty, state })?;
+                    if layout.id_slot == Some(slot) {
+                        let id =
+                            id_from_value(&value).ok_or_else(|| state.fail(id_expected(&value)))?;
+                        *state.id.borrow_mut() = Some(id);
+                    }
+                    if layout.touches_slot == Some(slot) {
+                        touches = Some(touches_from_value(state, &value)?);
+                    }
+                    state.pop();
+                    if let (Some(target), Some(flag)) = (slots.get_mut(index), seen.get_mut(index))
+                    {
+                        *target = value;
+                        *flag = true;
+                    }
+                }
+                Key::Id => {
+                    state.push(PathPart::Field(Arc::from("id")));
+                    let value = map.next_value_seed(ValueSeed {
+                        ty: &FieldType::Any,
+                        state,
+                    })?;
+                    let id =
+                        id_from_value(&value).ok_or_else(|| state.fail(id_expected(&value)))?;
+                    state.pop();
+                    *state.id.borrow_mut() = Some(id);
+                }
+                Key::Touches => {
+                    state.push(PathPart::Field(Arc::from("touches")));
+                    touches = Some(map.next_value_seed(TouchesSeed(state))?);
+                    state.pop();
+                }
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let Some(id) = state.id.borrow().clone() else {
+            return Err(state.fail_at(Some("id"), "missing field".into()));
+        };
+        if layout.typed {
+            check_missing(state, schema, &seen)?;
+        }
+        Ok(MemberData {
+            id,
+            slots,
+            touches: touches.unwrap_or_default(),
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<MemberData, A::Error> {
+        Err(self.0.fail("expected a JSON object, found a list".into()))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<MemberData, E> {
+        Err(self.0.fail("expected a JSON object, found a string".into()))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<MemberData, E> {
+        Err(self.0.fail("expected a JSON object, found a number".into()))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<MemberData, E> {
+        Err(self.0.fail("expected a JSON object, found a number".into()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<MemberData, E> {
+        Err(self.0.fail("expected a JSON object, found a number".into()))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<MemberData, E> {
+        Err(self
+            .0
+            .fail("expected a JSON object, found a boolean".into()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<MemberData, E> {
+        Err(self.0.fail("expected a JSON object, found null".into()))
+    }
+}
+
+fn id_from_value(value: &Value) -> Option<Arc<str>> {
+    match value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(i) => Some(Arc::from(i.to_string())),
+        _ => None,
+    }
+}
+
+fn id_expected(value: &Value) -> String {
+    format!(
+        "expected a string or an integer, found {}",
+        describe_value(value)
+    )
+}
+
+fn describe_value(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Str(s) => found_string(s),
+        Value::Int(i) => format!("integer {i}"),
+        Value::Float(f) => format!("number {f}"),
+        Value::Bool(b) => format!("{b}"),
+        other => other.kind().into(),
+    }
+}
+
+/// Reports the first required field that was not given.
+fn check_missing<E: de::Error>(
+    state: &State<'_>,
+    schema: &ObjectSchema,
+    seen: &[bool],
+) -> Result<(), E> {
+    for ((name, ty), seen) in schema.keys.iter().zip(&schema.types).zip(seen) {
+        if !seen && !matches!(ty, FieldType::Optional(_)) {
+            return Err(state.fail_at(Some(name), "missing field".into()));
+        }
+    }
+    Ok(())
+}
+
+/// One value of a known type.
+struct ValueSeed<'s, 'p> {
+    ty: &'s FieldType,
+    state: &'s State<'p>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl ValueSeed<'_, '_> {
+    fn mismatch<E: de::Error>(&self, found: String) -> E {
+        self.state.fail(expected(self.ty, found))
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&self.ty.describe())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        match self.ty {
+            FieldType::Any | FieldType::Optional(_) => Ok(Value::Null),
+            _ => Err(self.mismatch("null".into())),
+        }
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Value, E> {
+        match self.ty.required() {
+            FieldType::Any | FieldType::Bool => Ok(Value::Bool(b)),
+            _ => Err(self.mismatch(format!("{b}"))),
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Value, E> {
+        match self.ty.required() {
+            FieldType::Any | FieldType::Int => Ok(Value::Int(i)),
+            FieldType::Float => Ok(Value::Float(i as f64)),
+            _ => Err(self.mismatch(format!("integer {i}"))),
+        }
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<Value, E> {
+        match (self.ty.required(), i64::try_from(u)) {
+            (FieldType::Any | FieldType::Int, Ok(i)) => Ok(Value::Int(i)),
+            (FieldType::Any | FieldType::Float, _) => Ok(Value::Float(u as f64)),
+            (FieldType::Int, Err(_)) => {
+                Err(self.mismatch(format!("integer {u}, which is too large")))
+            }
+            _ => Err(self.mismatch(format!("integer {u}"))),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<Value, E> {
+        match self.ty.required() {
+            FieldType::Any | FieldType::Float => Ok(Value::float(f)),
+            _ => Err(self.mismatch(format!("number {f}"))),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
+        match self.ty.required() {
+            FieldType::Any | FieldType::String => Ok(Value::str(text)),
+            FieldType::Enum(values) => match values.iter().find(|v| ***v == *text) {
+                Some(value) => Ok(Value::Str(value.clone())),
+                None => Err(self.mismatch(found_string(text))),
+            },
+            FieldType::Date => parse_date(text)
+                .map(Value::Date)
+                .ok_or_else(|| self.mismatch(found_string(text))),
+            FieldType::DateTime => parse_datetime(text)
+                .map(Value::DateTime)
+                .ok_or_else(|| self.mismatch(found_string(text))),
+            _ => Err(self.mismatch(found_string(text))),
+        }
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let element = match self.ty.required() {
+            FieldType::Any => &FieldType::Any,
+            FieldType::List(inner) => &**inner,
+            _ => return Err(self.mismatch("a list".into())),
+        };
+        let state = self.state;
+        let _depth = DepthGuard::enter(state)?;
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        loop {
+            state.push(PathPart::Index(items.len()));
+            let Some(item) = seq.next_element_seed(ValueSeed { ty: element, state })? else {
+                state.pop();
+                break;
+            };
+            state.pop();
+            items.push(item);
+        }
+        Ok(Value::List(Arc::from(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        match self.ty.required() {
+            FieldType::Any => any_object(self.state, map),
+            FieldType::Object(schema) => typed_object(self.state, schema, map),
+            _ => Err(self.mismatch("an object".into())),
+        }
+    }
+}
+
+/// Counts nesting of generic values so no input can exhaust the stack.
+struct DepthGuard<'s, 'p>(&'s State<'p>);
+
+impl<'s, 'p> DepthGuard<'s, 'p> {
+    fn enter<E: de::Error>(state: &'s State<'p>) -> Result<Self, E> {
+        let mut depth = state.depth.borrow_mut();
+        if *depth >= MAX_DEPTH {
+            drop(depth);
+            return Err(state.fail("values are nested too deeply".into()));
+        }
+        *depth += 1;
+        Ok(DepthGuard(state))
+    }
+}
+
+impl Drop for DepthGuard<'_, '_> {
+    fn drop(&mut self) {
+        let mut depth = self.0.depth.borrow_mut();
+        *depth = depth.saturating_sub(1);
+    }
+}
+
+fn typed_object<'de, A: MapAccess<'de>>(
+    state: &State<'_>,
+    schema: &Arc<ObjectSchema>,
+    mut map: A,
+) -> Result<Value, A::Error> {
+    let _depth = DepthGuard::enter(state)?;
+    let mut values = vec![Value::Null; schema.types.len()];
+    let mut seen = vec![false; schema.types.len()];
+    while let Some(key) = map.next_key_seed(KeySeed(schema))? {
+        let Key::Slot(position) = key else {
+            map.next_value::<IgnoredAny>()?;
+            continue;
+        };
+        let index = position as usize;
+        let (Some(name), Some(ty)) = (schema.keys.get(index), schema.types.get(index)) else {
+            map.next_value::<IgnoredAny>()?;
+            continue;
+        };
+        state.push(PathPart::Field(name.clone()));
+        let value = map.next_value_seed(ValueSeed { ty, state })?;
+        state.pop();
+        if let (Some(target), Some(flag)) = (values.get_mut(index), seen.get_mut(index)) {
+            *target = value;
+            *flag = true;
+        }
+    }
+    check_missing(state, schema, &seen)?;
+    Ok(Value::Object(Arc::new(Object::new(
+        schema.keys.clone(),
+        values,
+    ))))
+}
+
+fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<Value, A::Error> {
+    let _depth = DepthGuard::enter(state)?;
+    let mut keys: Vec<Arc<str>> = Vec::new();
+    let mut values = Vec::new();
+    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        let key: Arc<str> = Arc::from(&*key);
+        state.push(PathPart::Field(key.clone()));
+        let value = map.next_value_seed(ValueSeed {
+            ty: &FieldType::Any,
+            state,
+        })?;
+        state.pop();
+        match keys.iter().position(|k| *k == key) {
+            Some(existing) => {
+                if let Some(slot) = values.get_mut(existing) {
+                    *slot = value;
+                }
+            }
+            None => {
+                keys.push(key);
+                values.push(value);
+            }
+        }
+    }
+    Ok(Value::Object(Arc::new(Object::new(
+        Arc::from(keys),
+        values,
+    ))))
+}
+
+/// `touches`: a list of `{rule?, channel, at}`.
+struct TouchesSeed<'s, 'p>(&'s State<'p>);
+
+impl<'de> DeserializeSeed<'de> for TouchesSeed<'_, '_> {
+    type Value = Vec<Touch>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Vec<Touch>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TouchesSeed<'_, '_> {
+    type Value = Vec<Touch>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of touches")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<Touch>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Touch>, A::Error> {
+        let state = self.0;
+        let mut touches = Vec::new();
+        loop {
+            state.push(PathPart::Index(touches.len()));
+            let item = seq.next_element_seed(ValueSeed {
+                ty: &FieldType::Any,
+                state,
+            })?;
+            let Some(item) = item else {
+                state.pop();
+                break;
+            };
+            touches.push(touch_from_value(state, &item)?);
+            state.pop();
+        }
+        Ok(touches)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Vec<Touch>, A::Error> {
+        Err(self.0.fail(TOUCHES_EXPECTED.into()))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<Touch>, E> {
+        Err(self.0.fail(TOUCHES_EXPECTED.into()))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<Touch>, E> {
+        Err(self.0.fail(TOUCHES_EXPECTED.into()))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<Touch>, E> {
+        Err(self.0.fail(TOUCHES_EXPECTED.into()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<Touch>, E> {
+        Err(self.0.fail(TOUCHES_EXPECTED.into()))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<Touch>, E> {
+        Err(self.0.fail(TOUCHES_EXPECTED.into()))
+    }
+}
+
+const TOUCHES_EXPECTED: &str = "expected a list of {rule, channel, at} touches";
+
+fn touches_from_value<E: de::Error>(state: &State<'_>, value: &Value) -> Result<Vec<Touch>, E> {
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::List(items) => {
+            let mut touches = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                state.push(PathPart::Index(i));
+                touches.push(touch_from_value(state, item)?);
+                state.pop();
+            }
+            Ok(touches)
+        }
+        _ => Err(state.fail(TOUCHES_EXPECTED.into())),
+    }
+}
+
+fn touch_from_value<E: de::Error>(state: &State<'_>, value: &Value) -> Result<Touch, E> {
+    let Value::Object(object) = value else {
+        return Err(state.fail(format!(
+            "expected a touch {{rule, channel, at}}, found {}",
+            describe_value(value)
+        )));
+    };
+    let program = state.program;
+    let rule = match object.get("rule") {
+        Value::Null => None,
+        Value::Str(name) => program.rule_ids.get(name).copied(),
+        other => {
+            let found = describe_value(other);
+            return Err(state.fail_at(Some("rule"), format!("expected a rule name, found {found}")));
+        }
+    };
+    let channel = match object.get("channel") {
+        Value::Str(name) => program.channel_ids.get(name).copied(),
+        Value::Null if object.fields().all(|(k, _)| k != "channel") => {
+            return Err(state.fail_at(Some("channel"), "missing field".into()));
+        }
+        other => {
+            let found = describe_value(other);
+            return Err(state.fail_at(
+                Some("channel"),
+                format!("expected a channel name, found {found}"),
+            ));
+        }
+    };
+    let at = match object.get("at") {
+        Value::DateTime(at) => *at,
+        Value::Str(text) => match parse_datetime(text) {
+            Some(at) => at,
+            None => {
+                let message = format!("expected datetime (RFC 3339), found {}", found_string(text));
+                return Err(state.fail_at(Some("at"), message));
+            }
+        },
+        Value::Null if object.fields().all(|(k, _)| k != "at") => {
+            return Err(state.fail_at(Some("at"), "missing field".into()));
+        }
+        other => {
+            let message = format!(
+                "expected datetime (RFC 3339), found {}",
+                describe_value(other)
+            );
+            return Err(state.fail_at(Some("at"), message));
+        }
+    };
+    Ok(Touch { rule, channel, at })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_strict() {
+        assert!(parse_date("2026-11-25").is_some());
+        assert!(parse_date("2026-13-01").is_none());
+        assert!(parse_date("2026-02-30").is_none());
+        assert!(parse_date("20261125").is_none());
+        assert!(parse_date("2026-1-5").is_none());
+        assert!(parse_datetime("2026-11-25T09:00:00+08:00").is_some());
+        assert!(parse_datetime("2026-11-25T09:00:00Z").is_some());
+        assert!(parse_datetime("2026-11-25T09:00:00").is_none());
+        assert!(parse_datetime("yesterday").is_none());
+    }
+
+    #[test]
+    fn malformed_messages_give_the_column() {
+        let error = serde_json::from_str::<serde_json::Value>("{\"id\": }").unwrap_err();
+        let message = malformed_message(&error.to_string());
+        assert!(
+            message.starts_with("malformed JSON at column 8: "),
+            "{message}"
+        );
+    }
+}

@@ -1,0 +1,434 @@
+//! The embedding API: a [`Playbook`] checked and compiled once, then asked for any
+//! number of plans, one member at a time ([`Playbook::plan`]) or a whole stream
+//! ([`Playbook::plan_lines`]), in any number of threads at once.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use crate::ast;
+use crate::compile::{self, Program};
+use crate::diagnostics::{Diagnostic, Report, SourceMap};
+use crate::eval::expr::{Clock, Evaluator, MemberData};
+use crate::eval::planner::plan_member;
+use crate::eval::trace::{self, Trace};
+use crate::eval::value::Value;
+use crate::ingest::{self, decode, PlanOptions, PlanStream, StreamItem};
+use crate::plan::{MemberError, Plan, Summary};
+
+/// The as-of time of a run: the instant `now` means, whose date in the playbook's zone
+/// is `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AsOf(Timestamp);
+
+/// An as-of time that is not RFC 3339.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("`{text}` is not an RFC 3339 date-time")]
+#[diagnostic(
+    code(siyu::run::bad_as_of),
+    help("write it like 2026-11-25T09:00:00+08:00")
+)]
+pub struct AsOfError {
+    text: String,
+}
+
+impl AsOf {
+    /// Parses an RFC 3339 date-time with its offset.
+    ///
+    /// ```
+    /// let as_of = siyu::AsOf::parse("2026-11-25T09:00:00+08:00")?;
+    /// assert_eq!(as_of.timestamp().as_second(), 1_795_568_400);
+    /// # Ok::<(), siyu::AsOfError>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<AsOf, AsOfError> {
+        decode::parse_datetime(text.trim())
+            .map(AsOf)
+            .ok_or_else(|| AsOfError { text: text.into() })
+    }
+
+    /// The current instant.
+    pub fn now() -> AsOf {
+        AsOf(Timestamp::now())
+    }
+
+    /// An as-of time from an instant.
+    pub fn from_timestamp(timestamp: Timestamp) -> AsOf {
+        AsOf(timestamp)
+    }
+
+    /// The instant.
+    pub fn timestamp(self) -> Timestamp {
+        self.0
+    }
+}
+
+impl std::str::FromStr for AsOf {
+    type Err = AsOfError;
+    fn from_str(text: &str) -> Result<AsOf, AsOfError> {
+        AsOf::parse(text)
+    }
+}
+
+/// A playbook that could not be loaded: unreadable, or with errors.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaybookError {
+    /// The file could not be read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The path as given.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The playbook has errors; each diagnostic carries its span.
+    #[error("the playbook has {} error{}", .diagnostics.len(), if .diagnostics.len() == 1 { "" } else { "s" })]
+    Invalid {
+        /// The sources the spans point into.
+        sources: SourceMap,
+        /// Every error (and warning) found.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+impl PlaybookError {
+    /// The diagnostics, each with its source attached, ready for miette to render.
+    pub fn reports(&self) -> Vec<Report> {
+        match self {
+            PlaybookError::Io { .. } => Vec::new(),
+            PlaybookError::Invalid {
+                sources,
+                diagnostics,
+            } => diagnostics.iter().map(|d| d.report(sources)).collect(),
+        }
+    }
+}
+
+impl miette::Diagnostic for PlaybookError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(match self {
+            PlaybookError::Io { .. } => "siyu::run::unreadable_playbook",
+            PlaybookError::Invalid { .. } => "siyu::run::invalid_playbook",
+        }))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        None
+    }
+}
+
+/// A playbook compiled once and reused for every member. Cheap to clone and to share
+/// across threads.
+///
+/// ```
+/// let playbook = siyu::Playbook::from_source("demo.rules", r#"
+///     playbook "demo" { timezone "+08:00" }
+///     member { id: string, orders: int }
+///     stage buyer when orders >= 1
+///     rule thanks { stage buyer  then tag "buyer" }
+/// "#).map_err(|e| e.to_string())?;
+/// let as_of = siyu::AsOf::parse("2026-11-25T09:00:00+08:00").map_err(|e| e.to_string())?;
+/// let plan = playbook.plan(&serde_json::json!({"id": "m1", "orders": 2}), as_of)
+///     .map_err(|e| e.to_string())?;
+/// assert_eq!(plan.stage.as_deref(), Some("buyer"));
+/// assert_eq!(plan.actions.len(), 1);
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Playbook {
+    program: Arc<Program>,
+    warnings: Arc<[Diagnostic]>,
+}
+
+/// A decoded snapshot, ready to be planned or evaluated against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    data: MemberData,
+    snapshot: Option<Arc<serde_json::Value>>,
+}
+
+impl Member {
+    /// The member's id, as a string.
+    pub fn id(&self) -> &str {
+        &self.data.id
+    }
+}
+
+/// An expression the REPL or a host asked to evaluate could not be.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvaluateError {
+    /// The expression does not compile against this playbook.
+    #[error("the expression has errors")]
+    Compile(Vec<Diagnostic>),
+    /// A type error met while evaluating.
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl Playbook {
+    /// Reads, checks and compiles a playbook file (its includes too).
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Playbook, PlaybookError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| PlaybookError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let mut sources = SourceMap::new();
+        let name = path.display().to_string();
+        let file = sources.add(crate::diagnostics::SourceFile::new(
+            name,
+            Some(path.to_path_buf()),
+            text.as_str(),
+        ));
+        let (items, diagnostics) = parse(&text, file);
+        Self::from_parsed(sources, items, diagnostics)
+    }
+
+    /// Checks and compiles a playbook from its text; `name` is shown in diagnostics.
+    /// Includes are resolved relative to the current directory.
+    pub fn from_source(name: &str, text: &str) -> Result<Playbook, PlaybookError> {
+        let mut sources = SourceMap::new();
+        let file = sources.add(crate::diagnostics::SourceFile::new(name, None, text));
+        let (items, diagnostics) = parse(text, file);
+        Self::from_parsed(sources, items, diagnostics)
+    }
+
+    fn from_parsed(
+        sources: SourceMap,
+        items: Vec<ast::Item>,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Result<Playbook, PlaybookError> {
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(PlaybookError::Invalid {
+                sources,
+                diagnostics,
+            });
+        }
+        let warnings: Vec<Diagnostic> = diagnostics.into_iter().filter(|d| !d.is_error()).collect();
+        let mut playbook = Self::from_items(&sources, &items)?;
+        playbook.warnings = Arc::from(warnings);
+        Ok(playbook)
+    }
+
+    /// Compiles declarations that were already parsed and checked (includes spliced in),
+    /// for hosts that run the checker themselves.
+    pub fn from_items(sources: &SourceMap, items: &[ast::Item]) -> Result<Playbook, PlaybookError> {
+        match compile::compile(sources, items) {
+            Ok(program) => Ok(Playbook {
+                program: Arc::new(program),
+                warnings: Arc::from(Vec::new()),
+            }),
+            Err(diagnostics) => Err(PlaybookError::Invalid {
+                sources: sources.clone(),
+                diagnostics,
+            }),
+        }
+    }
+
+    /// The playbook's name (it seeds the holdout hash).
+    pub fn name(&self) -> &str {
+        &self.program.name
+    }
+
+    /// The playbook's time zone.
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.program.zone
+    }
+
+    /// The playbook's time zone as written (`+08:00`, `Asia/Shanghai`).
+    pub fn time_zone_name(&self) -> &str {
+        &self.program.zone_name
+    }
+
+    /// The playbook's quadrant: online (线上化程度) and frequency (消费频次) levels, each
+    /// `None` when not declared.
+    pub fn quadrant(&self) -> (Option<ast::Level>, Option<ast::Level>) {
+        self.program.quadrant
+    }
+
+    /// The warnings found while loading (errors stop loading instead).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The source files the playbook was read from.
+    pub fn sources(&self) -> &SourceMap {
+        &self.program.sources
+    }
+
+    /// Stage names, in declaration order.
+    pub fn stages(&self) -> impl Iterator<Item = &str> {
+        self.program.stages.iter().map(|s| &*s.name)
+    }
+
+    /// Rule names, in declaration order.
+    pub fn rules(&self) -> impl Iterator<Item = &str> {
+        self.program.rules.iter().map(|r| &*r.name)
+    }
+
+    /// Channel names, in declaration order.
+    pub fn channels(&self) -> impl Iterator<Item = &str> {
+        self.program.channels.iter().map(|c| &*c.name)
+    }
+
+    /// Segment names, in declaration order.
+    pub fn segments(&self) -> impl Iterator<Item = &str> {
+        self.program.segments.iter().map(|s| &*s.name)
+    }
+
+    /// Top-level member fields: the schema's, or without one the names the playbook reads.
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.program.layout.fields.keys.iter().map(|k| &**k)
+    }
+
+    /// Whether the playbook has a `member` schema.
+    pub fn has_schema(&self) -> bool {
+        self.program.layout.typed
+    }
+
+    /// Validates and decodes a snapshot.
+    pub fn decode(&self, snapshot: &serde_json::Value) -> Result<Member, MemberError> {
+        decode::decode_value(&self.program, snapshot).map(|data| Member {
+            data,
+            snapshot: (!self.program.layout.typed).then(|| Arc::new(snapshot.clone())),
+        })
+    }
+
+    /// Plans one member from its JSON snapshot.
+    pub fn plan(&self, snapshot: &serde_json::Value, as_of: AsOf) -> Result<Plan, MemberError> {
+        let member = decode::decode_value(&self.program, snapshot)?;
+        plan_member(&self.program, &member, &self.clock(as_of))
+    }
+
+    /// Plans one member from one line of JSON text (what `plan_lines` does per line).
+    pub fn plan_json(&self, line: &str, as_of: AsOf) -> Result<Plan, MemberError> {
+        let member = decode::decode_text(&self.program, line)?;
+        plan_member(&self.program, &member, &self.clock(as_of))
+    }
+
+    /// Plans a decoded member.
+    pub fn plan_member(&self, member: &Member, as_of: AsOf) -> Result<Plan, MemberError> {
+        plan_member(&self.program, &member.data, &self.clock(as_of))
+    }
+
+    /// Plans every snapshot of a JSON Lines or CSV stream, in parallel, and yields the
+    /// plans and error records in input order. Memory stays bounded whatever the input
+    /// size; the plans do not depend on the number of threads.
+    ///
+    /// ```
+    /// let playbook = siyu::Playbook::from_source("demo.rules", r#"
+    ///     playbook "demo" {}
+    ///     member { id: string, orders: int }
+    ///     rule hello { when orders == 0  then tag "new" }
+    /// "#).map_err(|e| e.to_string())?;
+    /// let input = "{\"id\": \"a\", \"orders\": 0}\n\n{\"id\": \"b\"}\n";
+    /// let as_of = siyu::AsOf::parse("2026-11-25T09:00:00+08:00").map_err(|e| e.to_string())?;
+    /// let items: Vec<_> = playbook
+    ///     .plan_lines(input.as_bytes(), as_of, siyu::PlanOptions::default())
+    ///     .collect();
+    /// assert!(matches!(&items[0], Ok(plan) if plan.actions.len() == 1));
+    /// assert!(matches!(&items[1], Err(record) if record.line == 3));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn plan_lines<R: std::io::BufRead>(
+        &self,
+        reader: R,
+        as_of: AsOf,
+        options: PlanOptions,
+    ) -> PlanStream<R, StreamItem> {
+        ingest::stream(self.clone(), reader, as_of, options, |item| item)
+    }
+
+    /// Like [`Playbook::plan_lines`], with `map` applied to each item on the worker
+    /// threads (to serialise plans in parallel, say); results still come in input order.
+    pub fn plan_lines_with<R, T, F>(
+        &self,
+        reader: R,
+        as_of: AsOf,
+        options: PlanOptions,
+        map: F,
+    ) -> PlanStream<R, T>
+    where
+        R: std::io::BufRead,
+        T: Send + 'static,
+        F: Fn(StreamItem) -> T + Send + Sync + 'static,
+    {
+        ingest::stream(self.clone(), reader, as_of, options, map)
+    }
+
+    /// An empty summary for this playbook's stages, rules and channels.
+    pub fn summary(&self) -> Summary {
+        let names = |it: &mut dyn Iterator<Item = Arc<str>>| it.collect::<Vec<_>>();
+        Summary::new(
+            names(&mut self.program.stages.iter().map(|s| s.name.clone())),
+            names(&mut self.program.rules.iter().map(|r| r.name.clone())),
+            names(&mut self.program.channels.iter().map(|c| c.name.clone())),
+        )
+    }
+
+    /// A readable account of how one member was planned: the stage and why, every
+    /// rule and why it applied or not, every action planned or suppressed and why.
+    pub fn explain(&self, snapshot: &serde_json::Value, as_of: AsOf) -> Result<Trace, MemberError> {
+        let member = decode::decode_value(&self.program, snapshot)?;
+        trace::explain(&self.program, &member, &self.clock(as_of))
+    }
+
+    /// Evaluates an expression (parsed by the caller) for a member: what the REPL shows.
+    pub fn evaluate(
+        &self,
+        expr: &ast::Expr,
+        member: &Member,
+        as_of: AsOf,
+    ) -> Result<Value, EvaluateError> {
+        let mut layout = self.program.layout.clone();
+        let segments = self
+            .program
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.to_string(), i as u32))
+            .collect();
+        let mut diagnostics = Vec::new();
+        let node = compile::Scope::new(&mut layout, &segments, &mut diagnostics).compile(expr);
+        let node = match node {
+            Some(node) if !diagnostics.iter().any(Diagnostic::is_error) => node,
+            _ => return Err(EvaluateError::Compile(diagnostics)),
+        };
+        // Without a schema, a name the playbook never read has no slot in the decoded
+        // member: decode the snapshot again against the widened layout.
+        let clock = self.clock(as_of);
+        let mut data = match &member.snapshot {
+            Some(snapshot) if layout.len() > member.data.slots.len() => {
+                decode::decode_value_with(&self.program, &layout, snapshot)
+                    .map_err(|e| EvaluateError::Runtime(e.message))?
+            }
+            _ => member.data.clone(),
+        };
+        data.slots.resize(layout.len(), Value::Null);
+        let mut evaluator = Evaluator::new(&self.program, &data, &clock);
+        evaluator
+            .eval(&node)
+            .map_err(|e| EvaluateError::Runtime(e.message))
+    }
+
+    pub(crate) fn program(&self) -> &Program {
+        &self.program
+    }
+
+    pub(crate) fn clock(&self, as_of: AsOf) -> Clock {
+        Clock::new(as_of.0, &self.program.zone)
+    }
+}
+
+/// Parses a playbook's text (the checker, once it runs here, also splices includes).
+fn parse(_text: &str, file: crate::diagnostics::FileId) -> (Vec<ast::Item>, Vec<Diagnostic>) {
+    let span = crate::diagnostics::Span::new(file, 0, 0);
+    let error = Diagnostic::error(
+        crate::diagnostics::codes::SYNTAX,
+        "parsing is not available yet",
+        span,
+    );
+    (Vec::new(), vec![error])
+}
