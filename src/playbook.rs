@@ -422,13 +422,8 @@ impl Playbook {
     }
 }
 
-/// Parses a playbook's text (the checker, once it runs here, also splices includes).
-fn parse(_text: &str, file: crate::diagnostics::FileId) -> (Vec<ast::Item>, Vec<Diagnostic>) {
-    let span = crate::diagnostics::Span::new(file, 0, 0);
-    let error = Diagnostic::error(
-        crate::diagnostics::codes::SYNTAX,
-        "parsing is not available yet",
-        span,
-    );
-    (Vec::new(), vec![error])
+/// Parses a playbook's text.
+fn parse(text: &str, file: crate::diagnostics::FileId) -> (Vec<ast::Item>, Vec<Diagnostic>) {
+    let parsed = crate::syntax::parse(text, file);
+    (parsed.module.items, parsed.diagnostics)
 }
