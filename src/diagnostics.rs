@@ -459,6 +459,9 @@ pub mod codes {
     pub const BAD_LITERAL: &str = "siyu::syntax::bad_literal";
     /// `include "missing.rules"` when the file does not exist.
     pub const INCLUDE_MISSING: &str = "siyu::check::include_missing";
+    /// A file that cannot be read as UTF-8 text: a playbook saved as GBK, or an
+    /// `include "folder"` that names a folder.
+    pub const UNREADABLE: &str = "siyu::check::unreadable_file";
     /// `a.rules` includes `b.rules`, which includes `a.rules`.
     pub const INCLUDE_CYCLE: &str = "siyu::check::include_cycle";
     /// A `playbook` declaration inside an included file, or two in one playbook.

@@ -84,24 +84,45 @@ pub enum PlaybookError {
         source: std::io::Error,
     },
     /// The playbook has errors; each diagnostic carries its span.
-    #[error("the playbook has {} error{}", .diagnostics.len(), if .diagnostics.len() == 1 { "" } else { "s" })]
+    #[error("the playbook has {} error{}", error_count(.diagnostics), if error_count(.diagnostics) == 1 { "" } else { "s" })]
     Invalid {
         /// The sources the spans point into.
         sources: SourceMap,
         /// Every error (and warning) found.
         diagnostics: Vec<Diagnostic>,
+        /// The same diagnostics with their sources attached (miette's `related`).
+        reports: Vec<Report>,
     },
 }
 
+fn error_count(diagnostics: &[Diagnostic]) -> usize {
+    diagnostics.iter().filter(|d| d.is_error()).count()
+}
+
 impl PlaybookError {
+    fn invalid(sources: SourceMap, diagnostics: Vec<Diagnostic>) -> Self {
+        let known = |d: &&Diagnostic| {
+            let files = sources.files().count();
+            (d.span.file.0 as usize) < files
+                && d.labels.iter().all(|l| (l.span.file.0 as usize) < files)
+        };
+        let reports = diagnostics
+            .iter()
+            .filter(known)
+            .map(|d| d.report(&sources))
+            .collect();
+        PlaybookError::Invalid {
+            sources,
+            diagnostics,
+            reports,
+        }
+    }
+
     /// The diagnostics, each with its source attached, ready for miette to render.
     pub fn reports(&self) -> Vec<Report> {
         match self {
             PlaybookError::Io { .. } => Vec::new(),
-            PlaybookError::Invalid {
-                sources,
-                diagnostics,
-            } => diagnostics.iter().map(|d| d.report(sources)).collect(),
+            PlaybookError::Invalid { reports, .. } => reports.clone(),
         }
     }
 }
@@ -115,7 +136,14 @@ impl miette::Diagnostic for PlaybookError {
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        None
+        match self {
+            PlaybookError::Io { .. } => None,
+            PlaybookError::Invalid { reports, .. } => Some(Box::new(
+                reports
+                    .iter()
+                    .map(|report| report as &dyn miette::Diagnostic),
+            )),
+        }
     }
 }
 
@@ -168,46 +196,41 @@ pub enum EvaluateError {
 }
 
 impl Playbook {
-    /// Reads, checks and compiles a playbook file (its includes too).
+    /// Reads, checks and compiles a playbook file (its includes too). A file that
+    /// cannot be read is [`PlaybookError::Io`]; a playbook with errors is
+    /// [`PlaybookError::Invalid`] with every diagnostic.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Playbook, PlaybookError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| PlaybookError::Io {
             path: path.display().to_string(),
             source,
         })?;
-        let mut sources = SourceMap::new();
         let name = path.display().to_string();
-        let file = sources.add(crate::diagnostics::SourceFile::new(
-            name,
-            Some(path.to_path_buf()),
-            text.as_str(),
-        ));
-        let (items, diagnostics) = parse(&text, file);
-        Self::from_parsed(sources, items, diagnostics)
+        Self::from_checked(&crate::check::check_source(&name, Some(path), &text))
     }
 
     /// Checks and compiles a playbook from its text; `name` is shown in diagnostics.
     /// Includes are resolved relative to the current directory.
     pub fn from_source(name: &str, text: &str) -> Result<Playbook, PlaybookError> {
-        let mut sources = SourceMap::new();
-        let file = sources.add(crate::diagnostics::SourceFile::new(name, None, text));
-        let (items, diagnostics) = parse(text, file);
-        Self::from_parsed(sources, items, diagnostics)
+        Self::from_checked(&crate::check::check_source(name, None, text))
     }
 
-    fn from_parsed(
-        sources: SourceMap,
-        items: Vec<ast::Item>,
-        diagnostics: Vec<Diagnostic>,
-    ) -> Result<Playbook, PlaybookError> {
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            return Err(PlaybookError::Invalid {
-                sources,
-                diagnostics,
-            });
+    /// Compiles a checked playbook; its errors, if any, are returned instead, and its
+    /// warnings are kept ([`Playbook::warnings`]).
+    pub fn from_checked(checked: &crate::check::Checked) -> Result<Playbook, PlaybookError> {
+        if checked.has_errors() {
+            return Err(PlaybookError::invalid(
+                checked.sources.clone(),
+                checked.diagnostics.clone(),
+            ));
         }
-        let warnings: Vec<Diagnostic> = diagnostics.into_iter().filter(|d| !d.is_error()).collect();
-        let mut playbook = Self::from_items(&sources, &items)?;
+        let warnings: Vec<Diagnostic> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| !d.is_error())
+            .cloned()
+            .collect();
+        let mut playbook = Self::from_items(&checked.sources, &checked.items)?;
         playbook.warnings = Arc::from(warnings);
         Ok(playbook)
     }
@@ -220,10 +243,7 @@ impl Playbook {
                 program: Arc::new(program),
                 warnings: Arc::from(Vec::new()),
             }),
-            Err(diagnostics) => Err(PlaybookError::Invalid {
-                sources: sources.clone(),
-                diagnostics,
-            }),
+            Err(diagnostics) => Err(PlaybookError::invalid(sources.clone(), diagnostics)),
         }
     }
 
@@ -420,10 +440,4 @@ impl Playbook {
     pub(crate) fn clock(&self, as_of: AsOf) -> Clock {
         Clock::new(as_of.0, &self.program.zone)
     }
-}
-
-/// Parses a playbook's text.
-fn parse(text: &str, file: crate::diagnostics::FileId) -> (Vec<ast::Item>, Vec<Diagnostic>) {
-    let parsed = crate::syntax::parse(text, file);
-    (parsed.module.items, parsed.diagnostics)
 }

@@ -1,1 +1,245 @@
-//! (to be written)
+//! The checker: reads a playbook and its includes, resolves names, type-checks every
+//! expression against the `member` schema and collects every problem it finds (it never
+//! stops at the first). Parsing is left to [`crate::syntax`]; turning the checked
+//! declarations into something that runs is left to [`crate::compile`].
+//!
+//! What the language leaves open is settled here:
+//!
+//! - **A file without `playbook`** is taken for a library meant to be included (shared
+//!   channels, segments, even shared rules): `NO_PLAYBOOK` is a warning saying it can be
+//!   included but not run, and the warnings that only make sense for a whole playbook
+//!   (no schema, unused channel or segment, quadrant guards) are not given, so a library
+//!   checked alone gets that one warning. Running such a file is refused when it is
+//!   compiled, not here: `check` cannot tell which file will be run.
+//! - **Unused channels and segments** are reported only when declared in the file that
+//!   is run: a shared library included by many playbooks is expected to offer more than
+//!   each one uses.
+//! - **A file included twice** (two libraries that both include `common.rules`) is
+//!   spliced in at its first `include` only.
+//! - **Test snapshots.** A key the schema does not name, a missing required field or a
+//!   value of the wrong type is a `BAD_TEST` warning (such data is legal, the schema
+//!   simply rejects or ignores it, but in a hand-written test it is almost always a
+//!   slip); the mismatches are not reported in a test that says `expect invalid`. A
+//!   test without a `member` snapshot, or a snapshot without an `id`, is an error.
+//! - **Lambda parameters** are looked up before segments and fields; one named like a
+//!   segment or a schema field is an error (`DUPLICATE`), so a name never means two
+//!   things.
+//! - **After a syntax error** the parser drops the declaration it could not read. Names
+//!   that the first line of such a declaration shows (`segment loyal = …`) are treated
+//!   as declared, so their uses are not reported as unknown, and the warnings that
+//!   need every declaration (unused channels and segments, no schema, no playbook) are
+//!   not given until the syntax is fixed.
+//! - **Diagnostics** come in this order: syntax ones file by file, then the checker's,
+//!   sorted by file and position.
+
+mod calls;
+mod decls;
+mod exprs;
+mod load;
+mod names;
+mod rules;
+mod segments;
+mod stages;
+mod test_blocks;
+mod types;
+mod warnings;
+
+use std::collections::{HashMap, HashSet};
+use std::io::ErrorKind;
+use std::path::Path;
+
+use crate::ast::{self, Item};
+use crate::diagnostics::{codes, Diagnostic, FileId, SourceFile, SourceMap, Span};
+
+use names::Names;
+
+/// A playbook after checking: its sources, its declarations with includes spliced in,
+/// and every problem found.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// Every file read: the root, its includes and any extra files.
+    pub sources: SourceMap,
+    /// The file that was checked (the one that is run).
+    pub root: FileId,
+    /// Every declaration of the root file and of its includes, includes spliced in at
+    /// the `include` (Include items themselves removed), in order.
+    pub items: Vec<ast::Item>,
+    /// Comments of each file, by file (for tools that need them).
+    pub comments: Vec<(FileId, Vec<ast::Comment>)>,
+    /// Every problem: syntax ones from parsing first, then the checker's; errors and
+    /// warnings.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// Whether any diagnostic is an error (warnings do not count).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Reads the playbook at `path` and the files it includes, and checks them.
+///
+/// A file that cannot be read is reported as a diagnostic (`UNREADABLE`) like any
+/// other problem.
+pub fn check_file(path: &Path) -> Checked {
+    let name = path.to_string_lossy().into_owned();
+    match std::fs::read_to_string(path) {
+        Ok(text) => check_source(&name, Some(path), &text),
+        Err(error) => {
+            let mut sources = SourceMap::new();
+            let root = sources.add(SourceFile::new(name.clone(), Some(path.to_path_buf()), ""));
+            let message = match error.kind() {
+                ErrorKind::NotFound => format!("cannot find `{name}`"),
+                ErrorKind::InvalidData => format!("`{name}` is not UTF-8 text"),
+                _ => format!("cannot read `{name}`: {error}"),
+            };
+            let mut diagnostic =
+                Diagnostic::error(codes::UNREADABLE, message, Span::new(root, 0, 0));
+            if error.kind() == ErrorKind::InvalidData {
+                diagnostic = diagnostic.with_help("save the file as UTF-8");
+            }
+            Checked {
+                sources,
+                root,
+                items: Vec::new(),
+                comments: Vec::new(),
+                diagnostics: vec![diagnostic],
+            }
+        }
+    }
+}
+
+/// Checks a playbook given as text. `name` is shown in diagnostics; includes resolve
+/// relative to `path`'s folder, or to the current directory without a path.
+pub fn check_source(name: &str, path: Option<&Path>, text: &str) -> Checked {
+    let mut sources = SourceMap::new();
+    let root = sources.add(SourceFile::new(name, path.map(Path::to_path_buf), text));
+    check_sources(sources, root, &[])
+}
+
+/// The same checks over an already-assembled source map + root (for the REPL, which
+/// adds declarations typed by hand as extra files). The extra files' declarations come
+/// after the root's; their includes are resolved too, and files already in the map are
+/// not read again.
+///
+/// # Panics
+/// If `root` or an id in `extra` is not a file of `sources`.
+pub fn check_sources(mut sources: SourceMap, root: FileId, extra: &[FileId]) -> Checked {
+    let loaded = load::load(&mut sources, root, extra);
+    let mut context = Context::new(&sources);
+    context.diagnostics.extend(loaded.problems);
+    context.broken_files = loaded
+        .syntax
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.span.file)
+        .collect();
+    run_checks(&loaded.items, root, &mut context);
+    let mut checks = context.diagnostics;
+    checks.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
+    let mut diagnostics = loaded.syntax;
+    diagnostics.extend(checks);
+    Checked {
+        sources,
+        root,
+        items: loaded.items,
+        comments: loaded.comments,
+        diagnostics,
+    }
+}
+
+/// Checks one expression, typed by hand in the REPL, against the names and schema of an
+/// already checked playbook: unknown fields and functions, type errors, misplaced
+/// lambdas. `sources` must hold the file the expression's spans point into (usually
+/// `checked.sources` with the typed line added); the playbook's own diagnostics are
+/// not repeated.
+///
+/// # Panics
+/// If the expression's file is not in `sources`.
+pub fn check_expression(
+    checked: &Checked,
+    sources: &SourceMap,
+    expression: &ast::Expr,
+) -> Vec<Diagnostic> {
+    let mut quiet = Context::new(&checked.sources);
+    let names = Names::collect(&checked.items, checked.root, &mut quiet);
+    let mut context = Context::new(sources);
+    exprs::ExprChecker::new(&mut context, &names).expr(expression);
+    context.diagnostics
+}
+
+/// Every check over the spliced declarations.
+fn run_checks(items: &[Item], root: FileId, cx: &mut Context) {
+    let names = Names::collect(items, root, cx);
+    let library = names.playbook.is_none();
+    for item in items {
+        match item {
+            Item::Playbook(decl) => decls::playbook(decl, cx),
+            Item::Include(_) | Item::Member(_) => {}
+            Item::Channel(decl) => decls::channel(decl, &names, cx),
+            Item::Segment(decl) => decls::segment(decl, &names, cx),
+            Item::Stage(decl) => decls::stage(decl, &names, cx),
+            Item::Rule(decl) => rules::rule(decl, &names, cx),
+            Item::Policy(decl) => decls::policy(decl, cx),
+            Item::Test(decl) => test_blocks::test(decl, &names, cx),
+        }
+    }
+    stages::stage_order(&names, cx);
+    segments::cycles(&names, cx);
+    if library {
+        if !names.lost.any {
+            cx.push(warnings::library(root));
+        }
+    } else {
+        warnings::whole_playbook(items, &names, cx);
+    }
+}
+
+/// What every check shares: the sources (to quote the user's words) and what has been
+/// found so far.
+pub(crate) struct Context<'s> {
+    /// The files, to quote what the user wrote.
+    pub sources: &'s SourceMap,
+    /// Problems found so far.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Segments some expression uses.
+    pub used_segments: HashSet<String>,
+    /// The segments each segment's condition uses, with where.
+    pub segment_uses: HashMap<String, Vec<(String, Span)>>,
+    /// Files with syntax errors (some of their declarations may be missing).
+    pub broken_files: HashSet<FileId>,
+}
+
+impl<'s> Context<'s> {
+    fn new(sources: &'s SourceMap) -> Self {
+        Context {
+            sources,
+            diagnostics: Vec::new(),
+            used_segments: HashSet::new(),
+            segment_uses: HashMap::new(),
+            broken_files: HashSet::new(),
+        }
+    }
+
+    /// Records a problem.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// What the user wrote at `span`, in backticks, on one line and shortened; "this
+    /// expression" when there is nothing to quote.
+    pub fn quote(&self, span: Span) -> String {
+        let text = self.sources.slice(span);
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let line = words.join(" ");
+        if line.is_empty() {
+            return "this expression".to_string();
+        }
+        if line.chars().count() > 40 {
+            let short: String = line.chars().take(37).collect();
+            return format!("`{short}…`");
+        }
+        format!("`{line}`")
+    }
+}

@@ -1,14 +1,126 @@
-//! `siyu check` (to be written).
+//! `siyu check FILE…`: parse and check playbooks and report every problem, drawn with
+//! source snippets on stderr (colour only on a terminal, and never with `NO_COLOR`), or
+//! as JSON on stdout with `--format json`. Exit code 0 without errors (warnings are
+//! fine), 1 with any error, 2 when a file cannot be read.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use siyu::check::{check_source, Checked};
+use siyu::Severity;
+
+use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+
+/// How diagnostics are printed.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Drawn with source snippets, on stderr.
+    Text,
+    /// `{"diagnostics":[…]}` on stdout, for editors and CI.
+    Json,
+}
 
 /// Arguments of `siyu check`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Files.
-    pub files: Vec<std::path::PathBuf>,
+    /// The playbooks to check (their includes are read too).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 /// Runs the command; returns the exit code.
-pub fn run(_args: Args) -> i32 {
-    eprintln!("siyu check: not available in this build");
-    super::EXIT_USAGE
+pub fn run(args: Args) -> i32 {
+    let mut texts = Vec::new();
+    let mut unreadable = false;
+    for path in &args.files {
+        match std::fs::read_to_string(path) {
+            Ok(text) => texts.push(text),
+            Err(error) => {
+                unreadable = true;
+                eprintln!("siyu check: cannot read `{}`: {error}", path.display());
+            }
+        }
+    }
+    if unreadable {
+        return EXIT_USAGE;
+    }
+    let checked: Vec<Checked> = args
+        .files
+        .iter()
+        .zip(&texts)
+        .map(|(path, text)| check_source(&path.to_string_lossy(), Some(path), text))
+        .collect();
+    match args.format {
+        Format::Text => print_reports(&checked, &args.files),
+        Format::Json => print_json(&checked),
+    }
+    if checked.iter().any(Checked::has_errors) {
+        EXIT_FAILURE
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Draws every diagnostic on stderr, then a line summing up.
+fn print_reports(checked: &[Checked], files: &[PathBuf]) {
+    let stderr = std::io::stderr();
+    let colour = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let theme = if colour {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = stderr.lock();
+    let (mut errors, mut warnings) = (0, 0);
+    for one in checked {
+        for diagnostic in &one.diagnostics {
+            match diagnostic.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+            let mut drawn = String::new();
+            if handler
+                .render_report(&mut drawn, &diagnostic.report(&one.sources))
+                .is_err()
+            {
+                drawn = format!("{}: {}\n", diagnostic.code, diagnostic.message);
+            }
+            let _ = writeln!(out, "{drawn}");
+        }
+    }
+    let place = match files {
+        [one] => one.display().to_string(),
+        many => format!("{} files", many.len()),
+    };
+    let _ = writeln!(
+        out,
+        "{}, {} in {place}",
+        count(errors, "error"),
+        count(warnings, "warning")
+    );
+}
+
+/// `no errors`, `1 error`, `3 errors`.
+fn count(n: usize, word: &str) -> String {
+    match n {
+        0 => format!("no {word}s"),
+        1 => format!("1 {word}"),
+        n => format!("{n} {word}s"),
+    }
+}
+
+/// Prints `{"diagnostics":[…]}` on stdout.
+fn print_json(checked: &[Checked]) {
+    let diagnostics: Vec<_> = checked
+        .iter()
+        .flat_map(|one| one.diagnostics.iter().map(|d| d.to_json(&one.sources)))
+        .collect();
+    let document = serde_json::json!({ "diagnostics": diagnostics });
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{document}");
 }

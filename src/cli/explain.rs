@@ -59,7 +59,12 @@ fn explain(args: &Args) -> Result<i32, i32> {
         }
         return Ok(match playbook.explain(&snapshot, as_of) {
             Ok(trace) => {
-                print!("{trace}");
+                let text = trace.to_string();
+                if text.ends_with('\n') {
+                    print!("{text}");
+                } else {
+                    println!("{text}");
+                }
                 EXIT_OK
             }
             Err(error) => {

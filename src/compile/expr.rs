@@ -15,7 +15,7 @@ use crate::eval::ops::Arith;
 use crate::eval::value::Value;
 
 /// Deeper expressions than this are refused, so evaluation cannot exhaust the stack.
-pub(crate) const MAX_DEPTH: usize = 200;
+pub(crate) const MAX_DEPTH: usize = 300;
 
 /// A compiled expression node, with the span it came from (for messages and traces).
 #[derive(Debug, Clone)]

@@ -6,8 +6,8 @@
 //! odd: whatever it cannot compile becomes a [`Diagnostic`]. Choices made here where the
 //! language description is silent:
 //!
-//! - A playbook without a `playbook` declaration compiles with an empty name and the
-//!   default time zone (`check` reports the missing declaration for files that are run).
+//! - A file without a `playbook` declaration is a library meant to be included; it
+//!   checks (with a warning) but is refused here, since it cannot be run.
 //! - A rule's quadrant guard matches only when every axis it names equals the
 //!   playbook's; an axis the playbook leaves out matches no guard.
 //! - Inside `any`, `all`, `count`, the lambda's parameter hides a segment or field of
@@ -34,7 +34,7 @@ pub(crate) use program::{ActionSpec, CapLimit, DayWindow, Rule, Segment, Templat
 pub(crate) use schema::{FieldType, Layout, ObjectSchema};
 
 /// The deepest evaluation (segments expanded) a playbook may ask for.
-const MAX_EVALUATION_DEPTH: usize = 256;
+const MAX_EVALUATION_DEPTH: usize = 300;
 
 /// Compiles a playbook's declarations (includes already spliced in) into a [`Program`].
 /// Returns every error found; warnings are never returned.
@@ -165,6 +165,17 @@ fn playbook_header(items: &[Item], diagnostics: &mut Vec<Diagnostic>) -> Header 
                 },
             }
         }
+    }
+    if first.is_none() {
+        let span = items.first().map(Item::span).unwrap_or_default();
+        diagnostics.push(
+            Diagnostic::error(
+                codes::NO_PLAYBOOK,
+                "this file has no `playbook` declaration, so it cannot be run",
+                span,
+            )
+            .with_help("add `playbook \"name\" { … }`, or include this file from a playbook"),
+        );
     }
     header
 }

@@ -93,8 +93,45 @@ impl<'a> Evaluator<'a> {
         ops::truth(&value).map_err(|problem| self.error(problem, node.span))
     }
 
-    /// Evaluates an expression.
+    /// Evaluates an expression. The common and the recursive cases are dispatched from
+    /// a small frame, so that deep conditions stay far from the stack's end.
     pub(crate) fn eval(&mut self, node: &Node) -> Result<Value, EvalError> {
+        match &node.kind {
+            NodeKind::Const(value) => Ok(value.clone()),
+            NodeKind::Slot(slot) => Ok(self.slot(*slot)),
+            NodeKind::And(left, right) => self.and(left, right),
+            NodeKind::Or(left, right) => self.or(left, right),
+            NodeKind::Not(inner) => self.not(inner),
+            NodeKind::Segment(id) => self.segment(*id),
+            _ => self.eval_other(node),
+        }
+    }
+
+    fn slot(&self, slot: u32) -> Value {
+        self.member
+            .slots
+            .get(slot as usize)
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    #[inline(never)]
+    fn and(&mut self, left: &Node, right: &Node) -> Result<Value, EvalError> {
+        Ok(Value::Bool(self.condition(left)? && self.condition(right)?))
+    }
+
+    #[inline(never)]
+    fn or(&mut self, left: &Node, right: &Node) -> Result<Value, EvalError> {
+        Ok(Value::Bool(self.condition(left)? || self.condition(right)?))
+    }
+
+    #[inline(never)]
+    fn not(&mut self, inner: &Node) -> Result<Value, EvalError> {
+        Ok(Value::Bool(!self.condition(inner)?))
+    }
+
+    #[inline(never)]
+    fn eval_other(&mut self, node: &Node) -> Result<Value, EvalError> {
         match &node.kind {
             NodeKind::Const(value) => Ok(value.clone()),
             NodeKind::Slot(slot) => Ok(self
@@ -140,17 +177,13 @@ impl<'a> Evaluator<'a> {
                 let index_value = self.eval(index)?;
                 self.index(base_value, index_value, node.span)
             }
-            NodeKind::Not(inner) => Ok(Value::Bool(!self.condition(inner)?)),
+            NodeKind::Not(inner) => self.not(inner),
             NodeKind::Neg(inner) => {
                 let value = self.eval(inner)?;
                 ops::negate(&value).map_err(|problem| self.error(problem, node.span))
             }
-            NodeKind::And(left, right) => {
-                Ok(Value::Bool(self.condition(left)? && self.condition(right)?))
-            }
-            NodeKind::Or(left, right) => {
-                Ok(Value::Bool(self.condition(left)? || self.condition(right)?))
-            }
+            NodeKind::And(left, right) => self.and(left, right),
+            NodeKind::Or(left, right) => self.or(left, right),
             NodeKind::Compare(op, left, right) => {
                 let left = self.eval(left)?;
                 let right = self.eval(right)?;
@@ -236,6 +269,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A segment's value, computed once per member.
+    #[inline(never)]
     pub(crate) fn segment(&mut self, id: u32) -> Result<Value, EvalError> {
         let index = id as usize;
         if let Some(Some(value)) = self.segments.get(index) {

@@ -322,9 +322,30 @@ fn rule_steps<'p>(
     Ok(steps)
 }
 
+/// Parts nested deeper than this are shown by their value alone.
+const MAX_EXPLAINED_DEPTH: usize = 12;
+
 /// Evaluates a node, keeping the values of the parts that decide a condition.
 fn explain_node(evaluator: &mut Evaluator<'_>, node: &Node) -> Result<Explained, EvalError> {
+    explain_at(evaluator, node, 0)
+}
+
+fn explain_at(
+    evaluator: &mut Evaluator<'_>,
+    node: &Node,
+    depth: usize,
+) -> Result<Explained, EvalError> {
     let text = evaluator.program.snippet(node.span);
+    if depth >= MAX_EXPLAINED_DEPTH {
+        let value = evaluator.eval(node)?;
+        return Ok(Explained {
+            text,
+            value,
+            detail: Detail::Leaf,
+        });
+    }
+    let explain_node =
+        |evaluator: &mut Evaluator<'_>, node: &Node| explain_at(evaluator, node, depth + 1);
     let side = |evaluator: &mut Evaluator<'_>, node: &Node| -> Result<(String, Value), EvalError> {
         Ok((evaluator.program.snippet(node.span), evaluator.eval(node)?))
     };

@@ -34,17 +34,49 @@ fn expected_for(rule: Rule) -> Option<Expected> {
     use Expected::*;
     let thing = |words| Some(Thing(words));
     match rule {
-        Rule::expr | Rule::paren | Rule::list | Rule::call | Rule::int | Rule::float
-        | Rule::date | Rule::datetime | Rule::duration | Rule::name | Rule::member_field
-        | Rule::op_not | Rule::op_neg | Rule::kw_true | Rule::kw_false | Rule::kw_null
-        | Rule::kw_now | Rule::kw_today | Rule::lambda => thing("an expression"),
-        Rule::op_or | Rule::op_and | Rule::op_eq | Rule::op_ne | Rule::op_le | Rule::op_ge
-        | Rule::op_lt | Rule::op_gt | Rule::op_not_in | Rule::op_in | Rule::op_default
-        | Rule::op_add | Rule::op_sub | Rule::op_mul | Rule::op_div | Rule::op_rem
-        | Rule::op_field | Rule::op_index | Rule::op_is_null | Rule::op_is_not_null
-        | Rule::kw_and | Rule::kw_or | Rule::kw_in | Rule::kw_is | Rule::kw_not => {
-            Some(Operator)
-        }
+        Rule::expr
+        | Rule::paren
+        | Rule::list
+        | Rule::call
+        | Rule::name
+        | Rule::member_field
+        | Rule::op_not
+        | Rule::op_neg
+        | Rule::kw_now
+        | Rule::kw_today
+        | Rule::lambda => thing("an expression"),
+        Rule::kw_true => Some(Word("`true`".into())),
+        Rule::kw_false => Some(Word("`false`".into())),
+        Rule::kw_null => Some(Word("`null`".into())),
+        Rule::int | Rule::float => thing("a number"),
+        Rule::date => thing("a date like `2026-11-25`"),
+        Rule::datetime => thing("a date-time like `2026-11-25T09:00:00+08:00`"),
+        Rule::duration => thing("a duration like `7d`"),
+        Rule::op_or
+        | Rule::op_and
+        | Rule::op_eq
+        | Rule::op_ne
+        | Rule::op_le
+        | Rule::op_ge
+        | Rule::op_lt
+        | Rule::op_gt
+        | Rule::op_not_in
+        | Rule::op_in
+        | Rule::op_default
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div
+        | Rule::op_rem
+        | Rule::op_field
+        | Rule::op_index
+        | Rule::op_is_null
+        | Rule::op_is_not_null
+        | Rule::kw_and
+        | Rule::kw_or
+        | Rule::kw_in
+        | Rule::kw_is
+        | Rule::kw_not => Some(Operator),
         Rule::string | Rule::label => thing("a string in quotes"),
         Rule::ident | Rule::field_key => thing("a name"),
         Rule::time_of_day => thing("a time of day like `19:30`"),
@@ -53,7 +85,10 @@ fn expected_for(rule: Rule) -> Option<Expected> {
         Rule::percent => thing("a percentage like `5%`"),
         Rule::template => thing("a message in quotes"),
         Rule::verb => thing("a verb such as `send`, `invite` or `tag`"),
-        Rule::type_expr | Rule::type_name | Rule::list_type | Rule::object_type
+        Rule::type_expr
+        | Rule::type_name
+        | Rule::list_type
+        | Rule::object_type
         | Rule::enum_type => thing("a type such as `int`, `string` or `[string]`"),
         Rule::field_decl => thing("a field like `orders: int`"),
         Rule::data_object | Rule::data_list | Rule::data_number | Rule::data_entry => {
@@ -106,6 +141,40 @@ fn keyword_of(rule: Rule) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// The words that start a declaration or a clause.
+const KEYWORDS: [&str; 30] = [
+    "playbook",
+    "include",
+    "member",
+    "channel",
+    "segment",
+    "stage",
+    "rule",
+    "policy",
+    "test",
+    "quadrant",
+    "timezone",
+    "consent",
+    "window",
+    "cap",
+    "per",
+    "when",
+    "then",
+    "via",
+    "at",
+    "with",
+    "priority",
+    "group",
+    "max_touches",
+    "holdout",
+    "as_of",
+    "expect",
+    "action",
+    "no",
+    "suppressed",
+    "reason",
+];
 
 /// Sets of keywords that are better named as a whole.
 const CLAUSE_GROUPS: [(&[&str], &str); 6] = [
@@ -161,10 +230,10 @@ fn expectations(error: &Error<Rule>) -> (BTreeSet<Expected>, Vec<&'static str>) 
 
 fn symbol_words(token: &str) -> Option<Expected> {
     match token {
-        "(" | "[" | "." | "==" | "!=" | "<" | "<=" | ">" | ">=" | "??" | "+" | "*" | "/" | "%" => {
+        "(" | "[" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "??" | "+" | "*" | "/" | "%" => {
             Some(Expected::Operator)
         }
-        "}" | "{" | ")" | "]" | "=" | ":" | "," | "|" | "-" | "?" | "=>" => {
+        "}" | "{" | ")" | "]" | "=" | ":" | "," | "|" | "-" | "?" | "=>" | "\"" | "'" | "." => {
             Some(Expected::Word(format!("`{token}`")))
         }
         _ => None,
@@ -172,7 +241,7 @@ fn symbol_words(token: &str) -> Option<Expected> {
 }
 
 /// Symbols named only when nothing else is expected.
-const MINOR_SYMBOLS: [&str; 5] = ["`,`", "`?`", "`|`", "`-`", "`:`"];
+const MINOR_SYMBOLS: [&str; 7] = ["`,`", "`?`", "`|`", "`-`", "`:`", "`\"`", "`'`"];
 
 const DECLARATION_WORDS: &str = CLAUSE_GROUPS[0].1;
 
@@ -187,26 +256,35 @@ fn join_words(items: &[String]) -> String {
 
 /// The token that starts at `position`, described for a message.
 fn found_at(text: &str, position: usize) -> Option<String> {
+    let token = token_at(text, position)?;
+    if token.starts_with(['\n', '\r']) {
+        return Some("the end of the line".to_string());
+    }
+    let shown: String = token.chars().take(30).collect();
+    Some(format!("`{shown}`"))
+}
+
+/// The token that starts at `position` (a word, a string to the end of its line, an
+/// operator, or one character).
+fn token_at(text: &str, position: usize) -> Option<&str> {
     let rest = text.get(position..)?;
     let first = rest.chars().next()?;
-    let token = if first == '\n' || first == '\r' {
-        return Some("the end of the line".to_string());
-    } else if is_ident_char(first) {
-        let end = rest.char_indices().find(|&(_, c)| !is_ident_char(c)).map_or(rest.len(), |(i, _)| i);
-        &rest[..end]
+    let end = if is_ident_char(first) {
+        rest.char_indices()
+            .find(|&(_, c)| !is_ident_char(c))
+            .map_or(rest.len(), |(i, _)| i)
     } else if first == '"' || first == '\'' {
-        let end = rest[1..].find([first, '\n']).map_or(rest.len(), |i| i + 2).min(rest.len());
-        &rest[..end]
+        let line = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        rest[1..line].find(first).map_or(line, |i| i + 2)
     } else {
         let two = rest.get(..2).unwrap_or("");
         if ["==", "!=", "<=", ">=", "??", "=>", "{{", "}}"].contains(&two) {
-            two
+            2
         } else {
-            &rest[..first.len_utf8()]
+            first.len_utf8()
         }
     };
-    let shown: String = token.lines().next().unwrap_or("").chars().take(30).collect();
-    Some(format!("`{shown}`"))
+    rest.get(..end)
 }
 
 /// The token just before `position` (whitespace skipped), if it is an operator or a
@@ -215,7 +293,11 @@ fn previous_token(text: &str, position: usize) -> Option<&str> {
     let before = text.get(..position)?.trim_end();
     let last = before.chars().next_back()?;
     let token = if is_ident_char(last) {
-        let start = before.char_indices().rev().find(|&(_, c)| !is_ident_char(c)).map_or(0, |(i, c)| i + c.len_utf8());
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !is_ident_char(c))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         &before[start..]
     } else {
         let start = before.len() - last.len_utf8();
@@ -226,11 +308,14 @@ fn previous_token(text: &str, position: usize) -> Option<&str> {
             &before[start..]
         }
     };
-    const FOLLOWED: [&str; 30] = [
-        "==", "!=", "<=", ">=", "<", ">", "??", "+", "-", "*", "/", "%", "=", "=>", ":", ",", "and",
-        "or", "not", "in", "when", "then", "via", "at", "per", "consent", "window", "priority", "holdout", "as_of",
+    const FOLLOWED: [&str; 18] = [
+        "==", "!=", "<=", ">=", "<", ">", "??", "+", "-", "*", "/", "%", "=", "=>", "and", "or",
+        "not", "in",
     ];
-    FOLLOWED.contains(&token).then_some(token)
+    // A declaration keyword is often a name read by mistake (`a.` then `segment`).
+    let keyword =
+        KEYWORDS.contains(&token) && (token == "stage" || !DECLARATION_KEYWORDS.contains(&token));
+    (FOLLOWED.contains(&token) || keyword).then_some(token)
 }
 
 /// The innermost `{` still open at `position`, and the name of its block.
@@ -272,7 +357,14 @@ fn open_block(text: &str, position: usize) -> Option<(usize, String)> {
         }
     } else {
         let before = text[..brace].trim_end();
-        let word: String = before.chars().rev().take_while(|&c| is_ident_char(c)).collect::<Vec<_>>().into_iter().rev().collect();
+        let word: String = before
+            .chars()
+            .rev()
+            .take_while(|&c| is_ident_char(c))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         match word.as_str() {
             "with" => "the `with` block".to_string(),
             "member" => "the snapshot".to_string(),
@@ -291,32 +383,146 @@ pub fn describe(
     whole_expression: bool,
 ) -> Diagnostic {
     let position = error_offset(error).min(slice.len());
-    let at = Span::new(file, offset + position, offset + position + next_char_length(slice, position));
+    let place = Place {
+        slice,
+        position,
+        offset,
+        file,
+    };
     if let ErrorVariant::CustomError { .. } = error.variant {
         return super::too_deep(offset + position, file);
     }
     let (expected, keywords) = expectations(error);
-    let found = found_at(slice, position);
-    let closing = expected.contains(&Expected::Word("`}`".to_string()));
-    let line_start = slice[..position].rfind('\n').map_or(0, |i| i + 1);
-    let line_word: String = slice[line_start..].chars().take_while(|&c| is_ident_char(c)).collect();
-    let at_declaration = DECLARATION_KEYWORDS.contains(&line_word.as_str())
-        && (line_start > 0 || position == 0);
-    if closing && (found.is_none() || at_declaration) {
-        if let Some((brace, block)) = open_block(slice, position) {
-            let at = if at_declaration {
-                Span::new(file, offset + line_start, offset + line_start + line_word.len())
-            } else {
-                at
-            };
-            return Diagnostic::error(codes::SYNTAX, format!("expected `}}` to close {block}"), at)
-                .with_label(match &found {
-                    Some(_) => "the block should be closed before this",
-                    None => "the file ends here",
-                })
-                .with_secondary("the block opens here", Span::new(file, offset + brace, offset + brace + 1));
-        }
+    if let Some(diagnostic) = unclosed_string(&place, &expected) {
+        return diagnostic;
     }
+    if let Some(diagnostic) = unclosed_block(&place, &expected) {
+        return diagnostic;
+    }
+    let words = plain_words(&expected, position, whole_expression);
+    let found = found_at(slice, position);
+    let mut message = format!("expected {}", join_words(&words));
+    match (previous_token(slice, position), &found) {
+        (Some(previous), _) if previous != "," && previous != ":" => {
+            message.push_str(&format!(" after `{previous}`"));
+        }
+        (_, Some(found)) => message.push_str(&format!(", found {found}")),
+        (_, None) if whole_expression => message.push_str(" before the end of the input"),
+        (_, None) => message.push_str(" before the end of the file"),
+    }
+    let label = match &found {
+        Some(found) => format!("found {found} here"),
+        None => "the file ends here".to_string(),
+    };
+    let length = token_at(slice, position).map_or(0, |t| t.trim_end().len());
+    let mut diagnostic =
+        Diagnostic::error(codes::SYNTAX, message, place.span(length)).with_label(label);
+    diagnostic.help = help_for(slice, position, &words, &expected, &keywords);
+    diagnostic
+}
+
+/// Where an error is: a position in a slice that starts at `offset` of `file`.
+struct Place<'t> {
+    slice: &'t str,
+    position: usize,
+    offset: usize,
+    file: FileId,
+}
+
+impl Place<'_> {
+    /// The span of `length` bytes from the error (at least the character there).
+    fn span(&self, length: usize) -> Span {
+        let length = length.max(next_char_length(self.slice, self.position));
+        let start = self.offset + self.position;
+        Span::new(self.file, start, start + length)
+    }
+}
+
+/// "this string is never closed", when the error is at an unclosed string or at the end
+/// of a line inside one.
+fn unclosed_string(place: &Place<'_>, expected: &BTreeSet<Expected>) -> Option<Diagnostic> {
+    let rest = place.slice.get(place.position..)?;
+    let line = rest.lines().next().unwrap_or("");
+    let first = line.chars().next();
+    let opens_here = matches!(first, Some('"' | '\'')) && {
+        let quote = first.unwrap_or('"');
+        !line[1..]
+            .replace("\\\\", "")
+            .replace(&format!("\\{quote}"), "")
+            .contains(quote)
+    };
+    let wanted_quote = expected.contains(&Expected::Word("`\"`".into()))
+        || expected.contains(&Expected::Word("`'`".into()));
+    let line_ends_here = (rest.is_empty() || rest.starts_with(['\n', '\r']))
+        && quotes_unbalanced(place.slice, place.position);
+    if !(opens_here || (wanted_quote && line_ends_here)) {
+        return None;
+    }
+    let length = if opens_here { line.len() } else { 0 };
+    Some(
+        Diagnostic::error(
+            codes::SYNTAX,
+            "this string is never closed",
+            place.span(length),
+        )
+        .with_label("the line ends before the closing quote")
+        .with_help(
+            "a string ends on the line where it starts; close it with the quote it opened with",
+        ),
+    )
+}
+
+/// Whether the line up to `position` leaves a quote open (escapes skipped).
+fn quotes_unbalanced(text: &str, position: usize) -> bool {
+    let line_start = text[..position].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..position].replace("\\\\", "");
+    let unescaped = |quote: char| {
+        let escaped = format!("\\{quote}");
+        line.replace(&escaped, "").matches(quote).count()
+    };
+    unescaped('"') % 2 == 1 || unescaped('\'') % 2 == 1
+}
+
+/// "expected `}` to close the rule block", when a block is still open where the file ends
+/// or where a line starts with a declaration keyword.
+fn unclosed_block(place: &Place<'_>, expected: &BTreeSet<Expected>) -> Option<Diagnostic> {
+    if !expected.contains(&Expected::Word("`}`".to_string())) {
+        return None;
+    }
+    let (slice, position) = (place.slice, place.position);
+    let line_start = slice[..position].rfind('\n').map_or(0, |i| i + 1);
+    let line_word: String = slice[line_start..]
+        .chars()
+        .take_while(|&c| is_ident_char(c))
+        .collect();
+    let at_declaration = line_start > 0 && DECLARATION_KEYWORDS.contains(&line_word.as_str());
+    let at_end = slice[position..].trim().is_empty();
+    if !(at_end || at_declaration) {
+        return None;
+    }
+    let (brace, block) = open_block(slice, position)?;
+    let (at, label) = if at_declaration {
+        let start = place.offset + line_start;
+        let span = Span::new(place.file, start, start + line_word.len());
+        (span, "the block should be closed before this")
+    } else {
+        (place.span(0), "the file ends here")
+    };
+    let opening = Span::new(place.file, place.offset + brace, place.offset + brace + 1);
+    Some(
+        Diagnostic::error(codes::SYNTAX, format!("expected `}}` to close {block}"), at)
+            .with_label(label)
+            .with_secondary("the block opens here", opening),
+    )
+}
+
+/// The expectations as a short list of words: an umbrella word replaces its parts,
+/// minor symbols are named only when nothing else is expected.
+fn plain_words(
+    expected: &BTreeSet<Expected>,
+    position: usize,
+    whole_expression: bool,
+) -> Vec<String> {
     let mut words: Vec<String> = expected
         .iter()
         .filter_map(|e| match e {
@@ -329,6 +535,11 @@ pub fn describe(
         words.retain(|w| {
             w == "an expression" || (w.starts_with('`') && !w.chars().any(char::is_alphanumeric))
         });
+    } else if words.iter().any(|w| w == "a value") {
+        words.retain(|w| w == "a value");
+    }
+    if words.iter().any(|w| !w.starts_with('`')) {
+        words.retain(|w| w != "`{`" && w != "`[`");
     }
     if words.iter().any(|w| !MINOR_SYMBOLS.contains(&w.as_str())) {
         words.retain(|w| !MINOR_SYMBOLS.contains(&w.as_str()));
@@ -336,38 +547,29 @@ pub fn describe(
     if words.is_empty() && expected.contains(&Expected::Operator) {
         words.push("an operator".to_string());
     }
-    let after_declaration = position > 0 && words.iter().any(|w| w == DECLARATION_WORDS);
-    if after_declaration {
+    if expected.contains(&Expected::Operator) {
+        // `.` is then one operator among others (`a.b`).
+        words.retain(|w| w != "`.`");
+    }
+    if position > 0 && words.iter().any(|w| w == DECLARATION_WORDS) {
         words = vec!["a new declaration".to_string()];
         if expected.contains(&Expected::Operator) {
             words.insert(0, "an operator".to_string());
         }
-    } else if whole_expression {
-        for word in &mut words {
-            if word == "the end" {
-                *word = "the end of the expression".to_string();
-            }
+    } else if whole_expression && words.iter().any(|w| w == "the end") {
+        words.retain(|w| w != "the end");
+        if expected.contains(&Expected::Operator) {
+            words.push("an operator".to_string());
         }
+        words.push("the end of the expression".to_string());
     }
-    let mut message = format!("expected {}", join_words(&words));
-    match (previous_token(slice, position), &found) {
-        (Some(previous), _) if previous != "," && previous != ":" => {
-            message.push_str(&format!(" after `{previous}`"));
-        }
-        (_, Some(found)) => message.push_str(&format!(", found {found}")),
-        (_, None) => message.push_str(" before the end of the file"),
-    }
-    let label = match &found {
-        Some(found) => format!("found {found} here"),
-        None => "the file ends here".to_string(),
-    };
-    let mut diagnostic = Diagnostic::error(codes::SYNTAX, message, at).with_label(label);
-    diagnostic.help = help_for(slice, position, &words, &expected, &keywords);
-    diagnostic
+    words
 }
 
 fn next_char_length(text: &str, position: usize) -> usize {
-    text.get(position..).and_then(|rest| rest.chars().next()).map_or(0, char::len_utf8)
+    text.get(position..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(0, char::len_utf8)
 }
 
 /// A fix, when the mistake is a common one.
@@ -379,6 +581,7 @@ fn help_for(
     keywords: &[&'static str],
 ) -> Option<String> {
     let rest = text.get(position..).unwrap_or("");
+    let before = text.get(..position).unwrap_or("").trim_end();
     let word: String = rest.chars().take_while(|&c| is_ident_char(c)).collect();
     if !word.is_empty() {
         if let Some(suggestion) = did_you_mean(&word, keywords.iter().copied()) {
@@ -387,14 +590,38 @@ fn help_for(
     }
     let wants = |thing: &str| words.iter().any(|w| w == thing);
     let wants_expression = wants("an expression");
+    if rest.starts_with("=>") {
+        return Some(
+            "`x => condition` is only written as an argument of `any`, `all` or `count`".into(),
+        );
+    }
+    let before_word: String = before
+        .chars()
+        .rev()
+        .take_while(|&c| is_ident_char(c))
+        .collect();
+    if before_word == "rebmem" {
+        return Some("write `member.field` to read a field, such as `member.orders`".into());
+    }
     if rest.starts_with('=') && !rest.starts_with("==") && expected.contains(&Expected::Operator) {
         return Some("to compare two values, write `==`".to_string());
     }
-    if wants_expression && ["and", "or", "in", "is"].contains(&word.as_str()) {
+    if wants_expression && before.ends_with('%') {
+        return Some(
+            "percentages are only written in `holdout`; in an expression `%` is the remainder"
+                .to_string(),
+        );
+    }
+    if wants_expression && before.ends_with('{') && rest.starts_with('}') {
+        return Some("write an expression between the braces, or `{{` for a literal brace".into());
+    }
+    if wants_expression && ["in", "is"].contains(&word.as_str()) {
         return Some(format!("`{word}` is a keyword in expressions; write `member.\"{word}\"` for a field with that name"));
     }
     if wants("`}`") && (rest.starts_with('"') || rest.starts_with('\'')) {
-        return Some("a `{` in a message starts an expression; write `{{` for a literal brace".to_string());
+        return Some(
+            "a `{` in a message starts an expression; write `{{` for a literal brace".to_string(),
+        );
     }
     if wants("a time of day like `19:30`") {
         return Some("write times of day as `HH:MM`, like `09:00`".to_string());
@@ -403,4 +630,58 @@ fn help_for(
         return Some("write the share held out as a percentage, like `holdout 5%`".to_string());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_join_like_a_sentence() {
+        assert_eq!(join_words(&["`a`".into()]), "`a`");
+        assert_eq!(
+            join_words(&["`a`".into(), "`b`".into(), "`c`".into()]),
+            "`a`, `b` or `c`"
+        );
+    }
+
+    #[test]
+    fn found_tokens_are_described() {
+        assert_eq!(found_at("x prority 5", 2).as_deref(), Some("`prority`"));
+        assert_eq!(found_at("a >= }", 5).as_deref(), Some("`}`"));
+        assert_eq!(found_at("a == b", 2).as_deref(), Some("`==`"));
+        assert_eq!(found_at("\"open\nx", 0).as_deref(), Some("`\"open`"));
+        assert_eq!(found_at("a\nb", 1).as_deref(), Some("the end of the line"));
+        assert_eq!(found_at("a", 1), None);
+    }
+
+    #[test]
+    fn previous_tokens_that_need_a_follower() {
+        assert_eq!(previous_token("when spend >=  ", 15), Some(">="));
+        assert_eq!(previous_token("rule r { when ", 14), Some("when"));
+        assert_eq!(previous_token("x = a.segment ", 13), None);
+        assert_eq!(previous_token("spend", 5), None);
+    }
+
+    #[test]
+    fn the_open_block_is_named() {
+        let text = "rule r {\n  then send \"}\" via dm with { a: 1\n";
+        assert_eq!(
+            open_block(text, text.len()).map(|b| b.1),
+            Some("the `with` block".into())
+        );
+        let text = "rule r {\n  when x // }\n";
+        assert_eq!(
+            open_block(text, text.len()),
+            Some((7, "the rule block".into()))
+        );
+        assert_eq!(open_block("rule r { }", 10), None);
+    }
+
+    #[test]
+    fn unbalanced_quotes_are_seen() {
+        assert!(quotes_unbalanced("then send \"hello", 16));
+        assert!(!quotes_unbalanced("then send \"a\\\"b\" x", 18));
+        assert!(!quotes_unbalanced("include", 7));
+    }
 }

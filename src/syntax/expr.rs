@@ -51,7 +51,12 @@ fn pratt() -> &'static PrattParser<Rule> {
 }
 
 /// An expression under construction, with the height of its tree.
-type Built = Result<(Expr, usize), Diagnostic>;
+type Built = Result<(Expr, usize), Box<Diagnostic>>;
+
+/// A failed build.
+fn fail(diagnostic: Diagnostic) -> Built {
+    Err(Box::new(diagnostic))
+}
 
 fn is_comparison(kind: &ExprKind) -> bool {
     matches!(
@@ -69,12 +74,14 @@ fn is_comparison(kind: &ExprKind) -> bool {
 fn node(kind: ExprKind, span: Span, heights: &[usize]) -> Built {
     let height = 1 + heights.iter().copied().max().unwrap_or(0);
     if height > MAX_EXPRESSION_HEIGHT {
-        return Err(Diagnostic::error(
-            codes::TOO_DEEP,
-            format!("this expression is too long (more than {MAX_EXPRESSION_HEIGHT} levels)"),
-            span,
-        )
-        .with_help("split it into named segments"));
+        return fail(
+            Diagnostic::error(
+                codes::TOO_DEEP,
+                format!("this expression is too long (more than {MAX_EXPRESSION_HEIGHT} levels)"),
+                span,
+            )
+            .with_help("split it into named segments"),
+        );
     }
     Ok((Expr { kind, span }, height))
 }
@@ -124,7 +131,7 @@ fn infix(file: FileId, offset: usize, left: Built, op: Pair<'_, Rule>, right: Bu
     };
     if is_compare && (comparison(&left.kind) || comparison(&right.kind)) {
         let words = op.as_str().split_whitespace().collect::<Vec<_>>().join(" ");
-        return Err(chained(&words, span_of(file, offset, &op)));
+        return fail(chained(&words, span_of(file, offset, &op)));
     }
     let kind = match operator {
         Some(operator) => ExprKind::Binary(operator, Box::new(left), Box::new(right)),
@@ -141,15 +148,11 @@ impl Lowerer {
     /// `expr`: applies the precedence table to the flat sequence of operands and
     /// operators. Never fails: a problem becomes a diagnostic and a `null` in its place.
     pub fn lower_expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
-        self.lower_expr_at(pair, 0)
-    }
-
-    fn lower_expr_at(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Expr {
         let span = self.span(&pair);
-        match self.build_expr(pair, depth) {
+        match self.build_expr(pair, 0) {
             Ok((expr, _)) => expr,
             Err(diagnostic) => {
-                self.diagnostics.push(diagnostic);
+                self.diagnostics.push(*diagnostic);
                 Expr {
                     kind: ExprKind::Null,
                     span,
@@ -166,13 +169,15 @@ impl Lowerer {
             .map(<[_]>::len)
             .max()
             .unwrap_or(0);
-        if depth + longest_prefix_run > MAX_NESTING {
-            return Err(too_deep(span.start as usize, self.file));
+        // Counted like the pre-scan: nesting plus the prefix operators met on the way.
+        let depth = depth + longest_prefix_run;
+        if depth > MAX_NESTING {
+            return fail(too_deep(span.start as usize, self.file));
         }
         let (file, offset) = (self.file, self.offset);
         let this = RefCell::new(self);
         let built = pratt()
-            .map_primary(|primary| this.borrow_mut().build_primary(primary, depth + 1))
+            .map_primary(|primary| this.borrow_mut().build_primary(primary, depth))
             .map_prefix(move |op, operand| {
                 let (operand, height) = operand?;
                 let span = span_of(file, offset, &op).to(operand.span);
@@ -196,11 +201,16 @@ impl Lowerer {
         let span = operand.span.to(op_span);
         let rule = op.as_rule();
         if matches!(rule, Rule::op_is_null | Rule::op_is_not_null) && is_comparison(&operand.kind) {
-            return Err(chained("is", op_span));
+            return fail(chained("is", op_span));
         }
-        let Some(inner) = significant(op).find(|p| !matches!(p.as_rule(), Rule::kw_is | Rule::kw_not | Rule::kw_null)) else {
+        let Some(inner) = significant(op)
+            .find(|p| !matches!(p.as_rule(), Rule::kw_is | Rule::kw_not | Rule::kw_null))
+        else {
             let negated = rule == Rule::op_is_not_null;
-            let kind = ExprKind::IsNull { operand: Box::new(operand), negated };
+            let kind = ExprKind::IsNull {
+                operand: Box::new(operand),
+                negated,
+            };
             return node(kind, span, &[height]);
         };
         if rule == Rule::op_field {
@@ -208,15 +218,16 @@ impl Lowerer {
             return node(ExprKind::Field(Box::new(operand), name), span, &[height]);
         }
         let (index, index_height) = self.build_expr(inner, depth + 1)?;
-        node(ExprKind::Index(Box::new(operand), Box::new(index)), span, &[height, index_height])
+        node(
+            ExprKind::Index(Box::new(operand), Box::new(index)),
+            span,
+            &[height, index_height],
+        )
     }
 
     /// One operand: literals, names, calls, lists, parentheses.
     fn build_primary(&mut self, pair: Pair<'_, Rule>, depth: usize) -> Built {
         let span = self.span(&pair);
-        if depth > 2 * MAX_NESTING {
-            return Err(too_deep(span.start as usize, self.file));
-        }
         let leaf = |kind: ExprKind| Ok((Expr { kind, span }, 1));
         match pair.as_rule() {
             Rule::int => match literal::integer(pair.as_str()) {
@@ -245,15 +256,24 @@ impl Lowerer {
             },
             Rule::name => leaf(ExprKind::Name(pair.as_str().to_string())),
             Rule::member_field => {
-                let field = significant(pair).find(|p| matches!(p.as_rule(), Rule::ident | Rule::string));
+                let field =
+                    significant(pair).find(|p| matches!(p.as_rule(), Rule::ident | Rule::string));
                 match field {
                     Some(field) => leaf(ExprKind::MemberField(self.lower_field_key(field))),
-                    None => Err(Diagnostic::error(codes::SYNTAX, "expected a field name after `member.`", span)),
+                    None => fail(Diagnostic::error(
+                        codes::SYNTAX,
+                        "expected a field name after `member.`",
+                        span,
+                    )),
                 }
             }
             Rule::paren => {
                 let Some(inner) = significant(pair).next() else {
-                    return Err(Diagnostic::error(codes::SYNTAX, "expected an expression", span));
+                    return fail(Diagnostic::error(
+                        codes::SYNTAX,
+                        "expected an expression",
+                        span,
+                    ));
                 };
                 let (inner, height) = self.build_expr(inner, depth + 1)?;
                 node(ExprKind::Paren(Box::new(inner)), span, &[height])
@@ -269,7 +289,11 @@ impl Lowerer {
                 node(ExprKind::List(items), span, &heights)
             }
             Rule::call => self.build_call(pair, depth),
-            _ => Err(Diagnostic::error(codes::SYNTAX, "expected an expression", span)),
+            _ => fail(Diagnostic::error(
+                codes::SYNTAX,
+                "expected an expression",
+                span,
+            )),
         }
     }
 
@@ -289,7 +313,11 @@ impl Lowerer {
         let span = self.span(&pair);
         let mut parts = significant(pair);
         let Some(name) = parts.next() else {
-            return Err(Diagnostic::error(codes::SYNTAX, "expected a function name", span));
+            return fail(Diagnostic::error(
+                codes::SYNTAX,
+                "expected a function name",
+                span,
+            ));
         };
         let name = self.lower_ident(name);
         let mut arguments = Vec::new();
@@ -299,11 +327,19 @@ impl Lowerer {
                 let lambda_span = self.span(&argument);
                 let mut lambda = significant(argument);
                 let (Some(parameter), Some(body)) = (lambda.next(), lambda.next()) else {
-                    return Err(Diagnostic::error(codes::SYNTAX, "expected `x => condition`", lambda_span));
+                    return fail(Diagnostic::error(
+                        codes::SYNTAX,
+                        "expected `x => condition`",
+                        lambda_span,
+                    ));
                 };
                 let parameter = self.lower_ident(parameter);
                 let (body, height) = self.build_expr(body, depth + 1)?;
-                node(ExprKind::Lambda(parameter, Box::new(body)), lambda_span, &[height])?
+                node(
+                    ExprKind::Lambda(parameter, Box::new(body)),
+                    lambda_span,
+                    &[height],
+                )?
             } else {
                 self.build_expr(argument, depth + 1)?
             };
@@ -324,7 +360,9 @@ impl Lowerer {
         for piece in significant(pair) {
             let piece_span = self.span(&piece);
             match piece.as_rule() {
-                Rule::template_text_double | Rule::template_text_single => push_text(&mut parts, piece.as_str()),
+                Rule::template_text_double | Rule::template_text_single => {
+                    push_text(&mut parts, piece.as_str())
+                }
                 Rule::template_escape => match literal::unescape(piece.as_str()) {
                     Ok(text) => push_text(&mut parts, &text),
                     Err(error) => self.bad_literal(error, piece_span),
@@ -332,8 +370,11 @@ impl Lowerer {
                 Rule::template_open => push_text(&mut parts, "{"),
                 Rule::template_close => push_text(&mut parts, "}"),
                 Rule::template_stray_close => {
-                    self.syntax_error("a `}` in a message must be doubled", piece_span).help =
-                        Some("write `}}` for a literal `}`, or `{…}` around an expression to insert it".into());
+                    self.syntax_error("a `}` in a message must be doubled", piece_span)
+                        .help = Some(
+                        "write `}}` for a literal `}`, or `{…}` around an expression to insert it"
+                            .into(),
+                    );
                 }
                 Rule::template_interpolation => {
                     if let Some(expr) = significant(piece).next() {
@@ -361,7 +402,11 @@ impl Lowerer {
                 }
                 DataKind::Object(entries)
             }
-            Rule::data_list => DataKind::List(significant(pair).map(|item| self.lower_data_value(item)).collect()),
+            Rule::data_list => DataKind::List(
+                significant(pair)
+                    .map(|item| self.lower_data_value(item))
+                    .collect(),
+            ),
             Rule::data_number => self.lower_data_number(pair.as_str(), span),
             Rule::string => DataKind::Str(self.lower_string(pair).value),
             Rule::kw_true => DataKind::Bool(true),

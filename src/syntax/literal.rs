@@ -59,20 +59,26 @@ pub fn unescape(raw: &str) -> Result<String, LiteralError> {
             'r' => value.push('\r'),
             'u' => {
                 let rest = raw.get(index + 2..).unwrap_or("");
-                let (code_point, length) = unicode_escape(rest)
-                    .map_err(|e| {
-                        let end = e.within.as_ref().map_or(0, |r| r.end);
-                        e.within(index..index + 2 + end)
-                    })?;
+                let (code_point, length) = unicode_escape(rest).map_err(|e| {
+                    let end = e.within.as_ref().map_or(0, |r| r.end);
+                    e.within(index..index + 2 + end)
+                })?;
                 value.push(code_point);
                 for _ in 0..length {
                     chars.next();
                 }
             }
             other => {
-                return Err(LiteralError::new(format!("unknown escape `\\{other}` in a string"))
-                    .within(index..index + 1 + other.len_utf8())
-                    .help(ESCAPE_HELP));
+                let help = if matches!(other, '{' | '}') {
+                    "write `{{` or `}}` for a literal brace in a message"
+                } else {
+                    ESCAPE_HELP
+                };
+                return Err(
+                    LiteralError::new(format!("unknown escape `\\{other}` in a string"))
+                        .within(index..index + 1 + other.len_utf8())
+                        .help(help),
+                );
             }
         }
     }
@@ -121,13 +127,16 @@ pub fn float(raw: &str) -> Result<f64, LiteralError> {
     let digits: String = raw.chars().filter(|&c| c != '_').collect();
     match digits.parse::<f64>() {
         Ok(value) if value.is_finite() => Ok(value),
-        _ => Err(LiteralError::new(format!("the number `{raw}` is too large"))),
+        _ => Err(LiteralError::new(format!(
+            "the number `{raw}` is too large"
+        ))),
     }
 }
 
 /// Reads a duration (`7d`): its amount and unit.
 pub fn duration(raw: &str) -> Result<(i64, DurationUnit), LiteralError> {
-    let (amount, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let split = raw.char_indices().last().map_or(0, |(index, _)| index);
+    let (amount, unit) = raw.split_at(split);
     let unit = match unit {
         "s" => DurationUnit::Seconds,
         "m" => DurationUnit::Minutes,
@@ -226,7 +235,10 @@ mod tests {
         assert_eq!(error.message, "unknown escape `\\q` in a string");
         assert_eq!(error.within, Some(2..4));
         assert!(unescape(r"\u{zz}").is_err());
-        assert!(unescape(r"\u{D800}").unwrap_err().message.contains("not a Unicode"));
+        assert!(unescape(r"\u{D800}")
+            .unwrap_err()
+            .message
+            .contains("not a Unicode"));
         assert!(unescape(r"\u4E2D").is_err());
     }
 
@@ -248,8 +260,14 @@ mod tests {
         let (timestamp, offset) = datetime("2026-11-25T09:00:00+08:00").unwrap();
         assert_eq!(offset.seconds(), 8 * 3600);
         assert_eq!(timestamp.to_string(), "2026-11-25T01:00:00Z");
-        assert_eq!(datetime("2026-11-25T01:00:00Z").unwrap().1, jiff::tz::Offset::UTC);
-        assert!(datetime("2026-11-25T09:00:00").unwrap_err().message.contains("offset"));
+        assert_eq!(
+            datetime("2026-11-25T01:00:00Z").unwrap().1,
+            jiff::tz::Offset::UTC
+        );
+        assert!(datetime("2026-11-25T09:00:00")
+            .unwrap_err()
+            .message
+            .contains("offset"));
         assert!(datetime("2026-02-30T09:00:00Z").is_err());
     }
 }

@@ -51,7 +51,11 @@ impl Lowerer {
     /// The span of a pair, in the whole file.
     pub fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(self.file, self.offset + span.start(), self.offset + span.end())
+        Span::new(
+            self.file,
+            self.offset + span.start(),
+            self.offset + span.end(),
+        )
     }
 
     /// Records a syntax problem.
@@ -78,7 +82,7 @@ impl Lowerer {
     }
 
     /// `item`: one declaration; returns it and how many bytes of the slice it used.
-    pub fn lower_item(&mut self, item: Pair<'_, Rule>, _text: &str) -> Option<(Item, usize)> {
+    pub fn lower_item(&mut self, item: Pair<'_, Rule>) -> Option<(Item, usize)> {
         let declaration = significant(item).next()?;
         for comment in declaration.clone().into_inner().flatten() {
             if comment.as_rule() == Rule::COMMENT {
@@ -149,7 +153,9 @@ impl Lowerer {
     }
 
     fn lower_label(&mut self, pair: Pair<'_, Rule>) -> Option<StrLit> {
-        significant(pair).next().map(|string| self.lower_string(string))
+        significant(pair)
+            .next()
+            .map(|string| self.lower_string(string))
     }
 
     // ----- playbook, include -----
@@ -205,8 +211,11 @@ impl Lowerer {
             };
             if slot.is_some() {
                 let word = which.as_str().to_string();
-                self.syntax_error(format!("`{word}` is given twice in one `quadrant` clause"), axis_span)
-                    .help = Some("give each axis once: `quadrant online high, frequency low`".into());
+                self.syntax_error(
+                    format!("`{word}` is given twice in one `quadrant` clause"),
+                    axis_span,
+                )
+                .help = Some("give each axis once: `quadrant online high, frequency low`".into());
             } else {
                 *slot = Some((level, axis_span));
             }
@@ -301,7 +310,9 @@ impl Lowerer {
                     let condition = self.lower_expr(child(&part, Rule::expr)?);
                     clauses.push(ChannelClause::Consent(condition));
                 }
-                Rule::window_clause => clauses.push(ChannelClause::Window(self.lower_window_clause(part)?)),
+                Rule::window_clause => {
+                    clauses.push(ChannelClause::Window(self.lower_window_clause(part)?))
+                }
                 Rule::cap_clause => clauses.push(ChannelClause::Cap(self.lower_cap_clause(part)?)),
                 _ => {}
             }
@@ -456,7 +467,7 @@ impl Lowerer {
     /// `then_clause`
     fn lower_then_clause(&mut self, pair: Pair<'_, Rule>) -> Option<Action> {
         let span = self.span(&pair);
-        let verb = self.lower_ident(significant(child(&pair, Rule::verb)?).next()?);
+        let verb = self.lower_ident(child(&pair, Rule::verb)?);
         let template = self.lower_template(child(&pair, Rule::template)?);
         let mut action = Action {
             verb,
@@ -475,18 +486,28 @@ impl Lowerer {
             let option_span = self.span(&option);
             if let Some((_, first)) = seen.iter().find(|(r, _)| *r == rule) {
                 let first = *first;
-                let word = option.as_str().split_whitespace().next().unwrap_or("").to_string();
-                self.syntax_error(format!("`{word}` is given twice in one action"), option_span)
-                    .labels
-                    .push(crate::diagnostics::Label {
-                        message: "first given here".into(),
-                        span: first,
-                    });
+                let word = option
+                    .as_str()
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                self.syntax_error(
+                    format!("`{word}` is given twice in one action"),
+                    option_span,
+                )
+                .labels
+                .push(crate::diagnostics::Label {
+                    message: "first given here".into(),
+                    span: first,
+                });
                 continue;
             }
             seen.push((rule, option_span));
             match rule {
-                Rule::via_option => action.via = Some(self.lower_ident(child(&option, Rule::ident)?)),
+                Rule::via_option => {
+                    action.via = Some(self.lower_ident(child(&option, Rule::ident)?))
+                }
                 Rule::at_option => {
                     action.at = Some(self.lower_time_of_day(child(&option, Rule::time_of_day)?))
                 }
@@ -578,7 +599,9 @@ impl Lowerer {
             .collect();
         let mut idents = idents.into_iter();
         Some(match rule {
-            Rule::as_of_clause => TestClause::AsOf(self.lower_datetime(child(&pair, Rule::datetime)?)),
+            Rule::as_of_clause => {
+                TestClause::AsOf(self.lower_datetime(child(&pair, Rule::datetime)?))
+            }
             Rule::test_member_clause => {
                 TestClause::Member(self.lower_data_value(child(&pair, Rule::data_object)?))
             }

@@ -7,12 +7,34 @@
 //! block of the broken declaration, or written at the very start of its line).
 //!
 //! Nothing here recurses without bound: before pest sees a declaration, a lexical
-//! pre-scan ([`scan`]) measures bracket nesting and runs of prefix operators, and a
+//! pre-scan (`scan.rs`) measures bracket nesting and runs of prefix operators, and a
 //! declaration nested deeper than [`MAX_NESTING`] is reported (`codes::TOO_DEEP`)
 //! without being parsed. The lowering checks depth again, and limits the height of an
 //! expression tree to [`MAX_EXPRESSION_HEIGHT`], so later stages may recurse freely.
 //!
 //! Names, types and the meaning of clauses are left to `check`.
+//!
+//! # Choices where the language description is silent
+//!
+//! - Comments nest: `/* a /* b */ c */` is one comment. A `/*` never closed is an error.
+//! - A string ends on its line: a line break inside quotes is "this string is never
+//!   closed". Besides the documented escapes, `\r` is accepted.
+//! - Only the string after a verb is a template; every other string is plain, so a label
+//!   may hold `{` freely.
+//! - `stage a, b` in a rule: after a comma, a rule clause keyword followed by something
+//!   on the same line (`when x`, `group vip`) starts the next clause; alone at the end of
+//!   its line it is a stage name.
+//! - Comparisons do not chain (`a < b < c` is an error; parentheses allow
+//!   `(a < b) == c`); `??` groups to the left, which means the same as to the right.
+//! - `%` in an expression is always the remainder; percentages are written only in
+//!   `holdout`, so [`ast::ExprKind::Percent`] is never produced.
+//! - `via`, `at` and `with` after a `then` template may come in any order, each once.
+//! - Dates: a four-digit year then `-` starts a date, so `2026-11-25` is never a
+//!   subtraction; `2026-1-5` is a bad date, not arithmetic. A date-time needs an offset.
+//! - A declaration must be followed by the end of the file or another declaration, so
+//!   `segment a = b = c` is an error at the second `=`.
+//! - Data literals (a test's `member { … }`) separate fields like blocks (line breaks,
+//!   commas or spaces) and list items with commas; dates in them are strings, as in JSON.
 
 mod errors;
 mod expr;
@@ -98,6 +120,13 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<ast::Expr, Vec<Diagn
     if let Some(place) = scan::prescan(text).too_deep.first() {
         return Err(vec![too_deep(*place, file)]);
     }
+    if scan::skip_trivia(text, 0, &mut Vec::new()) >= text.len() {
+        return Err(vec![Diagnostic::error(
+            codes::SYNTAX,
+            "expected an expression",
+            Span::new(file, 0, text.len()),
+        )]);
+    }
     let pairs = match PlaybookParser::parse(Rule::expression_input, text) {
         Ok(pairs) => pairs,
         Err(error) => return Err(vec![errors::describe(&error, text, 0, file, true)]),
@@ -136,7 +165,9 @@ fn skip_trivia(text: &str, position: usize, file: FileId, parsed: &mut Parsed) -
                         Span::new(file, start, start + 2),
                     )
                     .with_label("the comment starts here")
-                    .with_help("end it with `*/` (block comments nest: each `/*` needs its own `*/`)"),
+                    .with_help(
+                        "end it with `*/` (block comments nest: each `/*` needs its own `*/`)",
+                    ),
                 );
             }
         }
@@ -175,7 +206,7 @@ fn parse_declaration(
             let mut lowerer = Lowerer::new(file, start);
             let mut end = start + 1;
             for item in pairs {
-                if let Some((declaration, consumed)) = lowerer.lower_item(item, text) {
+                if let Some((declaration, consumed)) = lowerer.lower_item(item) {
                     parsed.module.items.push(declaration);
                     end = start + consumed;
                 }

@@ -61,6 +61,7 @@ pub fn prescan(text: &str) -> Prescan {
         frames: Vec::new(),
         enclosing_prefix: 0,
         run: 0,
+        open: 0,
         over: false,
         result: Prescan::default(),
     };
@@ -76,6 +77,8 @@ struct Scanner<'t> {
     enclosing_prefix: usize,
     /// The current run of prefix operators.
     run: usize,
+    /// How many brackets and interpolations are open.
+    open: usize,
     /// Whether the nesting is currently beyond the limit.
     over: bool,
     result: Prescan,
@@ -87,12 +90,7 @@ impl Scanner<'_> {
     }
 
     fn level(&self, comment_depth: usize) -> usize {
-        let open = self
-            .frames
-            .iter()
-            .filter(|frame| !matches!(frame, Frame::Str(_)))
-            .count();
-        open + comment_depth + self.enclosing_prefix + self.run
+        self.open + comment_depth + self.enclosing_prefix + self.run
     }
 
     fn measure(&mut self, at: usize, comment_depth: usize) {
@@ -117,6 +115,7 @@ impl Scanner<'_> {
 
     fn open(&mut self, frame: Frame, at: usize) {
         self.frames.push(frame);
+        self.open += 1;
         self.enclosing_prefix += self.run;
         self.run = 0;
         self.measure(at, 0);
@@ -126,6 +125,7 @@ impl Scanner<'_> {
         if let Some(Frame::Bracket { prefix } | Frame::Interpolation { prefix }) = self.frames.pop()
         {
             self.enclosing_prefix = prefix;
+            self.open -= 1;
         }
         self.run = 0;
         self.measure(self.position, 0);
@@ -145,9 +145,12 @@ impl Scanner<'_> {
             self.position += 1;
             let prefix = self.enclosing_prefix;
             self.open(Frame::Interpolation { prefix }, start);
-        } else if c == quote || c == '\n' {
+        } else if c == quote {
             self.frames.pop();
             self.position += 1;
+        } else if c == '\n' {
+            // The string ends with its line; the line's end is handled in code.
+            self.frames.pop();
         } else {
             self.position += c.len_utf8();
         }
@@ -195,8 +198,24 @@ impl Scanner<'_> {
             }
         } else {
             self.position += c.len_utf8();
-            if !c.is_whitespace() {
+            if c == '\n' {
+                self.end_line();
+            } else if !c.is_whitespace() {
                 self.run = 0;
+            }
+        }
+    }
+
+    /// A string never spans lines, so an interpolation still open at the end of a line
+    /// was a plain `{` in a plain string (`"{"`): forget it, and its string, rather than
+    /// count it as nesting for the rest of the file.
+    fn end_line(&mut self) {
+        while let Some(Frame::Interpolation { prefix }) = self.frames.last().copied() {
+            self.frames.pop();
+            self.open -= 1;
+            self.enclosing_prefix = prefix;
+            if let Some(Frame::Str(_)) = self.frames.last() {
+                self.frames.pop();
             }
         }
     }
@@ -242,7 +261,8 @@ pub fn skip_trivia(text: &str, mut position: usize, found: &mut Vec<Trivia>) -> 
         let trimmed = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
         position += rest.len() - trimmed.len();
         if trimmed.starts_with("//") {
-            let length = trimmed.find('\n').unwrap_or(trimmed.len());
+            let line = trimmed.find('\n').map_or(trimmed, |end| &trimmed[..end]);
+            let length = line.strip_suffix('\r').unwrap_or(line).len();
             found.push(Trivia::Comment(position, position + length));
             position += length;
         } else if trimmed.starts_with("/*") {
@@ -334,7 +354,12 @@ pub fn next_declaration(text: &str, start: usize, not_before: usize) -> usize {
 
 /// The start of the declaration keyword on the line starting at `line_start`, if the
 /// line is a fitting place to resume.
-fn declaration_on_line(text: &str, line_start: usize, depth: i64, not_before: usize) -> Option<usize> {
+fn declaration_on_line(
+    text: &str,
+    line_start: usize,
+    depth: i64,
+    not_before: usize,
+) -> Option<usize> {
     let line = text.get(line_start..)?;
     let trimmed = line.trim_start_matches([' ', '\t']);
     let word_start = line_start + (line.len() - trimmed.len());
@@ -382,6 +407,12 @@ mod tests {
         let inner = format!("{}x{}", "(".repeat(80), ")".repeat(80));
         let text = format!("rule r {{ then send \"{{{inner}}}\" }}");
         assert_eq!(prescan(&text).too_deep.len(), 1);
+    }
+
+    #[test]
+    fn braces_in_plain_strings_do_not_add_up() {
+        let text = "stage s \"{\" otherwise\n".repeat(200);
+        assert!(prescan(&text).too_deep.is_empty());
     }
 
     #[test]

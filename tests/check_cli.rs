@@ -1,0 +1,172 @@
+//! `siyu check` through the built binary: both output formats and the exit codes.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn siyu_check(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_siyu"))
+        .arg("check")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the siyu binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json_diagnostics(args: &[&str]) -> (Output, Vec<Value>) {
+    let output = siyu_check(args);
+    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let diagnostics = document["diagnostics"]
+        .as_array()
+        .expect("a `diagnostics` array")
+        .clone();
+    (output, diagnostics)
+}
+
+#[test]
+fn the_complete_example_has_no_error() {
+    let output = siyu_check(&["tests/playbooks/complete_example.rules"]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(!text.contains("×"), "no error expected:\n{text}");
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("no errors,")
+            && last.ends_with("in tests/playbooks/complete_example.rules"),
+        "summary line: {last}"
+    );
+}
+
+#[test]
+fn the_complete_example_warns_only_about_its_unused_segment() {
+    let (output, diagnostics) =
+        json_diagnostics(&["--format", "json", "tests/playbooks/complete_example.rules"]);
+    assert_eq!(output.status.code(), Some(0));
+    let codes: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default())
+        .collect();
+    // `high_value` is declared in the example and used by none of its rules.
+    assert_eq!(codes, ["siyu::check::unused_segment"]);
+    assert!(diagnostics.iter().all(|d| d["severity"] == "warning"));
+}
+
+/// The five mistakes, as (code, line, text near which it points).
+const FIVE: [(&str, u64); 5] = [
+    ("siyu::check::unknown_stage", 19),
+    ("siyu::check::unknown_field", 20),
+    ("siyu::check::missing_via", 21),
+    ("siyu::check::type_mismatch", 25),
+    ("siyu::check::duplicate_name", 29),
+];
+
+#[test]
+fn five_mistakes_are_five_diagnostics_in_json() {
+    let (output, diagnostics) =
+        json_diagnostics(&["--format", "json", "tests/playbooks/five_mistakes.rules"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(diagnostics.len(), 5, "{diagnostics:#?}");
+    for (code, line) in FIVE {
+        let found = diagnostics
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap_or_else(|| panic!("no {code} in {diagnostics:#?}"));
+        assert_eq!(found["line"], line, "{code}");
+        assert_eq!(found["severity"], "error");
+        assert_eq!(found["file"], "tests/playbooks/five_mistakes.rules");
+    }
+    let help = |code: &str| {
+        diagnostics
+            .iter()
+            .find(|d| d["code"] == code)
+            .and_then(|d| d["help"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        help("siyu::check::unknown_stage"),
+        "did you mean `new_fan`?"
+    );
+    assert_eq!(help("siyu::check::unknown_field"), "did you mean `orders`?");
+    assert!(help("siyu::check::type_mismatch").contains("`1000`"));
+    let duplicate = diagnostics
+        .iter()
+        .find(|d| d["code"] == "siyu::check::duplicate_name")
+        .expect("duplicate");
+    assert_eq!(duplicate["column"], 6);
+    let labels = duplicate["labels"].as_array().expect("labels");
+    assert_eq!(labels.len(), 1);
+    assert_eq!(labels[0]["message"], "first declared here");
+    assert_eq!(labels[0]["line"], 18);
+    assert_eq!(labels[0]["column"], 6);
+    assert_eq!(labels[0]["end_column"], 13);
+}
+
+#[test]
+fn five_mistakes_are_drawn_on_stderr() {
+    let output = siyu_check(&["tests/playbooks/five_mistakes.rules"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let text = stderr(&output);
+    assert!(!text.contains('\u{1b}'), "no colour with NO_COLOR:\n{text}");
+    for (code, _) in FIVE {
+        assert_eq!(text.matches(code).count(), 1, "{code} once in:\n{text}");
+    }
+    assert!(text.contains("did you mean `new_fan`?"));
+    assert!(text.contains("did you mean `orders`?"));
+    assert!(text.contains("first declared here"));
+    assert!(
+        text.contains("five_mistakes.rules:"),
+        "snippets name the file:\n{text}"
+    );
+    let last = text.lines().last().unwrap_or_default();
+    assert_eq!(
+        last,
+        "5 errors, no warnings in tests/playbooks/five_mistakes.rules"
+    );
+}
+
+#[test]
+fn several_files_are_summed_up_together() {
+    let output = siyu_check(&[
+        "tests/playbooks/complete_example.rules",
+        "tests/playbooks/five_mistakes.rules",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert_eq!(text.lines().last(), Some("5 errors, 1 warning in 2 files"));
+}
+
+#[test]
+fn a_missing_file_is_a_usage_error() {
+    let output = siyu_check(&["tests/playbooks/no_such_file.rules"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no_such_file.rules"));
+    let output = siyu_check(&["tests/playbooks/complete_example.rules", "tests/playbooks"]);
+    assert_eq!(output.status.code(), Some(2), "a folder is not a playbook");
+}
+
+#[test]
+fn no_file_is_a_usage_error() {
+    assert_eq!(siyu_check(&[]).status.code(), Some(2));
+    assert_eq!(
+        siyu_check(&["--format", "yaml", "tests/playbooks/five_mistakes.rules"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn warnings_alone_exit_zero_in_json_too() {
+    let (output, diagnostics) =
+        json_diagnostics(&["--format", "json", "tests/diagnostics/unused_channel.rules"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0]["severity"], "warning");
+    assert!(output.stderr.is_empty(), "JSON mode keeps stderr quiet");
+}

@@ -1,0 +1,272 @@
+//! `siyu run` and `siyu explain` through the built binary: outputs, the summary's
+//! accounting, error records, exit codes, thread counts, and a closed pipe.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const AS_OF: &str = "2026-11-25T09:00:00+08:00";
+
+fn siyu() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_siyu"));
+    command.env("NO_COLOR", "1");
+    command
+}
+
+fn golden(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(case)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("siyu-engine-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn run(args: &[&str]) -> Output {
+    siyu().args(args).output().expect("siyu runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn run_prints_the_worked_example_plans_whatever_the_thread_count() {
+    let case = golden("worked");
+    let playbook = case.join("playbook.rules");
+    let members = case.join("members.jsonl");
+    let outputs: Vec<Output> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            run(&[
+                "run",
+                playbook.to_str().unwrap_or_default(),
+                "--members",
+                members.to_str().unwrap_or_default(),
+                "--as-of",
+                AS_OF,
+                "--threads",
+                threads,
+                "--quiet",
+            ])
+        })
+        .collect();
+    for output in &outputs {
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert!(
+            output.stderr.is_empty(),
+            "--quiet prints nothing: {}",
+            text(&output.stderr)
+        );
+    }
+    assert_eq!(outputs[0].stdout, outputs[1].stdout);
+    let expected = std::fs::read_to_string(case.join("expected.jsonl")).expect("expected plans");
+    let expected: Vec<serde_json::Value> = expected
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let actual: Vec<serde_json::Value> = text(&outputs[0].stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn run_writes_plans_errors_and_a_summary_that_adds_up() {
+    let case = golden("invalid_snapshots");
+    let dir = scratch("files");
+    let (out, errors, summary) = (
+        dir.join("plans.jsonl"),
+        dir.join("errors.jsonl"),
+        dir.join("summary.json"),
+    );
+    let output = run(&[
+        "run",
+        case.join("playbook.rules").to_str().unwrap_or_default(),
+        "--members",
+        case.join("members.jsonl").to_str().unwrap_or_default(),
+        "--as-of",
+        AS_OF,
+        "--out",
+        out.to_str().unwrap_or_default(),
+        "--errors",
+        errors.to_str().unwrap_or_default(),
+        "--summary",
+        summary.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stdout.is_empty());
+    let table = text(&output.stderr);
+    assert!(
+        table.contains("members read 21  =  planned 2 + invalid 19"),
+        "{table}"
+    );
+    let plans = std::fs::read_to_string(&out).expect("plans written");
+    assert_eq!(plans.lines().count(), 2);
+    let records = std::fs::read_to_string(&errors).expect("errors written");
+    let first: serde_json::Value =
+        serde_json::from_str(records.lines().next().unwrap_or("{}")).expect("json");
+    assert_eq!(first["line"], 2);
+    assert_eq!(first["member"], "bad1");
+    assert!(first["rule"].is_null());
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).expect("summary written"))
+            .expect("json");
+    assert_eq!(summary["members"], 21);
+    assert_eq!(summary["planned"], 2);
+    assert_eq!(summary["invalid"], 19);
+    assert_eq!(summary["rules"]["hi"]["fired"], 2);
+    assert_eq!(summary["rules"]["hi"]["planned"], 2);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn on_invalid_fail_stops_at_the_first_invalid_line() {
+    let case = golden("invalid_snapshots");
+    let output = run(&[
+        "run",
+        case.join("playbook.rules").to_str().unwrap_or_default(),
+        "--members",
+        case.join("members.jsonl").to_str().unwrap_or_default(),
+        "--as-of",
+        AS_OF,
+        "--on-invalid",
+        "fail",
+        "--quiet",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(text(&output.stdout).lines().count(), 1);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("stopped at line 2"), "{stderr}");
+    assert!(
+        stderr.contains("line 2 (member `bad1`): malformed JSON"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn exit_codes_for_missing_files_bad_playbooks_and_bad_times() {
+    let case = golden("worked");
+    let playbook = case.join("playbook.rules");
+    let members = case.join("members.jsonl");
+    let missing = run(&[
+        "run",
+        "no/such.rules",
+        "--members",
+        members.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    let missing = run(&[
+        "run",
+        playbook.to_str().unwrap_or_default(),
+        "--members",
+        "no/such.jsonl",
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    let bad_time = run(&[
+        "run",
+        playbook.to_str().unwrap_or_default(),
+        "--members",
+        members.to_str().unwrap_or_default(),
+        "--as-of",
+        "tomorrow",
+    ]);
+    assert_eq!(bad_time.status.code(), Some(2));
+    assert!(text(&bad_time.stderr).contains("`tomorrow` is not an RFC 3339 date-time"));
+    let dir = scratch("bad");
+    let bad = dir.join("bad.rules");
+    std::fs::write(
+        &bad,
+        "playbook \"bad\" {}\nrule r {\n  then send \"hi\" via nowhere\n}\n",
+    )
+    .expect("write");
+    let broken = run(&[
+        "run",
+        bad.to_str().unwrap_or_default(),
+        "--members",
+        members.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(broken.status.code(), Some(1));
+    let stderr = text(&broken.stderr);
+    assert!(stderr.contains("unknown channel `nowhere`"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn stdin_input_and_a_closed_stdout_pipe_end_quietly() {
+    let case = golden("worked");
+    let mut members = String::new();
+    let line = std::fs::read_to_string(case.join("members.jsonl")).expect("members");
+    for _ in 0..5_000 {
+        members.push_str(&line);
+    }
+    let mut child = siyu()
+        .args([
+            "run",
+            case.join("playbook.rules").to_str().unwrap_or_default(),
+            "--members",
+            "-",
+            "--as-of",
+            AS_OF,
+            "--quiet",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("siyu starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(members.as_bytes());
+    });
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    let output = child.wait_with_output().expect("siyu ends");
+    let _ = writer.join();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+    assert!(text(&first).starts_with("{\"member\":\"w1\""));
+}
+
+#[test]
+fn explain_tells_how_one_member_was_planned() {
+    let case = golden("worked");
+    let output = run(&[
+        "explain",
+        case.join("playbook.rules").to_str().unwrap_or_default(),
+        "--members",
+        case.join("members.jsonl").to_str().unwrap_or_default(),
+        "--id",
+        "w2",
+        "--as-of",
+        AS_OF,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let trace = text(&output.stdout);
+    assert!(trace.contains("stage: new_fan (新粉)"), "{trace}");
+    assert!(
+        trace.contains("invite via dm suppressed: no consent"),
+        "{trace}"
+    );
+    assert!(trace.contains("consent.dm is false"), "{trace}");
+    assert!(
+        trace.contains("invite via wecom planned at 2026-11-25T09:00:00+08:00"),
+        "{trace}"
+    );
+    let missing = run(&[
+        "explain",
+        case.join("playbook.rules").to_str().unwrap_or_default(),
+        "--members",
+        case.join("members.jsonl").to_str().unwrap_or_default(),
+        "--id",
+        "nobody",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("no member with id `nobody`"));
+}
