@@ -8,6 +8,8 @@
 //! schema, values are read as they come (numbers that fit are integers, objects keep
 //! their keys); only the names the playbook reads are kept.
 
+mod touches;
+
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
@@ -90,10 +92,15 @@ pub(crate) fn id_of_text(text: &str) -> Option<Arc<str>> {
         .flatten()
 }
 
-/// One part of a field path.
+/// One part of a field path. Names the schema knows are borrowed from it, so keeping
+/// the path costs no allocation and no reference count.
 #[derive(Debug, Clone)]
-enum PathPart {
-    Field(Arc<str>),
+enum PathPart<'p> {
+    /// A field named by the schema (or `id`, `touches`, a touch's fields).
+    Field(&'p str),
+    /// A key read from the snapshot (objects without a schema).
+    Key(Arc<str>),
+    /// A position in a list.
     Index(usize),
 }
 
@@ -108,7 +115,7 @@ struct Problem {
 struct State<'p> {
     program: &'p Program,
     layout: &'p Layout,
-    path: RefCell<Vec<PathPart>>,
+    path: RefCell<Vec<PathPart<'p>>>,
     problem: RefCell<Option<Problem>>,
     id: RefCell<Option<Arc<str>>>,
     depth: RefCell<usize>,
@@ -129,13 +136,16 @@ impl<'p> State<'p> {
     fn path_text(&self, extra: Option<&str>) -> String {
         let mut out = String::new();
         let path = self.path.borrow();
-        let parts = path
-            .iter()
-            .cloned()
-            .chain(extra.map(|e| PathPart::Field(Arc::from(e))));
+        let parts = path.iter().cloned().chain(extra.map(PathPart::Field));
         for part in parts {
             match part {
                 PathPart::Field(name) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(name);
+                }
+                PathPart::Key(name) => {
                     if !out.is_empty() {
                         out.push('.');
                     }
@@ -155,7 +165,7 @@ impl<'p> State<'p> {
         self.fail_at(None, message)
     }
 
-    fn fail_at<E: de::Error>(&self, extra: Option<&str>, message: String) -> E {
+    fn fail_at<E: de::Error>(&self, extra: Option<&'p str>, message: String) -> E {
         let mut problem = self.problem.borrow_mut();
         if problem.is_none() {
             *problem = Some(Problem {
@@ -166,7 +176,7 @@ impl<'p> State<'p> {
         E::custom("invalid snapshot")
     }
 
-    fn push(&self, part: PathPart) {
+    fn push(&self, part: PathPart<'p>) {
         self.path.borrow_mut().push(part);
     }
 
@@ -286,17 +296,9 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 }
 
-/// The position of a field: a short scan for small objects, the index otherwise.
+/// The position of a field.
 fn field_position(schema: &ObjectSchema, key: &str) -> Option<u32> {
-    if schema.keys.len() <= 12 {
-        schema
-            .keys
-            .iter()
-            .position(|k| **k == *key)
-            .map(|i| i as u32)
-    } else {
-        schema.index.get(key).copied()
-    }
+    schema.index.get(key)
 }
 
 /// The whole snapshot.
@@ -334,7 +336,7 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
-                    state.push(PathPart::Field(name.clone()));
+                    state.push(PathPart::Field(name));
                     let value = map.next_value_seed(ValueSeed { ty, state })?;
                     if layout.id_slot == Some(slot) {
                         let id =
@@ -342,7 +344,7 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                         *state.id.borrow_mut() = Some(id);
                     }
                     if layout.touches_slot == Some(slot) {
-                        touches = Some(touches_from_value(state, &value)?);
+                        touches = Some(touches::touches_from_value(state, &value)?);
                     }
                     state.pop();
                     if let (Some(target), Some(flag)) = (slots.get_mut(index), seen.get_mut(index))
@@ -352,7 +354,7 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                     }
                 }
                 Key::Id => {
-                    state.push(PathPart::Field(Arc::from("id")));
+                    state.push(PathPart::Field("id"));
                     let value = map.next_value_seed(ValueSeed {
                         ty: &FieldType::Any,
                         state,
@@ -363,8 +365,8 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                     *state.id.borrow_mut() = Some(id);
                 }
                 Key::Touches => {
-                    state.push(PathPart::Field(Arc::from("touches")));
-                    touches = Some(map.next_value_seed(TouchesSeed(state))?);
+                    state.push(PathPart::Field("touches"));
+                    touches = Some(map.next_value_seed(touches::TouchesSeed(state))?);
                     state.pop();
                 }
                 Key::Other => {
@@ -437,9 +439,9 @@ fn describe_value(value: &Value) -> String {
 }
 
 /// Reports the first required field that was not given.
-fn check_missing<E: de::Error>(
-    state: &State<'_>,
-    schema: &ObjectSchema,
+fn check_missing<'p, E: de::Error>(
+    state: &State<'p>,
+    schema: &'p ObjectSchema,
     seen: &[bool],
 ) -> Result<(), E> {
     for ((name, ty), seen) in schema.keys.iter().zip(&schema.types).zip(seen) {
@@ -452,7 +454,7 @@ fn check_missing<E: de::Error>(
 
 /// One value of a known type.
 struct ValueSeed<'s, 'p> {
-    ty: &'s FieldType,
+    ty: &'p FieldType,
     state: &'s State<'p>,
 }
 
@@ -593,9 +595,9 @@ impl Drop for DepthGuard<'_, '_> {
     }
 }
 
-fn typed_object<'de, A: MapAccess<'de>>(
-    state: &State<'_>,
-    schema: &Arc<ObjectSchema>,
+fn typed_object<'de, 'p, A: MapAccess<'de>>(
+    state: &State<'p>,
+    schema: &'p Arc<ObjectSchema>,
     mut map: A,
 ) -> Result<Value, A::Error> {
     let _depth = DepthGuard::enter(state)?;
@@ -611,7 +613,7 @@ fn typed_object<'de, A: MapAccess<'de>>(
             map.next_value::<IgnoredAny>()?;
             continue;
         };
-        state.push(PathPart::Field(name.clone()));
+        state.push(PathPart::Field(name));
         let value = map.next_value_seed(ValueSeed { ty, state })?;
         state.pop();
         if let (Some(target), Some(flag)) = (values.get_mut(index), seen.get_mut(index)) {
@@ -632,7 +634,7 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
     let mut values = Vec::new();
     while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
         let key: Arc<str> = Arc::from(&*key);
-        state.push(PathPart::Field(key.clone()));
+        state.push(PathPart::Key(key.clone()));
         let value = map.next_value_seed(ValueSeed {
             ty: &FieldType::Any,
             state,
@@ -654,135 +656,6 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
         Arc::from(keys),
         values,
     ))))
-}
-
-/// `touches`: a list of `{rule?, channel, at}`.
-struct TouchesSeed<'s, 'p>(&'s State<'p>);
-
-impl<'de> DeserializeSeed<'de> for TouchesSeed<'_, '_> {
-    type Value = Vec<Touch>;
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Vec<Touch>, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TouchesSeed<'_, '_> {
-    type Value = Vec<Touch>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of touches")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Touch>, E> {
-        Ok(Vec::new())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Touch>, A::Error> {
-        let state = self.0;
-        let mut touches = Vec::new();
-        loop {
-            state.push(PathPart::Index(touches.len()));
-            let item = seq.next_element_seed(ValueSeed {
-                ty: &FieldType::Any,
-                state,
-            })?;
-            let Some(item) = item else {
-                state.pop();
-                break;
-            };
-            touches.push(touch_from_value(state, &item)?);
-            state.pop();
-        }
-        Ok(touches)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Vec<Touch>, A::Error> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<Touch>, E> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<Touch>, E> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<Touch>, E> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<Touch>, E> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<Touch>, E> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-}
-
-const TOUCHES_EXPECTED: &str = "expected a list of {rule, channel, at} touches";
-
-fn touches_from_value<E: de::Error>(state: &State<'_>, value: &Value) -> Result<Vec<Touch>, E> {
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::List(items) => {
-            let mut touches = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                state.push(PathPart::Index(i));
-                touches.push(touch_from_value(state, item)?);
-                state.pop();
-            }
-            Ok(touches)
-        }
-        _ => Err(state.fail(TOUCHES_EXPECTED.into())),
-    }
-}
-
-fn touch_from_value<E: de::Error>(state: &State<'_>, value: &Value) -> Result<Touch, E> {
-    let Value::Object(object) = value else {
-        return Err(state.fail(format!(
-            "expected a touch {{rule, channel, at}}, found {}",
-            describe_value(value)
-        )));
-    };
-    let program = state.program;
-    let rule = match object.get("rule") {
-        Value::Null => None,
-        Value::Str(name) => program.rule_ids.get(name).copied(),
-        other => {
-            let found = describe_value(other);
-            return Err(state.fail_at(Some("rule"), format!("expected a rule name, found {found}")));
-        }
-    };
-    let channel = match object.get("channel") {
-        Value::Str(name) => program.channel_ids.get(name).copied(),
-        Value::Null if object.fields().all(|(k, _)| k != "channel") => {
-            return Err(state.fail_at(Some("channel"), "missing field".into()));
-        }
-        other => {
-            let found = describe_value(other);
-            return Err(state.fail_at(
-                Some("channel"),
-                format!("expected a channel name, found {found}"),
-            ));
-        }
-    };
-    let at = match object.get("at") {
-        Value::DateTime(at) => *at,
-        Value::Str(text) => match parse_datetime(text) {
-            Some(at) => at,
-            None => {
-                let message = format!("expected datetime (RFC 3339), found {}", found_string(text));
-                return Err(state.fail_at(Some("at"), message));
-            }
-        },
-        Value::Null if object.fields().all(|(k, _)| k != "at") => {
-            return Err(state.fail_at(Some("at"), "missing field".into()));
-        }
-        other => {
-            let message = format!(
-                "expected datetime (RFC 3339), found {}",
-                describe_value(other)
-            );
-            return Err(state.fail_at(Some("at"), message));
-        }
-    };
-    Ok(Touch { rule, channel, at })
 }
 
 #[cfg(test)]

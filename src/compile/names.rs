@@ -1,0 +1,73 @@
+//! Name lookups on the decoding hot path: every key of every snapshot is looked up in
+//! its object's schema, and every touch names a rule and a channel. The few dozen names
+//! a schema or a playbook has are grouped by their length in bytes, so a lookup
+//! compares the key only with names of its own length, and a key of a length no name
+//! has (most keys a schema ignores) is rejected without reading it. No hashing.
+
+/// Names and their positions, grouped by length.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct NameIndex {
+    /// `by_length[n]`: the names of `n` bytes, with their positions.
+    by_length: Vec<Vec<(Box<str>, u32)>>,
+}
+
+impl NameIndex {
+    /// An index of `names`, each at its position in the sequence.
+    pub(crate) fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut index = NameIndex::default();
+        for (position, name) in names.into_iter().enumerate() {
+            index.insert(name, position as u32);
+        }
+        index
+    }
+
+    /// Adds a name, or moves it to a new position.
+    pub(crate) fn insert(&mut self, name: &str, position: u32) {
+        let length = name.len();
+        if self.by_length.len() <= length {
+            self.by_length.resize_with(length + 1, Vec::new);
+        }
+        let Some(names) = self.by_length.get_mut(length) else {
+            return;
+        };
+        match names.iter_mut().find(|(known, _)| **known == *name) {
+            Some(entry) => entry.1 = position,
+            None => names.push((Box::from(name), position)),
+        }
+    }
+
+    /// The position of a name.
+    pub(crate) fn get(&self, name: &str) -> Option<u32> {
+        self.by_length
+            .get(name.len())?
+            .iter()
+            .find(|(known, _)| known.as_bytes() == name.as_bytes())
+            .map(|&(_, position)| position)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_names_of_every_length_and_rejects_the_rest() {
+        let index = NameIndex::from_names(["id", "orders", "spend", "tier", "city", "名字"]);
+        assert_eq!(index.get("id"), Some(0));
+        assert_eq!(index.get("tier"), Some(3));
+        assert_eq!(index.get("city"), Some(4));
+        assert_eq!(index.get("名字"), Some(5));
+        assert_eq!(index.get("tie"), None);
+        assert_eq!(index.get("cityx"), None);
+        assert_eq!(index.get(""), None);
+        assert_eq!(index.get("a_name_longer_than_every_known_one"), None);
+    }
+
+    #[test]
+    fn a_name_inserted_again_moves() {
+        let mut index = NameIndex::from_names(["a", "b"]);
+        index.insert("a", 7);
+        assert_eq!(index.get("a"), Some(7));
+        assert_eq!(index.get("b"), Some(1));
+    }
+}
