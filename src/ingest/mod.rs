@@ -6,12 +6,14 @@
 
 mod csv_cells;
 pub(crate) mod decode;
+mod lines;
 mod records;
 mod stream;
 
 use std::io::BufRead;
 
-pub use records::{InputFormat, MAX_LINE_BYTES};
+pub use lines::MAX_LINE_BYTES;
+pub use records::InputFormat;
 pub(crate) use stream::stream;
 pub use stream::PlanStream;
 

@@ -11,7 +11,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use super::records::{Record, RecordReader};
+use super::records::{Batch, Record, RecordReader};
 use super::{PlanOptions, StreamItem};
 use crate::eval::expr::Clock;
 use crate::eval::planner::plan_member;
@@ -19,7 +19,7 @@ use crate::plan::{ErrorKind, ErrorRecord};
 use crate::playbook::{AsOf, Playbook};
 
 type Mapper<T> = Arc<dyn Fn(StreamItem) -> T + Send + Sync>;
-type JobQueue = Arc<Mutex<Receiver<(u64, Vec<Record>)>>>;
+type JobQueue = Arc<Mutex<Receiver<(u64, Batch)>>>;
 
 /// Chunks in flight per worker thread.
 const CHUNKS_PER_THREAD: usize = 4;
@@ -45,7 +45,7 @@ enum Mode<T> {
 }
 
 struct Pool<T> {
-    jobs: Option<SyncSender<(u64, Vec<Record>)>>,
+    jobs: Option<SyncSender<(u64, Batch)>>,
     results: Receiver<(u64, Vec<T>)>,
     workers: Vec<JoinHandle<()>>,
     pending: BTreeMap<u64, Vec<T>>,
@@ -98,21 +98,7 @@ pub(crate) fn plan_record(playbook: &Playbook, clock: &Clock, record: Record) ->
     let program = playbook.program();
     match record {
         Record::Failed(error) => Err(error),
-        Record::Json { line, bytes } => {
-            let text = std::str::from_utf8(&bytes).map_err(|error| ErrorRecord {
-                line,
-                member: None,
-                rule: None,
-                error: format!(
-                    "the line is not valid UTF-8 (at byte {})",
-                    error.valid_up_to() + 1
-                ),
-                kind: ErrorKind::Malformed,
-            })?;
-            super::decode::decode_text(program, text)
-                .and_then(|member| plan_member(program, &member, clock))
-                .map_err(|error| ErrorRecord::new(line, error))
-        }
+        Record::Json { line, bytes } => plan_line(playbook, clock, line, &bytes),
         Record::Csv {
             line,
             header,
@@ -124,31 +110,52 @@ pub(crate) fn plan_record(playbook: &Playbook, clock: &Clock, record: Record) ->
     }
 }
 
-fn plan_chunk<T>(
-    playbook: &Playbook,
-    clock: &Clock,
-    map: &Mapper<T>,
-    records: Vec<Record>,
-) -> Vec<T> {
-    records
-        .into_iter()
-        .map(|record| {
-            let line = record_line(&record);
-            let item = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                plan_record(playbook, clock, record)
-            }))
-            .unwrap_or_else(|_| {
-                Err(ErrorRecord {
-                    line,
-                    member: None,
-                    rule: None,
-                    error: "internal error while planning this member".into(),
-                    kind: ErrorKind::Runtime,
-                })
-            });
-            map(item)
+/// Decodes and plans one JSON Lines line.
+fn plan_line(playbook: &Playbook, clock: &Clock, line: u64, bytes: &[u8]) -> StreamItem {
+    let program = playbook.program();
+    let text = std::str::from_utf8(bytes).map_err(|error| ErrorRecord {
+        line,
+        member: None,
+        rule: None,
+        error: format!(
+            "the line is not valid UTF-8 (at byte {})",
+            error.valid_up_to() + 1
+        ),
+        kind: ErrorKind::Malformed,
+    })?;
+    super::decode::decode_text(program, text)
+        .and_then(|member| plan_member(program, &member, clock))
+        .map_err(|error| ErrorRecord::new(line, error))
+}
+
+/// Plans every member of a batch, in order.
+fn plan_batch<T>(playbook: &Playbook, clock: &Clock, map: &Mapper<T>, batch: Batch) -> Vec<T> {
+    match batch {
+        Batch::Lines(block) => block
+            .lines()
+            .map(|(line, bytes)| map(guarded(line, || plan_line(playbook, clock, line, bytes))))
+            .collect(),
+        Batch::Records(records) => records
+            .into_iter()
+            .map(|record| {
+                let line = record_line(&record);
+                map(guarded(line, || plan_record(playbook, clock, record)))
+            })
+            .collect(),
+    }
+}
+
+/// Runs `plan`; a panic, which would be a bug, becomes this member's error record.
+fn guarded(line: u64, plan: impl FnOnce() -> StreamItem) -> StreamItem {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(plan)).unwrap_or_else(|_| {
+        Err(ErrorRecord {
+            line,
+            member: None,
+            rule: None,
+            error: "internal error while planning this member".into(),
+            kind: ErrorKind::Runtime,
         })
-        .collect()
+    })
 }
 
 fn record_line(record: &Record) -> u64 {
@@ -161,7 +168,7 @@ fn record_line(record: &Record) -> u64 {
 impl<T: Send + 'static> Pool<T> {
     fn start(playbook: &Playbook, clock: &Clock, map: &Mapper<T>, threads: usize) -> Option<Self> {
         let max_in_flight = threads * CHUNKS_PER_THREAD;
-        let (jobs, job_receiver) = mpsc::sync_channel::<(u64, Vec<Record>)>(max_in_flight);
+        let (jobs, job_receiver) = mpsc::sync_channel::<(u64, Batch)>(max_in_flight);
         let job_receiver = Arc::new(Mutex::new(job_receiver));
         let (result_sender, results) = mpsc::channel();
         let mut workers = Vec::with_capacity(threads);
@@ -214,8 +221,8 @@ impl<T> Worker<T> {
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 receiver.recv()
             };
-            let Ok((sequence, records)) = job else { return };
-            let items = plan_chunk(&self.playbook, &self.clock, &self.map, records);
+            let Ok((sequence, batch)) = job else { return };
+            let items = plan_batch(&self.playbook, &self.clock, &self.map, batch);
             if self.results.send((sequence, items)).is_err() {
                 return;
             }
@@ -224,15 +231,8 @@ impl<T> Worker<T> {
 }
 
 impl<R: BufRead, T> PlanStream<R, T> {
-    fn read_chunk(&mut self) -> Vec<Record> {
-        let mut chunk = Vec::new();
-        while chunk.len() < self.chunk_size {
-            match self.reader.next_record() {
-                Some(record) => chunk.push(record),
-                None => break,
-            }
-        }
-        chunk
+    fn read_chunk(&mut self) -> Option<Batch> {
+        self.reader.next_batch(self.chunk_size)
     }
 }
 
@@ -257,11 +257,11 @@ impl<R: BufRead, T: Send + 'static> Iterator for PlanStream<R, T> {
                     else {
                         return None;
                     };
-                    if chunk.is_empty() {
+                    let Some(batch) = chunk else {
                         *finished = true;
                         return None;
-                    }
-                    self.ready.extend(plan_chunk(playbook, clock, map, chunk));
+                    };
+                    self.ready.extend(plan_batch(playbook, clock, map, batch));
                 }
                 Mode::Parallel(_) => {
                     let items = self.next_parallel()?;
@@ -287,11 +287,11 @@ impl<R: BufRead, T: Send + 'static> PlanStream<R, T> {
             let Mode::Parallel(pool) = &mut self.mode else {
                 return None;
             };
-            if chunk.is_empty() {
+            let Some(chunk) = chunk else {
                 pool.input_done = true;
                 pool.jobs = None;
                 break;
-            }
+            };
             let sent = pool
                 .jobs
                 .as_ref()
