@@ -6,15 +6,15 @@
 //! plus every touch already planned for the member in this run. A duration of `1d` is
 //! 86 400 seconds, whatever the zone's clock changes.
 
-use std::sync::Arc;
-
 use jiff::{SignedDuration, Timestamp};
 
 use super::expr::{Clock, EvalError, Evaluator, MemberData};
 use super::holdout::holdout_bucket;
+use super::output::{Content, PlanBuilder, PlanOutput, PlannedAction};
 use super::time::send_time;
+use super::value::Value;
 use crate::compile::{ActionSpec, CapLimit, Program, Rule, TemplatePiece};
-use crate::plan::{Action, ErrorKind, MemberError, Plan, Reason, Suppression};
+use crate::plan::{ErrorKind, MemberError, Plan, Reason};
 
 /// Which touches a cap counts, by rule and channel.
 type TouchFilter<'a> = &'a dyn Fn(Option<u32>, Option<u32>) -> bool;
@@ -120,25 +120,33 @@ pub(crate) fn plan_member_logged(
     clock: &Clock,
     events: Option<Vec<Event>>,
 ) -> Result<(Plan, Vec<Event>), MemberError> {
+    let mut builder = PlanBuilder::new(program, &clock.zone);
+    let events = plan_into(program, member, clock, &mut builder, events)?;
+    Ok((builder.finish(), events))
+}
+
+/// Plans one member into `output`; gives back the events when asked to record them.
+/// After an error, `output` holds part of a plan and should be dropped.
+pub(crate) fn plan_into<O: PlanOutput>(
+    program: &Program,
+    member: &MemberData,
+    clock: &Clock,
+    output: &mut O,
+    events: Option<Vec<Event>>,
+) -> Result<Vec<Event>, MemberError> {
     let mut evaluator = Evaluator::new(program, member, clock);
     let stage = choose_stage(&mut evaluator)?;
     let holdout = is_held_out(program, &member.id);
+    output.begin(&member.id, stage, holdout);
     let mut planner = Planner {
         evaluator,
-        plan: Plan {
-            member: member.id.clone(),
-            stage: stage
-                .and_then(|s| program.stages.get(s as usize))
-                .map(|s| s.name.clone()),
-            holdout,
-            actions: Vec::new(),
-            suppressed: Vec::new(),
-            stage_index: stage,
-            fired: Vec::new(),
-        },
+        output,
+        holdout,
         taken: vec![false; program.groups.len()],
         planned: Vec::new(),
         events,
+        text: String::new(),
+        args: Vec::new(),
     };
     for &index in &program.order {
         let Some(rule) = program.rules.get(index as usize) else {
@@ -147,43 +155,40 @@ pub(crate) fn plan_member_logged(
         if !is_candidate(&mut planner.evaluator, rule, stage)? {
             continue;
         }
-        planner.plan.fired.push(index);
+        planner.output.fired(index);
         planner.candidate(index, rule)?;
     }
-    Ok((planner.plan, planner.events.unwrap_or_default()))
+    Ok(planner.events.unwrap_or_default())
 }
 
-struct Planner<'a> {
+struct Planner<'a, 'o, O> {
     evaluator: Evaluator<'a>,
-    plan: Plan,
+    output: &'o mut O,
+    holdout: bool,
     taken: Vec<bool>,
     planned: Vec<PlannedTouch>,
     events: Option<Vec<Event>>,
+    /// A rendered template.
+    text: String,
+    /// An action's evaluated `with` values.
+    args: Vec<Value>,
 }
 
-impl Planner<'_> {
+impl<O: PlanOutput> Planner<'_, '_, O> {
     fn log(&mut self, event: impl FnOnce() -> Event) {
         if let Some(events) = &mut self.events {
             events.push(event());
         }
     }
 
-    fn suppress(&mut self, index: u32, rule: &Rule, reason: Reason, channel: Option<u32>) {
-        let channel = channel
-            .and_then(|c| self.evaluator.program.channels.get(c as usize))
-            .map(|c| c.name.clone());
-        self.plan.suppressed.push(Suppression {
-            rule: rule.name.clone(),
-            reason,
-            channel,
-            rule_index: index,
-        });
+    fn suppress(&mut self, index: u32, reason: Reason, channel: Option<u32>) {
+        self.output.suppressed(index, reason, channel);
     }
 
     fn candidate(&mut self, index: u32, rule: &Rule) -> Result<(), MemberError> {
-        if self.plan.holdout {
+        if self.holdout {
             self.log(|| Event::HeldOut { rule: index });
-            self.suppress(index, rule, Reason::Holdout, None);
+            self.suppress(index, Reason::Holdout, None);
             return Ok(());
         }
         let group = rule.group.map(|g| g as usize);
@@ -192,7 +197,7 @@ impl Planner<'_> {
                 rule: index,
                 group: g as u32,
             });
-            self.suppress(index, rule, Reason::Group, None);
+            self.suppress(index, Reason::Group, None);
             return Ok(());
         }
         let mut any_planned = false;
@@ -244,7 +249,7 @@ impl Planner<'_> {
                     rule: index,
                     action: position,
                 });
-                self.suppress(index, rule, Reason::Consent, Some(channel_index));
+                self.suppress(index, Reason::Consent, Some(channel_index));
                 return Ok(false);
             }
         }
@@ -259,7 +264,7 @@ impl Planner<'_> {
                 counted,
                 cap,
             });
-            self.suppress(index, rule, reason, Some(channel_index));
+            self.suppress(index, reason, Some(channel_index));
             return Ok(false);
         }
         self.push(index, rule, action, at, Some(channel_index))?;
@@ -314,6 +319,7 @@ impl Planner<'_> {
         None
     }
 
+    /// Renders the action's template, evaluates its arguments and hands it over.
     fn push(
         &mut self,
         index: u32,
@@ -324,46 +330,40 @@ impl Planner<'_> {
     ) -> Result<(), MemberError> {
         let member = self.evaluator.member;
         let zone = &self.evaluator.clock.zone;
-        let content = match &action.template.constant {
-            Some(text) => text.clone(),
-            None => {
-                let mut out = String::new();
-                for piece in &action.template.parts {
-                    match piece {
-                        TemplatePiece::Text(text) => out.push_str(text),
-                        TemplatePiece::Expr(node) => {
-                            let value = self
-                                .evaluator
-                                .eval(node)
-                                .map_err(|error| rule_error(member, rule, error))?;
-                            value.render_into(&mut out, zone);
-                        }
+        if action.template.constant.is_none() {
+            self.text.clear();
+            for piece in &action.template.parts {
+                match piece {
+                    TemplatePiece::Text(text) => self.text.push_str(text),
+                    TemplatePiece::Expr(node) => {
+                        let value = self
+                            .evaluator
+                            .eval(node)
+                            .map_err(|error| rule_error(member, rule, error))?;
+                        value.render_into(&mut self.text, zone);
                     }
                 }
-                Arc::from(out)
             }
-        };
-        let mut args = Vec::with_capacity(action.args.len());
-        for (key, node) in &action.args {
+        }
+        self.args.clear();
+        for (_, node) in &action.args {
             let value = self
                 .evaluator
                 .eval(node)
                 .map_err(|error| rule_error(member, rule, error))?;
-            args.push((key.clone(), value.to_json(zone)));
+            self.args.push(value);
         }
-        let channel_name = channel
-            .and_then(|c| self.evaluator.program.channels.get(c as usize))
-            .map(|c| c.name.clone());
-        self.plan.actions.push(Action {
-            rule: rule.name.clone(),
-            verb: action.verb,
-            channel: channel_name,
+        let content = match &action.template.constant {
+            Some(text) => Content::Constant(text),
+            None => Content::Rendered(&self.text),
+        };
+        self.output.action(PlannedAction {
+            rule: index,
+            spec: action,
+            channel,
             content,
-            at: at.to_zoned(zone.clone()),
-            priority: rule.priority,
-            args,
-            rule_index: index,
-            channel_index: channel,
+            at,
+            args: &self.args,
         });
         Ok(())
     }
