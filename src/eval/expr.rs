@@ -1,6 +1,7 @@
 //! Evaluation of compiled expressions against one member: slots by index, segments
 //! computed once per member, short-circuit `and`/`or`, the null rules of the language.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -24,7 +25,7 @@ pub(crate) struct Touch {
 }
 
 /// A decoded snapshot: its id, its slots, its touch history.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct MemberData {
     pub id: Arc<str>,
     pub slots: Vec<Value>,
@@ -88,9 +89,89 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Evaluates a condition: true only when the value is `true`; null is false.
+    /// `and`, `or`, `not`, comparisons, membership and null tests are decided here
+    /// without making a value; the recursive cases are dispatched from a small frame,
+    /// so that deep conditions stay far from the stack's end.
     pub(crate) fn condition(&mut self, node: &Node) -> Result<bool, EvalError> {
+        match &node.kind {
+            NodeKind::And(left, right) => Ok(self.condition(left)? && self.condition(right)?),
+            NodeKind::Or(left, right) => Ok(self.condition(left)? || self.condition(right)?),
+            NodeKind::Not(inner) => Ok(!self.condition(inner)?),
+            NodeKind::Segment(id) => Ok(self.segment(*id)?.is_true()),
+            NodeKind::Compare(..) | NodeKind::In { .. } | NodeKind::IsNull { .. } => {
+                self.test(node)
+            }
+            _ => self.truth_of(node),
+        }
+    }
+
+    /// Whether a value that must be a boolean is true.
+    #[inline(never)]
+    fn truth_of(&mut self, node: &Node) -> Result<bool, EvalError> {
         let value = self.eval(node)?;
         ops::truth(&value).map_err(|problem| self.error(problem, node.span))
+    }
+
+    /// A comparison, a membership or a null test, on operands read in place.
+    #[inline(never)]
+    fn test(&mut self, node: &Node) -> Result<bool, EvalError> {
+        match &node.kind {
+            NodeKind::Compare(op, left, right) => {
+                let left = self.operand(left)?;
+                let right = self.operand(right)?;
+                self.compare(*op, &left, &right, node.span)
+            }
+            NodeKind::In {
+                needle,
+                haystack,
+                negated,
+            } => {
+                let needle = self.operand(needle)?;
+                let haystack = self.operand(haystack)?;
+                let found = ops::contains(&haystack, &needle)
+                    .map_err(|problem| self.error(problem, node.span))?;
+                Ok(found != *negated)
+            }
+            NodeKind::IsNull { operand, negated } => {
+                Ok(self.operand(operand)?.is_null() != *negated)
+            }
+            _ => self.truth_of(node),
+        }
+    }
+
+    /// An expression's value, read in place when the expression names one (a constant,
+    /// a field, a nested field, `a ?? b` of those), computed otherwise.
+    pub(crate) fn operand<'v>(&mut self, node: &'v Node) -> Result<Cow<'v, Value>, EvalError>
+    where
+        'a: 'v,
+    {
+        Ok(match &node.kind {
+            NodeKind::Const(value) => Cow::Borrowed(value),
+            NodeKind::Slot(slot) => Cow::Borrowed(
+                self.member
+                    .slots
+                    .get(*slot as usize)
+                    .unwrap_or(&Value::Null),
+            ),
+            NodeKind::FieldAt(base, index) => match self.operand(base)? {
+                Cow::Borrowed(Value::Object(object)) => Cow::Borrowed(object.at(*index as usize)),
+                Cow::Owned(Value::Object(object)) => Cow::Owned(object.at(*index as usize).clone()),
+                Cow::Borrowed(Value::Null) | Cow::Owned(Value::Null) => Cow::Owned(Value::Null),
+                other => {
+                    let problem = format!("{} has no fields", other.kind());
+                    return Err(self.error(problem, node.span));
+                }
+            },
+            NodeKind::Default(left, right) => {
+                let left = self.operand(left)?;
+                if left.is_null() {
+                    self.operand(right)?
+                } else {
+                    left
+                }
+            }
+            _ => Cow::Owned(self.eval(node)?),
+        })
     }
 
     /// Evaluates an expression. The common and the recursive cases are dispatched from
@@ -99,9 +180,12 @@ impl<'a> Evaluator<'a> {
         match &node.kind {
             NodeKind::Const(value) => Ok(value.clone()),
             NodeKind::Slot(slot) => Ok(self.slot(*slot)),
-            NodeKind::And(left, right) => self.and(left, right),
-            NodeKind::Or(left, right) => self.or(left, right),
-            NodeKind::Not(inner) => self.not(inner),
+            NodeKind::And(..)
+            | NodeKind::Or(..)
+            | NodeKind::Not(..)
+            | NodeKind::Compare(..)
+            | NodeKind::In { .. }
+            | NodeKind::IsNull { .. } => self.condition(node).map(Value::Bool),
             NodeKind::Segment(id) => self.segment(*id),
             _ => self.eval_other(node),
         }
@@ -113,21 +197,6 @@ impl<'a> Evaluator<'a> {
             .get(slot as usize)
             .cloned()
             .unwrap_or(Value::Null)
-    }
-
-    #[inline(never)]
-    fn and(&mut self, left: &Node, right: &Node) -> Result<Value, EvalError> {
-        Ok(Value::Bool(self.condition(left)? && self.condition(right)?))
-    }
-
-    #[inline(never)]
-    fn or(&mut self, left: &Node, right: &Node) -> Result<Value, EvalError> {
-        Ok(Value::Bool(self.condition(left)? || self.condition(right)?))
-    }
-
-    #[inline(never)]
-    fn not(&mut self, inner: &Node) -> Result<Value, EvalError> {
-        Ok(Value::Bool(!self.condition(inner)?))
     }
 
     #[inline(never)]
@@ -177,18 +246,16 @@ impl<'a> Evaluator<'a> {
                 let index_value = self.eval(index)?;
                 self.index(base_value, index_value, node.span)
             }
-            NodeKind::Not(inner) => self.not(inner),
             NodeKind::Neg(inner) => {
                 let value = self.eval(inner)?;
                 ops::negate(&value).map_err(|problem| self.error(problem, node.span))
             }
-            NodeKind::And(left, right) => self.and(left, right),
-            NodeKind::Or(left, right) => self.or(left, right),
-            NodeKind::Compare(op, left, right) => {
-                let left = self.eval(left)?;
-                let right = self.eval(right)?;
-                self.compare(*op, &left, &right, node.span).map(Value::Bool)
-            }
+            NodeKind::And(..)
+            | NodeKind::Or(..)
+            | NodeKind::Not(..)
+            | NodeKind::Compare(..)
+            | NodeKind::In { .. }
+            | NodeKind::IsNull { .. } => self.condition(node).map(Value::Bool),
             NodeKind::Arith(op, left, right) => {
                 let left = self.eval(left)?;
                 let right = self.eval(right)?;
@@ -198,21 +265,6 @@ impl<'a> Evaluator<'a> {
                 Value::Null => self.eval(right),
                 value => Ok(value),
             },
-            NodeKind::In {
-                needle,
-                haystack,
-                negated,
-            } => {
-                let needle_value = self.eval(needle)?;
-                let haystack_value = self.eval(haystack)?;
-                let found = ops::contains(&haystack_value, &needle_value)
-                    .map_err(|problem| self.error(problem, node.span))?;
-                Ok(Value::Bool(found != *negated))
-            }
-            NodeKind::IsNull { operand, negated } => {
-                let value = self.eval(operand)?;
-                Ok(Value::Bool(value.is_null() != *negated))
-            }
             NodeKind::Call(function, args) => self.call(*function, args, node.span),
             NodeKind::Matches(subject, regex) => match self.eval(subject)? {
                 Value::Null => Ok(Value::Null),

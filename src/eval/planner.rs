@@ -338,7 +338,7 @@ impl<O: PlanOutput> Planner<'_, '_, O> {
                     TemplatePiece::Expr(node) => {
                         let value = self
                             .evaluator
-                            .eval(node)
+                            .operand(node)
                             .map_err(|error| rule_error(member, rule, error))?;
                         value.render_into(&mut self.text, zone);
                     }

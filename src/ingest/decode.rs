@@ -19,7 +19,7 @@ use jiff::Timestamp;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::compile::{FieldType, Layout, ObjectSchema, Program};
-use crate::eval::expr::{MemberData, Touch};
+use crate::eval::expr::MemberData;
 use crate::eval::value::{Object, Value};
 use crate::plan::{ErrorKind, MemberError};
 
@@ -28,11 +28,23 @@ const MAX_DEPTH: usize = 128;
 
 /// Decodes one line of JSON text.
 pub(crate) fn decode_text(program: &Program, text: &str) -> Result<MemberData, MemberError> {
+    let mut member = MemberData::default();
+    decode_text_into(program, text, &mut member).map(|()| member)
+}
+
+/// Decodes one line of JSON text into `member`, reusing its buffers (a worker decodes
+/// every member into the same one). After an error `member` holds part of the
+/// snapshot.
+pub(crate) fn decode_text_into(
+    program: &Program,
+    text: &str,
+    member: &mut MemberData,
+) -> Result<(), MemberError> {
     let state = State::new(program, &program.layout);
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let result = TopSeed(&state)
+    let result = TopSeed(&state, member)
         .deserialize(&mut deserializer)
-        .and_then(|member| deserializer.end().map(|()| member));
+        .and_then(|()| deserializer.end());
     result.map_err(|error| state.into_error(&error, || id_of_text(text)))
 }
 
@@ -51,8 +63,10 @@ pub(crate) fn decode_value_with(
     value: &serde_json::Value,
 ) -> Result<MemberData, MemberError> {
     let state = State::new(program, layout);
-    TopSeed(&state)
+    let mut member = MemberData::default();
+    TopSeed(&state, &mut member)
         .deserialize(value)
+        .map(|()| member)
         .map_err(|error| state.into_error(&error, || value.get("id").and_then(id_of_json)))
 }
 
@@ -119,6 +133,8 @@ struct State<'p> {
     problem: RefCell<Option<Problem>>,
     id: RefCell<Option<Arc<str>>>,
     depth: RefCell<usize>,
+    /// Items of the lists being read, nested ones above their parents'.
+    items: RefCell<Vec<Value>>,
 }
 
 impl<'p> State<'p> {
@@ -130,6 +146,7 @@ impl<'p> State<'p> {
             problem: RefCell::new(None),
             id: RefCell::new(None),
             depth: RefCell::new(0),
+            items: RefCell::new(Vec::new()),
         }
     }
 
@@ -301,32 +318,29 @@ fn field_position(schema: &ObjectSchema, key: &str) -> Option<u32> {
     schema.index.get(key)
 }
 
-/// The whole snapshot.
-struct TopSeed<'s, 'p>(&'s State<'p>);
+/// The whole snapshot, decoded into a member's slots.
+struct TopSeed<'s, 'p, 'm>(&'s State<'p>, &'m mut MemberData);
 
-impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_> {
-    type Value = MemberData;
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<MemberData, D::Error> {
+impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for TopSeed<'_, '_> {
-    type Value = MemberData;
+impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MemberData, A::Error> {
-        let state = self.0;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let TopSeed(state, member) = self;
         let layout = state.layout;
         let schema = &layout.fields;
-        let mut slots = vec![Value::Null; schema.types.len()];
-        let mut seen = vec![false; schema.types.len()];
-        let mut touches: Option<Vec<Touch>> = None;
+        member.slots.clear();
+        member.slots.resize(schema.types.len(), Value::Null);
+        member.touches.clear();
         while let Some(key) = map.next_key_seed(KeySeed(schema))? {
             match key {
                 Key::Slot(slot) => {
@@ -344,13 +358,11 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                         *state.id.borrow_mut() = Some(id);
                     }
                     if layout.touches_slot == Some(slot) {
-                        touches = Some(touches::touches_from_value(state, &value)?);
+                        member.touches = touches::touches_from_value(state, &value)?;
                     }
                     state.pop();
-                    if let (Some(target), Some(flag)) = (slots.get_mut(index), seen.get_mut(index))
-                    {
+                    if let Some(target) = member.slots.get_mut(index) {
                         *target = value;
-                        *flag = true;
                     }
                 }
                 Key::Id => {
@@ -366,7 +378,7 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                 }
                 Key::Touches => {
                     state.push(PathPart::Field("touches"));
-                    touches = Some(map.next_value_seed(touches::TouchesSeed(state))?);
+                    map.next_value_seed(touches::TouchesSeed(state, &mut member.touches))?;
                     state.pop();
                 }
                 Key::Other => {
@@ -374,40 +386,39 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                 }
             }
         }
-        let Some(id) = state.id.borrow().clone() else {
+        if state.id.borrow().is_none() {
             return Err(state.fail_at(Some("id"), "missing field".into()));
-        };
-        if layout.typed {
-            check_missing(state, schema, &seen)?;
         }
-        Ok(MemberData {
-            id,
-            slots,
-            touches: touches.unwrap_or_default(),
-        })
+        if layout.typed {
+            check_missing(state, schema, &member.slots)?;
+        }
+        if let Some(id) = state.id.borrow_mut().take() {
+            member.id = id;
+        }
+        Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<MemberData, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
         Err(self.0.fail("expected a JSON object, found a list".into()))
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<MemberData, E> {
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
         Err(self.0.fail("expected a JSON object, found a string".into()))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<MemberData, E> {
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
         Err(self.0.fail("expected a JSON object, found a number".into()))
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<MemberData, E> {
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
         Err(self.0.fail("expected a JSON object, found a number".into()))
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<MemberData, E> {
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
         Err(self.0.fail("expected a JSON object, found a number".into()))
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<MemberData, E> {
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
         Err(self
             .0
             .fail("expected a JSON object, found a boolean".into()))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<MemberData, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         Err(self.0.fail("expected a JSON object, found null".into()))
     }
 }
@@ -438,14 +449,16 @@ fn describe_value(value: &Value) -> String {
     }
 }
 
-/// Reports the first required field that was not given.
+/// Reports the first required field that was not given. A required field is never
+/// decoded as null (a null given for it is refused as it is read), so a required field
+/// still null was missing.
 fn check_missing<'p, E: de::Error>(
     state: &State<'p>,
     schema: &'p ObjectSchema,
-    seen: &[bool],
+    values: &[Value],
 ) -> Result<(), E> {
-    for ((name, ty), seen) in schema.keys.iter().zip(&schema.types).zip(seen) {
-        if !seen && !matches!(ty, FieldType::Optional(_)) {
+    for ((name, ty), value) in schema.keys.iter().zip(&schema.types).zip(values) {
+        if value.is_null() && !matches!(ty, FieldType::Optional(_)) {
             return Err(state.fail_at(Some(name), "missing field".into()));
         }
     }
@@ -551,17 +564,23 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         };
         let state = self.state;
         let _depth = DepthGuard::enter(state)?;
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        loop {
-            state.push(PathPart::Index(items.len()));
-            let Some(item) = seq.next_element_seed(ValueSeed { ty: element, state })? else {
-                state.pop();
-                break;
-            };
+        // Items wait in the state's buffer, so the list is allocated once, full size.
+        let start = state.items.borrow().len();
+        for index in 0.. {
+            state.push(PathPart::Index(index));
+            let item = seq.next_element_seed(ValueSeed { ty: element, state });
             state.pop();
-            items.push(item);
+            match item {
+                Ok(Some(item)) => state.items.borrow_mut().push(item),
+                Ok(None) => break,
+                Err(error) => {
+                    state.items.borrow_mut().truncate(start);
+                    return Err(error);
+                }
+            }
         }
-        Ok(Value::List(Arc::from(items)))
+        let items: Arc<[Value]> = state.items.borrow_mut().drain(start..).collect();
+        Ok(Value::List(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
@@ -602,7 +621,6 @@ fn typed_object<'de, 'p, A: MapAccess<'de>>(
 ) -> Result<Value, A::Error> {
     let _depth = DepthGuard::enter(state)?;
     let mut values = vec![Value::Null; schema.types.len()];
-    let mut seen = vec![false; schema.types.len()];
     while let Some(key) = map.next_key_seed(KeySeed(schema))? {
         let Key::Slot(position) = key else {
             map.next_value::<IgnoredAny>()?;
@@ -616,12 +634,11 @@ fn typed_object<'de, 'p, A: MapAccess<'de>>(
         state.push(PathPart::Field(name));
         let value = map.next_value_seed(ValueSeed { ty, state })?;
         state.pop();
-        if let (Some(target), Some(flag)) = (values.get_mut(index), seen.get_mut(index)) {
+        if let Some(target) = values.get_mut(index) {
             *target = value;
-            *flag = true;
         }
     }
-    check_missing(state, schema, &seen)?;
+    check_missing(state, schema, &values)?;
     Ok(Value::Object(Arc::new(Object::new(
         schema.keys.clone(),
         values,

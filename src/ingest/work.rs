@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::records::{Batch, Record};
 use super::stream::{Work, WorkFactory};
 use super::{JsonChunk, StreamItem};
+use crate::compile::Program;
 use crate::eval::expr::{Clock, MemberData};
 use crate::eval::planner::{plan_into, plan_member};
 use crate::plan::json::{JsonBuffers, JsonPlan};
@@ -26,12 +27,13 @@ pub(crate) fn items<T: Send + 'static>(
 ) -> WorkFactory<T> {
     Arc::new(move || {
         let (playbook, clock, map) = (playbook.clone(), clock.clone(), map.clone());
+        let mut member = MemberData::default();
         let work: Work<T> = Box::new(move |batch| {
             let program = playbook.program();
             let mut out = Vec::new();
             each_input(batch, |line, input| {
                 out.push(map(guarded(line, || {
-                    let member = decode(&playbook, line, input)?;
+                    decode_into(&playbook, line, input, &mut member)?;
                     plan_member(program, &member, &clock)
                         .map_err(|error| ErrorRecord::new(line, error))
                 })));
@@ -47,6 +49,7 @@ pub(crate) fn items<T: Send + 'static>(
 pub(crate) fn json(playbook: Playbook, clock: Clock) -> WorkFactory<JsonChunk> {
     Arc::new(move || {
         let (playbook, clock) = (playbook.clone(), clock.clone());
+        let mut member = MemberData::default();
         let mut buffers = JsonBuffers::default();
         let mut capacity = 0;
         let work: Work<JsonChunk> = Box::new(move |batch| {
@@ -60,7 +63,7 @@ pub(crate) fn json(playbook: Playbook, clock: Clock) -> WorkFactory<JsonChunk> {
             each_input(batch, |line, input| {
                 let start = chunk.plans.len();
                 let written = guarded(line, || {
-                    let member = decode(&playbook, line, input)?;
+                    decode_into(&playbook, line, input, &mut member)?;
                     let zone = &clock.zone;
                     let mut plan = JsonPlan::new(program, zone, &mut chunk.plans, &mut buffers);
                     plan_into(program, &member, &clock, &mut plan, None)
@@ -121,23 +124,36 @@ fn each_input(batch: Batch, mut each: impl FnMut(u64, Input<'_>)) {
     }
 }
 
-/// Decodes one member.
-fn decode(playbook: &Playbook, line: u64, input: Input<'_>) -> Result<MemberData, ErrorRecord> {
+/// Decodes one member into `member`, reusing its buffers.
+fn decode_into(
+    playbook: &Playbook,
+    line: u64,
+    input: Input<'_>,
+    member: &mut MemberData,
+) -> Result<(), ErrorRecord> {
     let program = playbook.program();
     let bytes = match input {
         Input::Line(bytes) => bytes,
-        Input::Record(Record::Json { bytes, .. }) => return decode_text(playbook, line, &bytes),
+        Input::Record(Record::Json { bytes, .. }) => {
+            return decode_text(program, line, &bytes, member);
+        }
         Input::Record(Record::Failed(error)) => return Err(error),
         Input::Record(Record::Csv { header, cells, .. }) => {
-            return super::csv_cells::record_to_json(&program.layout, &header, &cells)
+            *member = super::csv_cells::record_to_json(&program.layout, &header, &cells)
                 .and_then(|json| super::decode::decode_value(program, &json))
-                .map_err(|error| ErrorRecord::new(line, error));
+                .map_err(|error| ErrorRecord::new(line, error))?;
+            return Ok(());
         }
     };
-    decode_text(playbook, line, bytes)
+    decode_text(program, line, bytes, member)
 }
 
-fn decode_text(playbook: &Playbook, line: u64, bytes: &[u8]) -> Result<MemberData, ErrorRecord> {
+fn decode_text(
+    program: &Program,
+    line: u64,
+    bytes: &[u8],
+    member: &mut MemberData,
+) -> Result<(), ErrorRecord> {
     let text = std::str::from_utf8(bytes).map_err(|error| ErrorRecord {
         line,
         member: None,
@@ -148,7 +164,7 @@ fn decode_text(playbook: &Playbook, line: u64, bytes: &[u8]) -> Result<MemberDat
         ),
         kind: ErrorKind::Malformed,
     })?;
-    super::decode::decode_text(playbook.program(), text)
+    super::decode::decode_text_into(program, text, member)
         .map_err(|error| ErrorRecord::new(line, error))
 }
 

@@ -16,30 +16,28 @@ use crate::eval::value::Value;
 
 const TOUCHES_EXPECTED: &str = "expected a list of {rule, channel, at} touches";
 
-/// `touches` in JSON text.
-pub(super) struct TouchesSeed<'s, 'p>(pub &'s State<'p>);
+/// `touches` in JSON text, read into the member's list (which it replaces).
+pub(super) struct TouchesSeed<'s, 'p, 't>(pub &'s State<'p>, pub &'t mut Vec<Touch>);
 
-impl<'de> DeserializeSeed<'de> for TouchesSeed<'_, '_> {
-    type Value = Vec<Touch>;
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Vec<Touch>, D::Error> {
+impl<'de> DeserializeSeed<'de> for TouchesSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for TouchesSeed<'_, '_> {
-    type Value = Vec<Touch>;
+impl<'de> Visitor<'de> for TouchesSeed<'_, '_, '_> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of touches")
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Touch>, E> {
-        Ok(Vec::new())
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.1.clear();
+        Ok(())
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Touch>, A::Error> {
-        let state = self.0;
-        let mut touches = Vec::new();
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let TouchesSeed(state, touches) = self;
+        touches.clear();
         loop {
             state.push(PathPart::Index(touches.len()));
             let Some(touch) = seq.next_element_seed(TouchSeed(state))? else {
@@ -49,24 +47,24 @@ impl<'de> Visitor<'de> for TouchesSeed<'_, '_> {
             touches.push(touch);
             state.pop();
         }
-        Ok(touches)
+        Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Vec<Touch>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
         Err(self.0.fail(TOUCHES_EXPECTED.into()))
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<Touch>, E> {
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
         Err(self.0.fail(TOUCHES_EXPECTED.into()))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<Touch>, E> {
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
         Err(self.0.fail(TOUCHES_EXPECTED.into()))
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<Touch>, E> {
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
         Err(self.0.fail(TOUCHES_EXPECTED.into()))
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<Touch>, E> {
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
         Err(self.0.fail(TOUCHES_EXPECTED.into()))
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<Touch>, E> {
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
         Err(self.0.fail(TOUCHES_EXPECTED.into()))
     }
 }
