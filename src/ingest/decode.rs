@@ -106,8 +106,9 @@ pub(crate) fn id_of_text(text: &str) -> Option<Arc<str>> {
         .flatten()
 }
 
-/// One part of a field path. Names the schema knows are borrowed from it, so keeping
-/// the path costs no allocation and no reference count.
+/// One part of a field path. Paths are built only for a problem, from the innermost
+/// part out, as the error leaves each field and item (see [`State::within`]); decoding
+/// a valid snapshot keeps no path at all.
 #[derive(Debug, Clone)]
 enum PathPart<'p> {
     /// A field named by the schema (or `id`, `touches`, a touch's fields).
@@ -120,8 +121,9 @@ enum PathPart<'p> {
 
 /// What went wrong, recorded where it happened.
 #[derive(Debug)]
-struct Problem {
-    path: String,
+struct Problem<'p> {
+    /// Where, innermost part first.
+    path: Vec<PathPart<'p>>,
     message: String,
 }
 
@@ -129,8 +131,7 @@ struct Problem {
 struct State<'p> {
     program: &'p Program,
     layout: &'p Layout,
-    path: RefCell<Vec<PathPart<'p>>>,
-    problem: RefCell<Option<Problem>>,
+    problem: RefCell<Option<Problem<'p>>>,
     id: RefCell<Option<Arc<str>>>,
     depth: RefCell<usize>,
     /// Items of the lists being read, nested ones above their parents'.
@@ -142,7 +143,6 @@ impl<'p> State<'p> {
         State {
             program,
             layout,
-            path: RefCell::new(Vec::new()),
             problem: RefCell::new(None),
             id: RefCell::new(None),
             depth: RefCell::new(0),
@@ -150,11 +150,10 @@ impl<'p> State<'p> {
         }
     }
 
-    fn path_text(&self, extra: Option<&str>) -> String {
+    /// A problem's path as messages show it (`touches[2].at`).
+    fn path_text(path: &[PathPart<'_>]) -> String {
         let mut out = String::new();
-        let path = self.path.borrow();
-        let parts = path.iter().cloned().chain(extra.map(PathPart::Field));
-        for part in parts {
+        for part in path.iter().rev() {
             match part {
                 PathPart::Field(name) => {
                     if !out.is_empty() {
@@ -166,7 +165,7 @@ impl<'p> State<'p> {
                     if !out.is_empty() {
                         out.push('.');
                     }
-                    out.push_str(&name);
+                    out.push_str(name);
                 }
                 PathPart::Index(i) => {
                     let _ = write!(out, "[{i}]");
@@ -176,29 +175,31 @@ impl<'p> State<'p> {
         out
     }
 
-    /// Records a problem at the current path (the first one wins) and returns the
-    /// error that stops decoding.
+    /// Records a problem here (the first one wins) and returns the error that stops
+    /// decoding; the fields and items around learn of it as the error goes out.
     fn fail<E: de::Error>(&self, message: String) -> E {
         self.fail_at(None, message)
     }
 
-    fn fail_at<E: de::Error>(&self, extra: Option<&'p str>, message: String) -> E {
+    /// Records a problem in the field `inner` of the value being read.
+    fn fail_at<E: de::Error>(&self, inner: Option<&'p str>, message: String) -> E {
         let mut problem = self.problem.borrow_mut();
         if problem.is_none() {
             *problem = Some(Problem {
-                path: self.path_text(extra),
+                path: inner.map(PathPart::Field).into_iter().collect(),
                 message,
             });
         }
         E::custom("invalid snapshot")
     }
 
-    fn push(&self, part: PathPart<'p>) {
-        self.path.borrow_mut().push(part);
-    }
-
-    fn pop(&self) {
-        self.path.borrow_mut().pop();
+    /// Passes an error out of a field or an item, adding that part to the problem's
+    /// path. (An error with no problem, malformed JSON, has no path.)
+    fn within<E>(&self, part: impl FnOnce() -> PathPart<'p>, error: E) -> E {
+        if let Some(problem) = self.problem.borrow_mut().as_mut() {
+            problem.path.push(part());
+        }
+        error
     }
 
     fn into_error(
@@ -209,12 +210,13 @@ impl<'p> State<'p> {
         let member = self.id.into_inner().or_else(id);
         match self.problem.into_inner() {
             Some(problem) => {
-                let message = if problem.path.is_empty() {
+                let path = Self::path_text(&problem.path);
+                let message = if path.is_empty() {
                     problem.message
                 } else if problem.message.starts_with("missing") {
-                    format!("{} `{}`", problem.message, problem.path)
+                    format!("{} `{}`", problem.message, path)
                 } else {
-                    format!("field `{}`: {}", problem.path, problem.message)
+                    format!("field `{}`: {}", path, problem.message)
                 };
                 MemberError {
                     kind: ErrorKind::Schema,
@@ -350,36 +352,39 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
-                    state.push(PathPart::Field(name));
-                    let value = map.next_value_seed(ValueSeed { ty, state })?;
+                    let here = || PathPart::Field(name);
+                    let value = map
+                        .next_value_seed(ValueSeed { ty, state })
+                        .map_err(|error| state.within(here, error))?;
                     if layout.id_slot == Some(slot) {
-                        let id =
-                            id_from_value(&value).ok_or_else(|| state.fail(id_expected(&value)))?;
+                        let id = id_from_value(&value)
+                            .ok_or_else(|| state.within(here, state.fail(id_expected(&value))))?;
                         *state.id.borrow_mut() = Some(id);
                     }
                     if layout.touches_slot == Some(slot) {
-                        member.touches = touches::touches_from_value(state, &value)?;
+                        member.touches = touches::touches_from_value(state, &value)
+                            .map_err(|error| state.within(here, error))?;
                     }
-                    state.pop();
                     if let Some(target) = member.slots.get_mut(index) {
                         *target = value;
                     }
                 }
                 Key::Id => {
-                    state.push(PathPart::Field("id"));
-                    let value = map.next_value_seed(ValueSeed {
+                    let here = || PathPart::Field("id");
+                    let any = ValueSeed {
                         ty: &FieldType::Any,
                         state,
-                    })?;
-                    let id =
-                        id_from_value(&value).ok_or_else(|| state.fail(id_expected(&value)))?;
-                    state.pop();
+                    };
+                    let value = map
+                        .next_value_seed(any)
+                        .map_err(|error| state.within(here, error))?;
+                    let id = id_from_value(&value)
+                        .ok_or_else(|| state.within(here, state.fail(id_expected(&value))))?;
                     *state.id.borrow_mut() = Some(id);
                 }
                 Key::Touches => {
-                    state.push(PathPart::Field("touches"));
-                    map.next_value_seed(touches::TouchesSeed(state, &mut member.touches))?;
-                    state.pop();
+                    map.next_value_seed(touches::TouchesSeed(state, &mut member.touches))
+                        .map_err(|error| state.within(|| PathPart::Field("touches"), error))?;
                 }
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -567,15 +572,12 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         // Items wait in the state's buffer, so the list is allocated once, full size.
         let start = state.items.borrow().len();
         for index in 0.. {
-            state.push(PathPart::Index(index));
-            let item = seq.next_element_seed(ValueSeed { ty: element, state });
-            state.pop();
-            match item {
+            match seq.next_element_seed(ValueSeed { ty: element, state }) {
                 Ok(Some(item)) => state.items.borrow_mut().push(item),
                 Ok(None) => break,
                 Err(error) => {
                     state.items.borrow_mut().truncate(start);
-                    return Err(error);
+                    return Err(state.within(|| PathPart::Index(index), error));
                 }
             }
         }
@@ -631,9 +633,9 @@ fn typed_object<'de, 'p, A: MapAccess<'de>>(
             map.next_value::<IgnoredAny>()?;
             continue;
         };
-        state.push(PathPart::Field(name));
-        let value = map.next_value_seed(ValueSeed { ty, state })?;
-        state.pop();
+        let value = map
+            .next_value_seed(ValueSeed { ty, state })
+            .map_err(|error| state.within(|| PathPart::Field(name), error))?;
         if let Some(target) = values.get_mut(index) {
             *target = value;
         }
@@ -651,12 +653,13 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
     let mut values = Vec::new();
     while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
         let key: Arc<str> = Arc::from(&*key);
-        state.push(PathPart::Key(key.clone()));
-        let value = map.next_value_seed(ValueSeed {
+        let any = ValueSeed {
             ty: &FieldType::Any,
             state,
-        })?;
-        state.pop();
+        };
+        let value = map
+            .next_value_seed(any)
+            .map_err(|error| state.within(|| PathPart::Key(key.clone()), error))?;
         match keys.iter().position(|k| *k == key) {
             Some(existing) => {
                 if let Some(slot) = values.get_mut(existing) {
@@ -690,6 +693,40 @@ mod tests {
         assert!(parse_datetime("2026-11-25T09:00:00Z").is_some());
         assert!(parse_datetime("2026-11-25T09:00:00").is_none());
         assert!(parse_datetime("yesterday").is_none());
+    }
+
+    #[test]
+    fn problems_name_their_whole_path() {
+        let source = r#"
+            playbook "p" {}
+            member { id: string, stores: [{ id: string, km: float, tags: [string] }]? }
+        "#;
+        let playbook = crate::Playbook::from_source("p.rules", source).expect("compiles");
+        let program = playbook.program();
+        let cases = [
+            (
+                r#"{"id":"a","stores":[{"id":"s1","km":1,"tags":[]},{"id":"s2","km":"far","tags":[]}]}"#,
+                "field `stores[1].km`: expected float, found string \"far\"",
+            ),
+            (
+                r#"{"id":"a","stores":[{"id":"s1","km":1,"tags":["x",3]}]}"#,
+                "field `stores[0].tags[1]`: expected string, found integer 3",
+            ),
+            (
+                r#"{"id":"a","stores":[{"id":"s1","tags":[]}]}"#,
+                "missing field `stores[0].km`",
+            ),
+        ];
+        for (text, message) in cases {
+            let error = decode_text(program, text).expect_err(text);
+            assert_eq!(error.message, message);
+            assert_eq!(error.member.as_deref(), Some("a"));
+        }
+        assert!(decode_text(
+            program,
+            r#"{"id":"a","stores":[{"id":"s","km":2,"tags":["t"]}]}"#
+        )
+        .is_ok());
     }
 
     #[test]

@@ -39,13 +39,14 @@ impl<'de> Visitor<'de> for TouchesSeed<'_, '_, '_> {
         let TouchesSeed(state, touches) = self;
         touches.clear();
         loop {
-            state.push(PathPart::Index(touches.len()));
-            let Some(touch) = seq.next_element_seed(TouchSeed(state))? else {
-                state.pop();
+            let index = touches.len();
+            let touch = seq
+                .next_element_seed(TouchSeed(state))
+                .map_err(|error| state.within(|| PathPart::Index(index), error))?;
+            let Some(touch) = touch else {
                 break;
             };
             touches.push(touch);
-            state.pop();
         }
         Ok(())
     }
@@ -113,15 +114,15 @@ impl<'de> Visitor<'de> for TouchSeed<'_, '_> {
                 "at" => ("at", &mut at),
                 _ => {
                     // Other keys are read (and checked for depth) like any value.
-                    state.push(PathPart::Key(key.as_ref().into()));
-                    map.next_value_seed(self.any())?;
-                    state.pop();
+                    map.next_value_seed(self.any()).map_err(|error| {
+                        state.within(|| PathPart::Key(key.as_ref().into()), error)
+                    })?;
                     continue;
                 }
             };
-            state.push(PathPart::Field(name));
-            *target = map.next_value_seed(FieldSeed(state))?;
-            state.pop();
+            *target = map
+                .next_value_seed(FieldSeed(state))
+                .map_err(|error| state.within(|| PathPart::Field(name), error))?;
         }
         resolve(state, rule, channel, at)
     }
@@ -273,9 +274,9 @@ pub(super) fn touches_from_value<E: de::Error>(
         Value::List(items) => {
             let mut touches = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                state.push(PathPart::Index(i));
-                touches.push(touch_from_value(state, item)?);
-                state.pop();
+                let touch = touch_from_value(state, item)
+                    .map_err(|error| state.within(|| PathPart::Index(i), error))?;
+                touches.push(touch);
             }
             Ok(touches)
         }
