@@ -60,6 +60,10 @@ pub(crate) struct EvalError {
     pub span: Span,
 }
 
+/// What evaluating gives: a value, or a type error, boxed so that a result is no
+/// larger than its value (results pass through every level of an expression).
+pub(crate) type Evaluated<T> = Result<T, Box<EvalError>>;
+
 /// Evaluates expressions for one member.
 pub(crate) struct Evaluator<'a> {
     pub program: &'a Program,
@@ -81,18 +85,18 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    pub(crate) fn error(&self, problem: String, span: Span) -> EvalError {
-        EvalError {
+    pub(crate) fn error(&self, problem: String, span: Span) -> Box<EvalError> {
+        Box::new(EvalError {
             message: format!("{problem} in `{}`", self.program.snippet(span)),
             span,
-        }
+        })
     }
 
     /// Evaluates a condition: true only when the value is `true`; null is false.
     /// `and`, `or`, `not`, comparisons, membership and null tests are decided here
     /// without making a value; the recursive cases are dispatched from a small frame,
     /// so that deep conditions stay far from the stack's end.
-    pub(crate) fn condition(&mut self, node: &Node) -> Result<bool, EvalError> {
+    pub(crate) fn condition(&mut self, node: &Node) -> Evaluated<bool> {
         match &node.kind {
             NodeKind::And(left, right) => Ok(self.condition(left)? && self.condition(right)?),
             NodeKind::Or(left, right) => Ok(self.condition(left)? || self.condition(right)?),
@@ -107,52 +111,79 @@ impl<'a> Evaluator<'a> {
 
     /// Whether a value that must be a boolean is true.
     #[inline(never)]
-    fn truth_of(&mut self, node: &Node) -> Result<bool, EvalError> {
+    fn truth_of(&mut self, node: &Node) -> Evaluated<bool> {
         let value = self.eval(node)?;
         ops::truth(&value).map_err(|problem| self.error(problem, node.span))
     }
 
     /// A comparison, a membership or a null test, on operands read in place.
     #[inline(never)]
-    fn test(&mut self, node: &Node) -> Result<bool, EvalError> {
+    fn test(&mut self, node: &Node) -> Evaluated<bool> {
         match &node.kind {
-            NodeKind::Compare(op, left, right) => {
-                let left = self.operand(left)?;
-                let right = self.operand(right)?;
-                self.compare(*op, &left, &right, node.span)
-            }
+            NodeKind::Compare(op, left, right) => match (self.place(left), self.place(right)) {
+                (Some(left), Some(right)) => self.compare(*op, left, right, node.span),
+                _ => {
+                    let left = self.operand(left)?;
+                    let right = self.operand(right)?;
+                    self.compare(*op, &left, &right, node.span)
+                }
+            },
             NodeKind::In {
                 needle,
                 haystack,
                 negated,
             } => {
-                let needle = self.operand(needle)?;
-                let haystack = self.operand(haystack)?;
-                let found = ops::contains(&haystack, &needle)
-                    .map_err(|problem| self.error(problem, node.span))?;
-                Ok(found != *negated)
+                let found = match (self.place(needle), self.place(haystack)) {
+                    (Some(needle), Some(haystack)) => ops::contains(haystack, needle),
+                    _ => {
+                        let needle = self.operand(needle)?;
+                        let haystack = self.operand(haystack)?;
+                        ops::contains(&haystack, &needle)
+                    }
+                };
+                Ok(found.map_err(|problem| self.error(problem, node.span))? != *negated)
             }
-            NodeKind::IsNull { operand, negated } => {
-                Ok(self.operand(operand)?.is_null() != *negated)
-            }
+            NodeKind::IsNull { operand, negated } => match self.place(operand) {
+                Some(value) => Ok(value.is_null() != *negated),
+                None => Ok(self.operand(operand)?.is_null() != *negated),
+            },
             _ => self.truth_of(node),
         }
     }
 
-    /// An expression's value, read in place when the expression names one (a constant,
-    /// a field, a nested field, `a ?? b` of those), computed otherwise.
-    pub(crate) fn operand<'v>(&mut self, node: &'v Node) -> Result<Cow<'v, Value>, EvalError>
+    /// The value of a constant, a field or a nested field, read in place (a small
+    /// result, for the commonest operands); `None` for any other expression.
+    fn place<'v>(&self, node: &'v Node) -> Option<&'v Value>
     where
         'a: 'v,
     {
-        Ok(match &node.kind {
-            NodeKind::Const(value) => Cow::Borrowed(value),
-            NodeKind::Slot(slot) => Cow::Borrowed(
+        match &node.kind {
+            NodeKind::Const(value) => Some(value),
+            NodeKind::Slot(slot) => Some(
                 self.member
                     .slots
                     .get(*slot as usize)
                     .unwrap_or(&Value::Null),
             ),
+            NodeKind::FieldAt(base, index) => match self.place(base)? {
+                Value::Object(object) => Some(object.at(*index as usize)),
+                Value::Null => Some(&Value::Null),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// An expression's value, read in place when the expression names one (a constant,
+    /// a field, a nested field, `a ?? b` of those), computed otherwise.
+    pub(crate) fn operand<'v>(&mut self, node: &'v Node) -> Evaluated<Cow<'v, Value>>
+    where
+        'a: 'v,
+    {
+        if let Some(value) = self.place(node) {
+            return Ok(Cow::Borrowed(value));
+        }
+        Ok(match &node.kind {
             NodeKind::FieldAt(base, index) => match self.operand(base)? {
                 Cow::Borrowed(Value::Object(object)) => Cow::Borrowed(object.at(*index as usize)),
                 Cow::Owned(Value::Object(object)) => Cow::Owned(object.at(*index as usize).clone()),
@@ -176,7 +207,7 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates an expression. The common and the recursive cases are dispatched from
     /// a small frame, so that deep conditions stay far from the stack's end.
-    pub(crate) fn eval(&mut self, node: &Node) -> Result<Value, EvalError> {
+    pub(crate) fn eval(&mut self, node: &Node) -> Evaluated<Value> {
         match &node.kind {
             NodeKind::Const(value) => Ok(value.clone()),
             NodeKind::Slot(slot) => Ok(self.slot(*slot)),
@@ -200,7 +231,7 @@ impl<'a> Evaluator<'a> {
     }
 
     #[inline(never)]
-    fn eval_other(&mut self, node: &Node) -> Result<Value, EvalError> {
+    fn eval_other(&mut self, node: &Node) -> Evaluated<Value> {
         match &node.kind {
             NodeKind::Const(value) => Ok(value.clone()),
             NodeKind::Slot(slot) => Ok(self
@@ -290,7 +321,7 @@ impl<'a> Evaluator<'a> {
         left: &Value,
         right: &Value,
         span: Span,
-    ) -> Result<bool, EvalError> {
+    ) -> Evaluated<bool> {
         use std::cmp::Ordering::{Equal, Greater, Less};
         Ok(match op {
             Compare::Eq => ops::equal(left, right),
@@ -310,19 +341,13 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn arith(
-        &self,
-        op: Arith,
-        left: &Value,
-        right: &Value,
-        span: Span,
-    ) -> Result<Value, EvalError> {
+    fn arith(&self, op: Arith, left: &Value, right: &Value, span: Span) -> Evaluated<Value> {
         ops::arithmetic(op, left, right).map_err(|problem| self.error(problem, span))
     }
 
     /// A segment's value, computed once per member.
     #[inline(never)]
-    pub(crate) fn segment(&mut self, id: u32) -> Result<Value, EvalError> {
+    pub(crate) fn segment(&mut self, id: u32) -> Evaluated<Value> {
         let index = id as usize;
         if let Some(Some(value)) = self.segments.get(index) {
             return Ok(value.clone());
@@ -342,7 +367,7 @@ impl<'a> Evaluator<'a> {
         Ok(value)
     }
 
-    fn index(&self, base: Value, index: Value, span: Span) -> Result<Value, EvalError> {
+    fn index(&self, base: Value, index: Value, span: Span) -> Evaluated<Value> {
         match (&base, &index) {
             (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
             (Value::List(items), Value::Int(i)) => Ok(usize::try_from(*i)
@@ -365,7 +390,7 @@ impl<'a> Evaluator<'a> {
         local: u32,
         body: &Node,
         span: Span,
-    ) -> Result<Value, EvalError> {
+    ) -> Evaluated<Value> {
         let items = match self.eval(list)? {
             Value::Null => return Ok(Value::Null),
             Value::List(items) => items,
@@ -397,7 +422,7 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn call(&mut self, function: Function, args: &[Node], span: Span) -> Result<Value, EvalError> {
+    fn call(&mut self, function: Function, args: &[Node], span: Span) -> Evaluated<Value> {
         let first = match args.first() {
             Some(node) => self.eval(node)?,
             None => Value::Null,

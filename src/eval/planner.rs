@@ -79,7 +79,7 @@ pub(crate) fn runtime_error(
     }
 }
 
-fn rule_error(member: &MemberData, rule: &Rule, error: EvalError) -> MemberError {
+fn rule_error(member: &MemberData, rule: &Rule, error: Box<EvalError>) -> MemberError {
     runtime_error(member, Some(rule), error.message)
 }
 
