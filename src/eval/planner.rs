@@ -62,7 +62,7 @@ pub(crate) fn is_candidate(
         None => Ok(true),
         Some(when) => evaluator
             .condition(when)
-            .map_err(|error| rule_error(evaluator.member, rule, error)),
+            .map_err(|error| rule_error(evaluator.member, rule, *error)),
     }
 }
 
@@ -79,7 +79,7 @@ pub(crate) fn runtime_error(
     }
 }
 
-fn rule_error(member: &MemberData, rule: &Rule, error: Box<EvalError>) -> MemberError {
+fn rule_error(member: &MemberData, rule: &Rule, error: EvalError) -> MemberError {
     runtime_error(member, Some(rule), error.message)
 }
 
@@ -339,7 +339,7 @@ impl<O: PlanOutput> Planner<'_, '_, O> {
                         let value = self
                             .evaluator
                             .operand(node)
-                            .map_err(|error| rule_error(member, rule, error))?;
+                            .map_err(|error| rule_error(member, rule, *error))?;
                         value.render_into(&mut self.text, zone);
                     }
                 }
@@ -350,7 +350,7 @@ impl<O: PlanOutput> Planner<'_, '_, O> {
             let value = self
                 .evaluator
                 .eval(node)
-                .map_err(|error| rule_error(member, rule, error))?;
+                .map_err(|error| rule_error(member, rule, *error))?;
             self.args.push(value);
         }
         let content = match &action.template.constant {
