@@ -1,13 +1,14 @@
 //! Name lookups on the decoding hot path: every key of every snapshot is looked up in
-//! its object's schema, and every touch names a rule and a channel. The few dozen names
-//! a schema or a playbook has are grouped by their length in bytes, so a lookup
-//! compares the key only with names of its own length, and a key of a length no name
-//! has (most keys a schema ignores) is rejected without reading it. No hashing.
+//! its object's schema, and every touch names a rule and a channel. Names are grouped
+//! by their length in bytes, so a lookup compares the key only with names of its own
+//! length, and a key of a length no name has (most keys a schema ignores) is rejected
+//! without reading it; names of one length are kept sorted, so a playbook with a
+//! thousand rules named alike still finds one in a few comparisons. No hashing.
 
 /// Names and their positions, grouped by length.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct NameIndex {
-    /// `by_length[n]`: the names of `n` bytes, with their positions.
+    /// `by_length[n]`: the names of `n` bytes, sorted, with their positions.
     by_length: Vec<Vec<(Box<str>, u32)>>,
 }
 
@@ -30,19 +31,21 @@ impl NameIndex {
         let Some(names) = self.by_length.get_mut(length) else {
             return;
         };
-        match names.iter_mut().find(|(known, _)| **known == *name) {
-            Some(entry) => entry.1 = position,
-            None => names.push((Box::from(name), position)),
+        match names.binary_search_by(|(known, _)| known.as_bytes().cmp(name.as_bytes())) {
+            Ok(found) => {
+                if let Some(entry) = names.get_mut(found) {
+                    entry.1 = position;
+                }
+            }
+            Err(place) => names.insert(place, (Box::from(name), position)),
         }
     }
 
     /// The position of a name.
     pub(crate) fn get(&self, name: &str) -> Option<u32> {
-        self.by_length
-            .get(name.len())?
-            .iter()
-            .find(|(known, _)| known.as_bytes() == name.as_bytes())
-            .map(|&(_, position)| position)
+        let names = self.by_length.get(name.len())?;
+        let found = names.binary_search_by(|(known, _)| known.as_bytes().cmp(name.as_bytes()));
+        names.get(found.ok()?).map(|&(_, position)| position)
     }
 }
 
@@ -61,6 +64,16 @@ mod tests {
         assert_eq!(index.get("cityx"), None);
         assert_eq!(index.get(""), None);
         assert_eq!(index.get("a_name_longer_than_every_known_one"), None);
+    }
+
+    #[test]
+    fn many_names_of_one_length() {
+        let names: Vec<String> = (0..1000).rev().map(|i| format!("r{i:04}")).collect();
+        let index = NameIndex::from_names(names.iter().map(String::as_str));
+        assert_eq!(index.get("r0999"), Some(0));
+        assert_eq!(index.get("r0000"), Some(999));
+        assert_eq!(index.get("r0500"), Some(499));
+        assert_eq!(index.get("r1000"), None);
     }
 
     #[test]
