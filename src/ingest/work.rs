@@ -54,7 +54,7 @@ pub(crate) fn json(playbook: Playbook, clock: Clock) -> WorkFactory<JsonChunk> {
     Arc::new(move || {
         let (playbook, clock) = (playbook.clone(), clock.clone());
         let mut member = MemberData::default();
-        let mut buffers = JsonBuffers::default();
+        let mut buffers = JsonBuffers::new(playbook.program());
         let mut plan_buffers = PlanBuffers::default();
         let mut capacity = 0;
         let work: Work<JsonChunk> = Box::new(move |batch| {
