@@ -5,6 +5,10 @@
 //! without reading it; names of one length are kept sorted, so a playbook with a
 //! thousand rules named alike still finds one in a few comparisons. No hashing.
 
+/// Up to this many names of one length are compared one by one, which is quicker than
+/// halving for so few.
+const SHORT_RUN: usize = 8;
+
 /// Names and their positions, grouped by length.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct NameIndex {
@@ -42,11 +46,24 @@ impl NameIndex {
     }
 
     /// The position of a name.
+    #[inline]
     pub(crate) fn get(&self, name: &str) -> Option<u32> {
         let names = self.by_length.get(name.len())?;
-        let found = names.binary_search_by(|(known, _)| known.as_bytes().cmp(name.as_bytes()));
-        names.get(found.ok()?).map(|&(_, position)| position)
+        if names.len() > SHORT_RUN {
+            return search(names, name);
+        }
+        let found = names
+            .iter()
+            .find(|(known, _)| known.as_bytes() == name.as_bytes());
+        found.map(|&(_, position)| position)
     }
+}
+
+/// Finds a name among many of its length by halves.
+#[inline(never)]
+fn search(names: &[(Box<str>, u32)], name: &str) -> Option<u32> {
+    let found = names.binary_search_by(|(known, _)| known.as_bytes().cmp(name.as_bytes()));
+    names.get(found.ok()?).map(|&(_, position)| position)
 }
 
 #[cfg(test)]

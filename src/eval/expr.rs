@@ -65,6 +65,13 @@ pub(crate) struct EvalError {
 /// larger than its value (results pass through every level of an expression).
 pub(crate) type Evaluated<T> = Result<T, Box<EvalError>>;
 
+/// What an evaluator keeps from one member to the next.
+#[derive(Debug, Default)]
+pub(crate) struct EvalBuffers {
+    locals: Vec<Value>,
+    segments: Vec<Option<Value>>,
+}
+
 /// Evaluates expressions for one member.
 pub(crate) struct Evaluator<'a> {
     pub program: &'a Program,
@@ -78,13 +85,37 @@ pub(crate) struct Evaluator<'a> {
 impl<'a> Evaluator<'a> {
     /// An evaluator for one member at one as-of time.
     pub(crate) fn new(program: &'a Program, member: &'a MemberData, clock: &'a Clock) -> Self {
+        Self::reusing(program, member, clock, EvalBuffers::default())
+    }
+
+    /// An evaluator that keeps its values in buffers used before.
+    pub(crate) fn reusing(
+        program: &'a Program,
+        member: &'a MemberData,
+        clock: &'a Clock,
+        buffers: EvalBuffers,
+    ) -> Self {
+        let EvalBuffers {
+            mut locals,
+            mut segments,
+        } = buffers;
+        locals.clear();
+        segments.clear();
         Evaluator {
             program,
             member,
             clock,
-            locals: Vec::new(),
-            segments: Vec::new(),
+            locals,
+            segments,
             budget: Budget::new(),
+        }
+    }
+
+    /// The evaluator's buffers, for the next member.
+    pub(crate) fn into_buffers(self) -> EvalBuffers {
+        EvalBuffers {
+            locals: self.locals,
+            segments: self.segments,
         }
     }
 

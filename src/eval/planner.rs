@@ -8,7 +8,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::expr::{Clock, EvalError, Evaluator, MemberData};
+use super::expr::{Clock, EvalBuffers, EvalError, Evaluator, MemberData};
 use super::holdout::holdout_bucket;
 use super::output::{Content, PlanBuilder, PlanOutput, PlannedAction};
 use super::time::send_time;
@@ -131,8 +131,24 @@ pub(crate) fn plan_member_logged(
     events: Option<Vec<Event>>,
 ) -> Result<(Plan, Vec<Event>), MemberError> {
     let mut builder = PlanBuilder::new(program, &clock.zone);
-    let events = plan_into(program, member, clock, &mut builder, events)?;
+    let mut buffers = PlanBuffers::default();
+    let events = plan_into(program, member, clock, &mut builder, events, &mut buffers)?;
     Ok((builder.finish(), events))
+}
+
+/// What the planner keeps from one member to the next, so that planning a member
+/// allocates nothing once these have grown (a worker thread keeps one set).
+#[derive(Debug, Default)]
+pub(crate) struct PlanBuffers {
+    evaluation: EvalBuffers,
+    /// Exclusive groups already taken.
+    taken: Vec<bool>,
+    /// Touches planned so far, for the caps.
+    planned: Vec<PlannedTouch>,
+    /// A rendered template.
+    text: String,
+    /// An action's evaluated `with` values.
+    args: Vec<Value>,
 }
 
 /// Plans one member into `output`; gives back the events when asked to record them.
@@ -143,48 +159,53 @@ pub(crate) fn plan_into<O: PlanOutput>(
     clock: &Clock,
     output: &mut O,
     events: Option<Vec<Event>>,
+    buffers: &mut PlanBuffers,
 ) -> Result<Vec<Event>, MemberError> {
-    let mut evaluator = Evaluator::new(program, member, clock);
-    let stage = choose_stage(&mut evaluator)?;
-    let holdout = is_held_out(program, &member.id);
-    output.begin(&member.id, stage, holdout);
+    let evaluation = std::mem::take(&mut buffers.evaluation);
+    buffers.taken.clear();
+    buffers.taken.resize(program.groups.len(), false);
+    buffers.planned.clear();
     let mut planner = Planner {
-        evaluator,
+        evaluator: Evaluator::reusing(program, member, clock, evaluation),
         output,
-        holdout,
-        taken: vec![false; program.groups.len()],
-        planned: Vec::new(),
+        holdout: false,
+        buffers,
         events,
-        text: String::new(),
-        args: Vec::new(),
     };
-    for &index in &program.order {
-        let Some(rule) = program.rules.get(index as usize) else {
-            continue;
-        };
-        if !is_candidate(&mut planner.evaluator, rule, stage)? {
-            continue;
-        }
-        planner.output.fired(index);
-        planner.candidate(index, rule)?;
-    }
-    Ok(planner.events.unwrap_or_default())
+    let planned = planner.plan();
+    planner.buffers.evaluation = planner.evaluator.into_buffers();
+    planned.map(|()| planner.events.unwrap_or_default())
 }
 
-struct Planner<'a, 'o, O> {
+struct Planner<'a, 'o, 'b, O> {
     evaluator: Evaluator<'a>,
     output: &'o mut O,
     holdout: bool,
-    taken: Vec<bool>,
-    planned: Vec<PlannedTouch>,
+    buffers: &'b mut PlanBuffers,
     events: Option<Vec<Event>>,
-    /// A rendered template.
-    text: String,
-    /// An action's evaluated `with` values.
-    args: Vec<Value>,
 }
 
-impl<O: PlanOutput> Planner<'_, '_, O> {
+impl<O: PlanOutput> Planner<'_, '_, '_, O> {
+    /// The stage, the holdout, then every rule in candidate order.
+    fn plan(&mut self) -> Result<(), MemberError> {
+        let program = self.evaluator.program;
+        let member = self.evaluator.member;
+        let stage = choose_stage(&mut self.evaluator)?;
+        self.holdout = is_held_out(program, &member.id);
+        self.output.begin(&member.id, stage, self.holdout);
+        for &index in &program.order {
+            let Some(rule) = program.rules.get(index as usize) else {
+                continue;
+            };
+            if !is_candidate(&mut self.evaluator, rule, stage)? {
+                continue;
+            }
+            self.output.fired(index);
+            self.candidate(index, rule)?;
+        }
+        Ok(())
+    }
+
     fn log(&mut self, event: impl FnOnce() -> Event) {
         if let Some(events) = &mut self.events {
             events.push(event());
@@ -202,7 +223,7 @@ impl<O: PlanOutput> Planner<'_, '_, O> {
             return Ok(());
         }
         let group = rule.group.map(|g| g as usize);
-        if let Some(g) = group.filter(|&g| self.taken.get(g) == Some(&true)) {
+        if let Some(g) = group.filter(|&g| self.buffers.taken.get(g) == Some(&true)) {
             self.log(|| Event::GroupTaken {
                 rule: index,
                 group: g as u32,
@@ -215,7 +236,7 @@ impl<O: PlanOutput> Planner<'_, '_, O> {
             any_planned |= self.action(index, position, rule, action)?;
         }
         if any_planned {
-            if let Some(taken) = group.and_then(|g| self.taken.get_mut(g)) {
+            if let Some(taken) = group.and_then(|g| self.buffers.taken.get_mut(g)) {
                 *taken = true;
             }
         }
@@ -282,7 +303,7 @@ impl<O: PlanOutput> Planner<'_, '_, O> {
             rule: index,
             asked: send_time(&clock.zone, clock.now, action.at, None).unwrap_or(at),
         });
-        self.planned.push(PlannedTouch {
+        self.buffers.planned.push(PlannedTouch {
             rule: index,
             channel: channel_index,
         });
@@ -317,6 +338,7 @@ impl<O: PlanOutput> Planner<'_, '_, O> {
                 .filter(|t| t.at > since && t.at <= now && counts(t.rule, t.channel))
                 .count();
             let planned = self
+                .buffers
                 .planned
                 .iter()
                 .filter(|t| counts(Some(t.rule), Some(t.channel)))
@@ -341,34 +363,34 @@ impl<O: PlanOutput> Planner<'_, '_, O> {
         let member = self.evaluator.member;
         let zone = &self.evaluator.clock.zone;
         if action.template.constant.is_none() {
-            self.text.clear();
+            self.buffers.text.clear();
             for piece in &action.template.parts {
                 match piece {
-                    TemplatePiece::Text(text) => self.text.push_str(text),
+                    TemplatePiece::Text(text) => self.buffers.text.push_str(text),
                     TemplatePiece::Expr(node) => {
                         let value = self
                             .evaluator
                             .operand(node)
                             .map_err(|error| rule_error(member, rule, *error))?;
-                        value.render_into(&mut self.text, zone);
+                        value.render_into(&mut self.buffers.text, zone);
                     }
                 }
-                if self.text.len() > MAX_TEXT_BYTES {
+                if self.buffers.text.len() > MAX_TEXT_BYTES {
                     return Err(too_long_content(member, rule));
                 }
             }
         }
-        self.args.clear();
+        self.buffers.args.clear();
         for (_, node) in &action.args {
             let value = self
                 .evaluator
                 .eval(node)
                 .map_err(|error| rule_error(member, rule, *error))?;
-            self.args.push(value);
+            self.buffers.args.push(value);
         }
         let content = match &action.template.constant {
             Some(text) => Content::Constant(text),
-            None => Content::Rendered(&self.text),
+            None => Content::Rendered(&self.buffers.text),
         };
         self.output.action(PlannedAction {
             rule: index,
@@ -376,7 +398,7 @@ impl<O: PlanOutput> Planner<'_, '_, O> {
             channel,
             content,
             at,
-            args: &self.args,
+            args: &self.buffers.args,
         });
         Ok(())
     }

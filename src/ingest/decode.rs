@@ -333,6 +333,33 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 }
 
+/// A key as text, borrowed from the snapshot when it has no escapes (serde's own
+/// `Cow<str>` always copies).
+struct KeyText;
+
+impl<'de> DeserializeSeed<'de> for KeyText {
+    type Value = std::borrow::Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyText {
+    type Value = std::borrow::Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(key))
+    }
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(key.to_owned()))
+    }
+}
+
 /// The position of a field.
 fn field_position(schema: &ObjectSchema, key: &str) -> Option<u32> {
     schema.index.get(key)
@@ -676,7 +703,7 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
     let mut values = Vec::new();
     // Past a few keys, a repeated key is found through an index, not a scan.
     let mut index: Option<HashMap<Arc<str>, usize>> = None;
-    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+    while let Some(key) = map.next_key_seed(KeyText)? {
         let key: Arc<str> = Arc::from(&*key);
         let any = ValueSeed {
             ty: &FieldType::Any,

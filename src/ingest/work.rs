@@ -11,7 +11,8 @@ use super::stream::{Work, WorkFactory};
 use super::{JsonChunk, StreamItem};
 use crate::compile::Program;
 use crate::eval::expr::{Clock, MemberData};
-use crate::eval::planner::{plan_into, plan_member};
+use crate::eval::output::PlanBuilder;
+use crate::eval::planner::{plan_into, PlanBuffers};
 use crate::plan::json::{JsonBuffers, JsonPlan};
 use crate::plan::{ErrorKind, ErrorRecord};
 use crate::playbook::Playbook;
@@ -28,14 +29,17 @@ pub(crate) fn items<T: Send + 'static>(
     Arc::new(move || {
         let (playbook, clock, map) = (playbook.clone(), clock.clone(), map.clone());
         let mut member = MemberData::default();
+        let mut buffers = PlanBuffers::default();
         let work: Work<T> = Box::new(move |batch| {
             let program = playbook.program();
             let mut out = Vec::new();
             each_input(batch, |line, input| {
                 out.push(map(guarded(line, || {
                     decode_into(&playbook, line, input, &mut member)?;
-                    plan_member(program, &member, &clock)
-                        .map_err(|error| ErrorRecord::new(line, error))
+                    let mut plan = PlanBuilder::new(program, &clock.zone);
+                    plan_into(program, &member, &clock, &mut plan, None, &mut buffers)
+                        .map_err(|error| ErrorRecord::new(line, error))?;
+                    Ok(plan.finish())
                 })));
             });
             out
@@ -50,7 +54,8 @@ pub(crate) fn json(playbook: Playbook, clock: Clock) -> WorkFactory<JsonChunk> {
     Arc::new(move || {
         let (playbook, clock) = (playbook.clone(), clock.clone());
         let mut member = MemberData::default();
-        let mut buffers = JsonBuffers::default();
+        let mut buffers = JsonBuffers::new(playbook.program());
+        let mut plan_buffers = PlanBuffers::default();
         let mut capacity = 0;
         let work: Work<JsonChunk> = Box::new(move |batch| {
             let program = playbook.program();
@@ -66,7 +71,7 @@ pub(crate) fn json(playbook: Playbook, clock: Clock) -> WorkFactory<JsonChunk> {
                     decode_into(&playbook, line, input, &mut member)?;
                     let zone = &clock.zone;
                     let mut plan = JsonPlan::new(program, zone, &mut chunk.plans, &mut buffers);
-                    plan_into(program, &member, &clock, &mut plan, None)
+                    plan_into(program, &member, &clock, &mut plan, None, &mut plan_buffers)
                         .map_err(|error| ErrorRecord::new(line, error))?;
                     plan.finish(&mut chunk.summary);
                     Ok(())

@@ -4,7 +4,8 @@
 //! order and the optional keys follow `Plan`'s `Serialize`, and a test holds the two
 //! equal over the golden cases and the shipped playbooks.
 //!
-//! The actions are written straight into the line; the suppressions, which the
+//! The names of rules, channels and stages are quoted once, when a worker starts. The
+//! actions are written straight into the line; the suppressions, which the
 //! planner interleaves with them, wait in a buffer of their own until the line ends.
 //! The member's counts are kept aside and added to the summary only when its plan is
 //! complete, so a member whose planning fails leaves no trace.
@@ -18,12 +19,48 @@ use crate::compile::Program;
 use crate::eval::output::{PlanOutput, PlannedAction};
 use crate::eval::value::Value;
 
-/// Buffers a writer reuses from one member to the next.
-#[derive(Debug, Default)]
+/// What a writer keeps from one member to the next, for one playbook.
+#[derive(Debug)]
 pub(crate) struct JsonBuffers {
+    names: Names,
     suppressed: Vec<u8>,
     counts: Counts,
     text: String,
+}
+
+impl JsonBuffers {
+    /// Buffers for plans of `program`.
+    pub(crate) fn new(program: &Program) -> Self {
+        let quoted = |name: &str| {
+            let mut out = Vec::with_capacity(name.len() + 2);
+            put(&mut out, name);
+            out.into_boxed_slice()
+        };
+        JsonBuffers {
+            names: Names {
+                rules: program.rules.iter().map(|r| quoted(&r.name)).collect(),
+                channels: program.channels.iter().map(|c| quoted(&c.name)).collect(),
+                stages: program.stages.iter().map(|s| quoted(&s.name)).collect(),
+            },
+            suppressed: Vec::new(),
+            counts: Counts::default(),
+            text: String::new(),
+        }
+    }
+}
+
+/// The playbook's names as JSON strings, by index.
+#[derive(Debug)]
+struct Names {
+    rules: Vec<Box<[u8]>>,
+    channels: Vec<Box<[u8]>>,
+    stages: Vec<Box<[u8]>>,
+}
+
+impl Names {
+    fn of(names: &[Box<[u8]>], index: u32) -> &[u8] {
+        names.get(index as usize).map_or(b"\"\"", |name| name)
+    }
 }
 
 /// One member's counts, until its plan is complete.
@@ -84,18 +121,6 @@ impl<'a> JsonPlan<'a> {
             summary.count_suppression(rule, reason);
         }
     }
-
-    fn rule_name(&self, rule: u32) -> &'a str {
-        self.program
-            .rules
-            .get(rule as usize)
-            .map_or("", |r| &r.name)
-    }
-
-    fn channel_name(&self, channel: u32) -> &'a str {
-        let channel = self.program.channels.get(channel as usize);
-        channel.map_or("", |c| &c.name)
-    }
 }
 
 impl PlanOutput for JsonPlan<'_> {
@@ -104,8 +129,8 @@ impl PlanOutput for JsonPlan<'_> {
         line.extend_from_slice(b"{\"member\":");
         put(line, &**member);
         line.extend_from_slice(b",\"stage\":");
-        match stage.and_then(|s| self.program.stages.get(s as usize)) {
-            Some(stage) => put(line, &*stage.name),
+        match stage {
+            Some(stage) => line.extend_from_slice(Names::of(&self.buffers.names.stages, stage)),
             None => line.extend_from_slice(b"null"),
         }
         line.extend_from_slice(if holdout {
@@ -123,8 +148,9 @@ impl PlanOutput for JsonPlan<'_> {
     }
 
     fn action(&mut self, action: PlannedAction<'_>) {
-        let rule = self.rule_name(action.rule);
-        let channel = action.channel.map(|c| self.channel_name(c));
+        let names = &self.buffers.names;
+        let rule = Names::of(&names.rules, action.rule);
+        let channel = action.channel.map(|c| Names::of(&names.channels, c));
         let priority = self
             .program
             .rules
@@ -136,13 +162,13 @@ impl PlanOutput for JsonPlan<'_> {
         }
         self.actions += 1;
         line.extend_from_slice(b"{\"rule\":");
-        put(line, rule);
+        line.extend_from_slice(rule);
         line.extend_from_slice(b",\"verb\":\"");
         line.extend_from_slice(action.spec.verb.name().as_bytes());
         line.push(b'"');
         if let Some(channel) = channel {
             line.extend_from_slice(b",\"channel\":");
-            put(line, channel);
+            line.extend_from_slice(channel);
         }
         line.extend_from_slice(b",\"content\":");
         put(line, action.content.text());
@@ -167,20 +193,19 @@ impl PlanOutput for JsonPlan<'_> {
     }
 
     fn suppressed(&mut self, rule: u32, reason: Reason, channel: Option<u32>) {
-        let name = self.rule_name(rule);
-        let channel = channel.map(|c| self.channel_name(c));
+        let names = &self.buffers.names;
         let out = &mut self.buffers.suppressed;
         if !out.is_empty() {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"rule\":");
-        put(out, name);
+        out.extend_from_slice(Names::of(&names.rules, rule));
         out.extend_from_slice(b",\"reason\":\"");
         out.extend_from_slice(reason.code().as_bytes());
         out.push(b'"');
         if let Some(channel) = channel {
             out.extend_from_slice(b",\"channel\":");
-            put(out, channel);
+            out.extend_from_slice(Names::of(&names.channels, channel));
         }
         out.push(b'}');
         self.buffers.counts.suppressions.push((rule, reason));

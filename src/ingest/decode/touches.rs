@@ -10,7 +10,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::{
-    describe_value, found_string, parse_datetime, too_long, DepthGuard, PathPart, State, ValueSeed,
+    describe_value, found_string, parse_datetime, too_long, DepthGuard, KeyText, PathPart, State,
+    ValueSeed,
 };
 use crate::compile::FieldType;
 use crate::eval::expr::Touch;
@@ -113,7 +114,7 @@ impl<'de> Visitor<'de> for TouchSeed<'_, '_> {
         let state = self.0;
         let _depth = DepthGuard::enter(state)?;
         let (mut rule, mut channel, mut at) = (Field::Absent, Field::Absent, Field::Absent);
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(key) = map.next_key_seed(KeyText)? {
             let (name, target) = match &*key {
                 "rule" => ("rule", &mut rule),
                 "channel" => ("channel", &mut channel),
