@@ -42,7 +42,7 @@ pub mod testing;
 pub use diagnostics::{Diagnostic, Severity, SourceMap, Span};
 pub use eval::trace::Trace;
 pub use eval::Value;
-pub use ingest::{InputFormat, PlanOptions, PlanStream, Snapshots, StreamItem};
+pub use ingest::{InputFormat, JsonChunk, PlanOptions, PlanStream, Snapshots, StreamItem};
 pub use plan::{
     Action, ErrorKind, ErrorRecord, MemberError, Plan, Reason, RuleCounts, Summary, Suppression,
     Verb,

@@ -5,6 +5,8 @@
 //!
 //! Evaluation (`eval`) builds plans; this module only holds and serialises them.
 
+pub(crate) mod json;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -254,9 +256,21 @@ impl Serialize for Rfc3339<'_> {
 /// stack buffer; returns the length. Falls back to jiff's formatter for years outside
 /// 0..=9999.
 pub(crate) fn write_rfc3339(at: &jiff::Zoned, buffer: &mut [u8; 48]) -> usize {
+    write_local_rfc3339(at.datetime(), at.offset(), buffer)
+}
+
+/// [`write_rfc3339`] from the local date-time and its offset.
+pub(crate) fn write_local_rfc3339(
+    at: jiff::civil::DateTime,
+    offset: jiff::tz::Offset,
+    buffer: &mut [u8; 48],
+) -> usize {
     let year = at.year();
     if !(0..=9999).contains(&year) {
-        let text = at.strftime("%Y-%m-%dT%H:%M:%S%.f%:z").to_string();
+        let zoned = at.to_zoned(jiff::tz::TimeZone::fixed(offset));
+        let text = zoned
+            .map(|zoned| zoned.strftime("%Y-%m-%dT%H:%M:%S%.f%:z").to_string())
+            .unwrap_or_default();
         let length = text.len().min(buffer.len());
         buffer[..length].copy_from_slice(&text.as_bytes()[..length]);
         return length;
@@ -292,7 +306,7 @@ pub(crate) fn write_rfc3339(at: &jiff::Zoned, buffer: &mut [u8; 48]) -> usize {
         }
         digits(nanos, count, &mut put);
     }
-    let offset = at.offset().seconds();
+    let offset = offset.seconds();
     put(if offset < 0 { b'-' } else { b'+' });
     let offset = offset.abs();
     digits(offset / 3600, 2, &mut put);
@@ -480,37 +494,51 @@ impl Summary {
     /// Counts one member's plan. The plan must come from the playbook the summary was
     /// made for.
     pub fn add_plan(&mut self, plan: &Plan) {
+        self.count_member(plan.stage_index, plan.holdout);
+        for &rule in &plan.fired {
+            self.count_fired(rule);
+        }
+        for action in &plan.actions {
+            self.count_action(action.rule_index, action.channel_index);
+        }
+        for suppression in &plan.suppressed {
+            self.count_suppression(suppression.rule_index, suppression.reason);
+        }
+    }
+
+    /// Counts a planned member in its stage (an index, or none).
+    pub(crate) fn count_member(&mut self, stage: Option<u32>, holdout: bool) {
         self.planned += 1;
-        if plan.holdout {
+        if holdout {
             self.holdout += 1;
         }
-        match plan
-            .stage_index
-            .and_then(|i| self.stage_counts.get_mut(i as usize))
-        {
+        match stage.and_then(|i| self.stage_counts.get_mut(i as usize)) {
             Some(count) => *count += 1,
             None => self.null_stage += 1,
         }
-        for &rule in &plan.fired {
-            if let Some(counts) = self.rule_counts.get_mut(rule as usize) {
-                counts.fired += 1;
-            }
+    }
+
+    /// Counts a rule that was a candidate.
+    pub(crate) fn count_fired(&mut self, rule: u32) {
+        if let Some(counts) = self.rule_counts.get_mut(rule as usize) {
+            counts.fired += 1;
         }
-        for action in &plan.actions {
-            if let Some(counts) = self.rule_counts.get_mut(action.rule_index as usize) {
-                counts.planned += 1;
-            }
-            if let Some(count) = action
-                .channel_index
-                .and_then(|c| self.channel_planned.get_mut(c as usize))
-            {
-                *count += 1;
-            }
+    }
+
+    /// Counts a planned action.
+    pub(crate) fn count_action(&mut self, rule: u32, channel: Option<u32>) {
+        if let Some(counts) = self.rule_counts.get_mut(rule as usize) {
+            counts.planned += 1;
         }
-        for suppression in &plan.suppressed {
-            if let Some(counts) = self.rule_counts.get_mut(suppression.rule_index as usize) {
-                counts.suppressed[suppression.reason.index()] += 1;
-            }
+        if let Some(count) = channel.and_then(|c| self.channel_planned.get_mut(c as usize)) {
+            *count += 1;
+        }
+    }
+
+    /// Counts a suppression.
+    pub(crate) fn count_suppression(&mut self, rule: u32, reason: Reason) {
+        if let Some(counts) = self.rule_counts.get_mut(rule as usize) {
+            counts.suppressed[reason.index()] += 1;
         }
     }
 

@@ -16,7 +16,7 @@ use crate::eval::expr::{Clock, Evaluator, MemberData};
 use crate::eval::planner::plan_member;
 use crate::eval::trace::{self, Trace};
 use crate::eval::value::Value;
-use crate::ingest::{self, decode, PlanOptions, PlanStream, StreamItem};
+use crate::ingest::{self, decode, JsonChunk, PlanOptions, PlanStream, StreamItem};
 use crate::plan::{MemberError, Plan, Summary};
 
 /// The as-of time of a run: the instant `now` means, whose date in the playbook's zone
@@ -358,7 +358,7 @@ impl Playbook {
         as_of: AsOf,
         options: PlanOptions,
     ) -> PlanStream<R, StreamItem> {
-        ingest::stream(self.clone(), reader, as_of, options, |item| item)
+        self.plan_lines_with(reader, as_of, options, |item| item)
     }
 
     /// Like [`Playbook::plan_lines`], with `map` applied to each item on the worker
@@ -375,7 +375,46 @@ impl Playbook {
         T: Send + 'static,
         F: Fn(StreamItem) -> T + Send + Sync + 'static,
     {
-        ingest::stream(self.clone(), reader, as_of, options, map)
+        let work = ingest::work::items(self.clone(), self.clock(as_of), Arc::new(map));
+        ingest::stream(reader, &options, work)
+    }
+
+    /// Plans a stream like [`Playbook::plan_lines`] and writes the plans as JSON Lines
+    /// on the worker threads: each [`JsonChunk`] carries a run of plan lines (the bytes
+    /// `serde_json::to_writer` gives for each [`Plan`], one per line), then at most one
+    /// error record, and their counts, ready to be written and added up. No `Plan`
+    /// value is built: this is the fast way to plan a whole member base, and what
+    /// `siyu run` does.
+    ///
+    /// ```
+    /// let playbook = siyu::Playbook::from_source("demo.rules", r#"
+    ///     playbook "demo" {}
+    ///     member { id: string, orders: int }
+    ///     rule hello { when orders == 0  then tag "new" }
+    /// "#).map_err(|e| e.to_string())?;
+    /// let input = "{\"id\": \"a\", \"orders\": 0}\n{\"id\": \"b\"}\n";
+    /// let as_of = siyu::AsOf::parse("2026-11-25T09:00:00+08:00").map_err(|e| e.to_string())?;
+    /// let mut summary = playbook.summary();
+    /// let mut out = Vec::new();
+    /// let mut errors = Vec::new();
+    /// for chunk in playbook.plan_lines_json(input.as_bytes(), as_of, siyu::PlanOptions::default()) {
+    ///     out.extend_from_slice(&chunk.plans);
+    ///     errors.extend(chunk.error);
+    ///     summary.merge(&chunk.summary);
+    /// }
+    /// assert_eq!(errors[0].line, 2);
+    /// assert!(out.starts_with(br#"{"member":"a","stage":null,"holdout":false,"actions":[{"rule":"hello""#));
+    /// assert_eq!((summary.planned(), summary.invalid()), (1, 1));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn plan_lines_json<R: std::io::BufRead>(
+        &self,
+        reader: R,
+        as_of: AsOf,
+        options: PlanOptions,
+    ) -> PlanStream<R, JsonChunk> {
+        let work = ingest::work::json(self.clone(), self.clock(as_of));
+        ingest::stream(reader, &options, work)
     }
 
     /// An empty summary for this playbook's stages, rules and channels.

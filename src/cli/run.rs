@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use siyu::{
-    AsOf, ErrorKind, ErrorRecord, InputFormat, Plan, PlanOptions, Playbook, PlaybookError, Summary,
+    AsOf, ErrorKind, ErrorRecord, InputFormat, PlanOptions, Playbook, PlaybookError, Summary,
 };
 
 use super::output::{AtomicFile, Output};
@@ -116,12 +116,6 @@ fn create(path: &Path) -> Result<AtomicFile, i32> {
     })
 }
 
-/// One planned line, serialised on a worker thread.
-enum Line {
-    Plan(Vec<u8>, Plan),
-    Error(ErrorRecord),
-}
-
 /// Runs the command; returns the exit code.
 pub fn run(args: Args) -> i32 {
     match run_inner(&args) {
@@ -141,57 +135,34 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
     let options = PlanOptions::default()
         .threads(args.threads.unwrap_or(0))
         .format(format);
-    let lines = playbook.plan_lines_with(reader, as_of, options, |item| match item {
-        Ok(plan) => {
-            let mut buffer = Vec::with_capacity(384);
-            match serde_json::to_writer(&mut buffer, &plan) {
-                Ok(()) => {
-                    buffer.push(b'\n');
-                    Line::Plan(buffer, plan)
-                }
-                Err(error) => Line::Error(ErrorRecord {
-                    line: 0,
-                    member: Some(plan.member.clone()),
-                    rule: None,
-                    error: format!("cannot serialise the plan: {error}"),
-                    kind: ErrorKind::Runtime,
-                }),
-            }
-        }
-        Err(record) => Line::Error(record),
-    });
     let mut summary = playbook.summary();
     let mut progress = Progress::new(args.quiet);
     let mut code = EXIT_OK;
-    for line in lines {
-        match line {
-            Line::Plan(bytes, plan) => {
-                if let Err(error) = out.write_all(&bytes) {
-                    return write_failed(&error, "the plans");
-                }
-                summary.add_plan(&plan);
-            }
-            Line::Error(record) if record.kind == ErrorKind::Input => {
-                progress.finish();
-                eprintln!("error: line {}: {}", record.line, record.error);
-                code = EXIT_USAGE;
-                break;
-            }
-            Line::Error(record) => {
-                summary.add_invalid();
-                report_error(&record, errors.as_mut())?;
-                if args.on_invalid == OnInvalid::Fail {
-                    progress.finish();
-                    eprintln!(
-                        "error: stopped at line {}: the snapshot is invalid",
-                        record.line
-                    );
-                    code = EXIT_FAILURE;
-                    break;
-                }
-            }
+    for chunk in playbook.plan_lines_json(reader, as_of, options) {
+        if let Err(error) = out.write_all(&chunk.plans) {
+            return write_failed(&error, "the plans");
         }
+        summary.merge(&chunk.summary);
         progress.tick(summary.members());
+        let Some(record) = &chunk.error else {
+            continue;
+        };
+        if record.kind == ErrorKind::Input {
+            progress.finish();
+            eprintln!("error: line {}: {}", record.line, record.error);
+            code = EXIT_USAGE;
+            break;
+        }
+        report_error(record, errors.as_mut())?;
+        if args.on_invalid == OnInvalid::Fail {
+            progress.finish();
+            eprintln!(
+                "error: stopped at line {}: the snapshot is invalid",
+                record.line
+            );
+            code = EXIT_FAILURE;
+            break;
+        }
     }
     progress.finish();
     if let Err(error) = out.flush() {
@@ -323,7 +294,7 @@ impl Progress {
     }
 
     fn tick(&mut self, members: u64) {
-        if !self.enabled || members % 1024 != 0 {
+        if !self.enabled {
             return;
         }
         if self.bar.is_none() && self.started.elapsed() > Duration::from_millis(500) {

@@ -16,6 +16,7 @@
 //!   playbook can exhaust the stack.
 
 mod expr;
+mod names;
 mod program;
 mod rules;
 mod schema;
@@ -27,6 +28,7 @@ use jiff::tz::{Offset, TimeZone};
 
 use crate::ast::{self, Item, Level, PlaybookClause, PolicyClause};
 use crate::diagnostics::{codes, Diagnostic, SourceMap, Span};
+use names::NameIndex;
 
 pub(crate) use expr::{Compare, Function, Node, NodeKind, Quantifier, Scope};
 pub use program::Program;
@@ -81,8 +83,8 @@ pub fn compile(sources: &SourceMap, items: &[Item]) -> Result<Program, Vec<Diagn
         let priority = tables.rules.get(i as usize).map_or(0, |r| r.priority);
         (std::cmp::Reverse(priority), i)
     });
-    let channel_ids = name_index(tables.channels.iter().map(|c| c.name.clone()));
-    let rule_ids = name_index(tables.rules.iter().map(|r| r.name.clone()));
+    let channel_ids = NameIndex::from_names(tables.channels.iter().map(|c| &*c.name));
+    let rule_ids = NameIndex::from_names(tables.rules.iter().map(|r| &*r.name));
     Ok(Program {
         sources: sources.clone(),
         name: header.name,
@@ -102,13 +104,6 @@ pub fn compile(sources: &SourceMap, items: &[Item]) -> Result<Program, Vec<Diagn
         channel_ids,
         rule_ids,
     })
-}
-
-fn name_index(names: impl Iterator<Item = Arc<str>>) -> HashMap<Arc<str>, u32> {
-    names
-        .enumerate()
-        .map(|(i, name)| (name, i as u32))
-        .collect()
 }
 
 struct Header {

@@ -1,12 +1,12 @@
 //! The compiled playbook: integer-indexed tables of stages, channels, segments and rules,
 //! rules pre-sorted for planning, templates pre-split. Immutable once built.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
 use super::expr::Node;
+use super::names::NameIndex;
 use super::schema::Layout;
 use crate::ast::Level;
 use crate::diagnostics::{SourceMap, Span};
@@ -32,8 +32,10 @@ pub struct Program {
     /// Members whose bucket (0..10 000) is below this are held out.
     pub(crate) holdout_buckets: u32,
     pub(crate) holdout_percent: f64,
-    pub(crate) channel_ids: HashMap<Arc<str>, u32>,
-    pub(crate) rule_ids: HashMap<Arc<str>, u32>,
+    /// Channel name → channel index, for touch histories.
+    pub(crate) channel_ids: NameIndex,
+    /// Rule name → rule index, for touch histories.
+    pub(crate) rule_ids: NameIndex,
 }
 
 /// `segment name = EXPR`

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::names::NameIndex;
 use crate::ast::{FieldDecl, MemberDecl, TypeExpr, TypeKind};
 use crate::diagnostics::{codes, Diagnostic};
 
@@ -73,16 +74,12 @@ pub(crate) struct ObjectSchema {
     /// Field types, by position.
     pub types: Vec<FieldType>,
     /// Name → position, for decoding.
-    pub index: HashMap<Arc<str>, u32>,
+    pub index: NameIndex,
 }
 
 impl ObjectSchema {
     fn new(fields: Vec<(Arc<str>, FieldType)>) -> Self {
-        let index = fields
-            .iter()
-            .enumerate()
-            .map(|(i, (name, _))| (name.clone(), i as u32))
-            .collect();
+        let index = NameIndex::from_names(fields.iter().map(|(name, _)| &**name));
         let (keys, types): (Vec<_>, Vec<_>) = fields.into_iter().unzip();
         ObjectSchema {
             keys: Arc::from(keys),
@@ -93,7 +90,7 @@ impl ObjectSchema {
 
     /// The position and type of a field.
     pub(crate) fn field(&self, name: &str) -> Option<(u32, &FieldType)> {
-        let index = *self.index.get(name)?;
+        let index = self.index.get(name)?;
         Some((index, self.types.get(index as usize)?))
     }
 }
@@ -185,7 +182,7 @@ impl Layout {
         keys.push(key.clone());
         self.fields.keys = Arc::from(keys);
         self.fields.types.push(FieldType::Any);
-        self.fields.index.insert(key, slot);
+        self.fields.index.insert(&key, slot);
         match name {
             "id" => self.id_slot = Some(slot),
             "touches" => self.touches_slot = Some(slot),

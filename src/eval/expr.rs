@@ -1,6 +1,7 @@
 //! Evaluation of compiled expressions against one member: slots by index, segments
 //! computed once per member, short-circuit `and`/`or`, the null rules of the language.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -25,7 +26,7 @@ pub(crate) struct Touch {
 }
 
 /// A decoded snapshot: its id, its slots, its touch history.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct MemberData {
     pub id: Arc<str>,
     pub slots: Vec<Value>,
@@ -60,6 +61,17 @@ pub(crate) struct EvalError {
     pub span: Span,
 }
 
+/// What evaluating gives: a value, or a type error, boxed so that a result is no
+/// larger than its value (results pass through every level of an expression).
+pub(crate) type Evaluated<T> = Result<T, Box<EvalError>>;
+
+/// What an evaluator keeps from one member to the next.
+#[derive(Debug, Default)]
+pub(crate) struct EvalBuffers {
+    locals: Vec<Value>,
+    segments: Vec<Option<Value>>,
+}
+
 /// Evaluates expressions for one member.
 pub(crate) struct Evaluator<'a> {
     pub program: &'a Program,
@@ -73,25 +85,49 @@ pub(crate) struct Evaluator<'a> {
 impl<'a> Evaluator<'a> {
     /// An evaluator for one member at one as-of time.
     pub(crate) fn new(program: &'a Program, member: &'a MemberData, clock: &'a Clock) -> Self {
+        Self::reusing(program, member, clock, EvalBuffers::default())
+    }
+
+    /// An evaluator that keeps its values in buffers used before.
+    pub(crate) fn reusing(
+        program: &'a Program,
+        member: &'a MemberData,
+        clock: &'a Clock,
+        buffers: EvalBuffers,
+    ) -> Self {
+        let EvalBuffers {
+            mut locals,
+            mut segments,
+        } = buffers;
+        locals.clear();
+        segments.clear();
         Evaluator {
             program,
             member,
             clock,
-            locals: Vec::new(),
-            segments: Vec::new(),
+            locals,
+            segments,
             budget: Budget::new(),
         }
     }
 
-    pub(crate) fn error(&self, problem: String, span: Span) -> EvalError {
-        EvalError {
-            message: format!("{problem} in `{}`", self.program.snippet(span)),
-            span,
+    /// The evaluator's buffers, for the next member.
+    pub(crate) fn into_buffers(self) -> EvalBuffers {
+        EvalBuffers {
+            locals: self.locals,
+            segments: self.segments,
         }
     }
 
+    pub(crate) fn error(&self, problem: String, span: Span) -> Box<EvalError> {
+        Box::new(EvalError {
+            message: format!("{problem} in `{}`", self.program.snippet(span)),
+            span,
+        })
+    }
+
     /// Spends evaluation steps; past the member's budget, an error at `span`.
-    fn charge(&mut self, steps: u64, span: Span) -> Result<(), EvalError> {
+    fn charge(&mut self, steps: u64, span: Span) -> Evaluated<()> {
         if self.budget.spend(steps) {
             Ok(())
         } else {
@@ -100,20 +136,138 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Evaluates a condition: true only when the value is `true`; null is false.
-    pub(crate) fn condition(&mut self, node: &Node) -> Result<bool, EvalError> {
+    /// `and`, `or`, `not`, comparisons, membership and null tests are decided here
+    /// without making a value; the recursive cases are dispatched from a small frame,
+    /// so that deep conditions stay far from the stack's end.
+    pub(crate) fn condition(&mut self, node: &Node) -> Evaluated<bool> {
+        match &node.kind {
+            NodeKind::And(left, right) => Ok(self.condition(left)? && self.condition(right)?),
+            NodeKind::Or(left, right) => Ok(self.condition(left)? || self.condition(right)?),
+            NodeKind::Not(inner) => Ok(!self.condition(inner)?),
+            NodeKind::Segment(id) => Ok(self.segment(*id)?.is_true()),
+            NodeKind::Compare(..) | NodeKind::In { .. } | NodeKind::IsNull { .. } => {
+                self.test(node)
+            }
+            _ => self.truth_of(node),
+        }
+    }
+
+    /// Whether a value that must be a boolean is true.
+    #[inline(never)]
+    fn truth_of(&mut self, node: &Node) -> Evaluated<bool> {
         let value = self.eval(node)?;
         ops::truth(&value).map_err(|problem| self.error(problem, node.span))
     }
 
+    /// A comparison, a membership or a null test, on operands read in place.
+    #[inline(never)]
+    fn test(&mut self, node: &Node) -> Evaluated<bool> {
+        match &node.kind {
+            NodeKind::Compare(op, left, right) => match (self.place(left), self.place(right)) {
+                (Some(left), Some(right)) => {
+                    self.charge(budget::cost(left), node.span)?;
+                    self.compare(*op, left, right, node.span)
+                }
+                _ => {
+                    let left = self.operand(left)?;
+                    let right = self.operand(right)?;
+                    self.charge(budget::cost(&left), node.span)?;
+                    self.compare(*op, &left, &right, node.span)
+                }
+            },
+            NodeKind::In {
+                needle,
+                haystack,
+                negated,
+            } => {
+                let found = match (self.place(needle), self.place(haystack)) {
+                    (Some(needle), Some(haystack)) => {
+                        self.charge(budget::cost(haystack), node.span)?;
+                        ops::contains(haystack, needle)
+                    }
+                    _ => {
+                        let needle = self.operand(needle)?;
+                        let haystack = self.operand(haystack)?;
+                        self.charge(budget::cost(&haystack), node.span)?;
+                        ops::contains(&haystack, &needle)
+                    }
+                };
+                Ok(found.map_err(|problem| self.error(problem, node.span))? != *negated)
+            }
+            NodeKind::IsNull { operand, negated } => match self.place(operand) {
+                Some(value) => Ok(value.is_null() != *negated),
+                None => Ok(self.operand(operand)?.is_null() != *negated),
+            },
+            _ => self.truth_of(node),
+        }
+    }
+
+    /// The value of a constant, a field or a nested field, read in place (a small
+    /// result, for the commonest operands); `None` for any other expression.
+    fn place<'v>(&self, node: &'v Node) -> Option<&'v Value>
+    where
+        'a: 'v,
+    {
+        match &node.kind {
+            NodeKind::Const(value) => Some(value),
+            NodeKind::Slot(slot) => Some(
+                self.member
+                    .slots
+                    .get(*slot as usize)
+                    .unwrap_or(&Value::Null),
+            ),
+            NodeKind::FieldAt(base, index) => match self.place(base)? {
+                Value::Object(object) => Some(object.at(*index as usize)),
+                Value::Null => Some(&Value::Null),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// An expression's value, read in place when the expression names one (a constant,
+    /// a field, a nested field, `a ?? b` of those), computed otherwise.
+    pub(crate) fn operand<'v>(&mut self, node: &'v Node) -> Evaluated<Cow<'v, Value>>
+    where
+        'a: 'v,
+    {
+        if let Some(value) = self.place(node) {
+            return Ok(Cow::Borrowed(value));
+        }
+        Ok(match &node.kind {
+            NodeKind::FieldAt(base, index) => match self.operand(base)? {
+                Cow::Borrowed(Value::Object(object)) => Cow::Borrowed(object.at(*index as usize)),
+                Cow::Owned(Value::Object(object)) => Cow::Owned(object.at(*index as usize).clone()),
+                Cow::Borrowed(Value::Null) | Cow::Owned(Value::Null) => Cow::Owned(Value::Null),
+                other => {
+                    let problem = format!("{} has no fields", other.kind());
+                    return Err(self.error(problem, node.span));
+                }
+            },
+            NodeKind::Default(left, right) => {
+                let left = self.operand(left)?;
+                if left.is_null() {
+                    self.operand(right)?
+                } else {
+                    left
+                }
+            }
+            _ => Cow::Owned(self.eval(node)?),
+        })
+    }
+
     /// Evaluates an expression. The common and the recursive cases are dispatched from
     /// a small frame, so that deep conditions stay far from the stack's end.
-    pub(crate) fn eval(&mut self, node: &Node) -> Result<Value, EvalError> {
+    pub(crate) fn eval(&mut self, node: &Node) -> Evaluated<Value> {
         match &node.kind {
             NodeKind::Const(value) => Ok(value.clone()),
             NodeKind::Slot(slot) => Ok(self.slot(*slot)),
-            NodeKind::And(left, right) => self.and(left, right),
-            NodeKind::Or(left, right) => self.or(left, right),
-            NodeKind::Not(inner) => self.not(inner),
+            NodeKind::And(..)
+            | NodeKind::Or(..)
+            | NodeKind::Not(..)
+            | NodeKind::Compare(..)
+            | NodeKind::In { .. }
+            | NodeKind::IsNull { .. } => self.condition(node).map(Value::Bool),
             NodeKind::Segment(id) => self.segment(*id),
             _ => self.eval_other(node),
         }
@@ -128,22 +282,7 @@ impl<'a> Evaluator<'a> {
     }
 
     #[inline(never)]
-    fn and(&mut self, left: &Node, right: &Node) -> Result<Value, EvalError> {
-        Ok(Value::Bool(self.condition(left)? && self.condition(right)?))
-    }
-
-    #[inline(never)]
-    fn or(&mut self, left: &Node, right: &Node) -> Result<Value, EvalError> {
-        Ok(Value::Bool(self.condition(left)? || self.condition(right)?))
-    }
-
-    #[inline(never)]
-    fn not(&mut self, inner: &Node) -> Result<Value, EvalError> {
-        Ok(Value::Bool(!self.condition(inner)?))
-    }
-
-    #[inline(never)]
-    fn eval_other(&mut self, node: &Node) -> Result<Value, EvalError> {
+    fn eval_other(&mut self, node: &Node) -> Evaluated<Value> {
         match &node.kind {
             NodeKind::Const(value) => Ok(value.clone()),
             NodeKind::Slot(slot) => Ok(self
@@ -195,19 +334,16 @@ impl<'a> Evaluator<'a> {
                 }
                 self.index(base_value, index_value, node.span)
             }
-            NodeKind::Not(inner) => self.not(inner),
             NodeKind::Neg(inner) => {
                 let value = self.eval(inner)?;
                 ops::negate(&value).map_err(|problem| self.error(problem, node.span))
             }
-            NodeKind::And(left, right) => self.and(left, right),
-            NodeKind::Or(left, right) => self.or(left, right),
-            NodeKind::Compare(op, left, right) => {
-                let left = self.eval(left)?;
-                let right = self.eval(right)?;
-                self.charge(budget::cost(&left), node.span)?;
-                self.compare(*op, &left, &right, node.span).map(Value::Bool)
-            }
+            NodeKind::And(..)
+            | NodeKind::Or(..)
+            | NodeKind::Not(..)
+            | NodeKind::Compare(..)
+            | NodeKind::In { .. }
+            | NodeKind::IsNull { .. } => self.condition(node).map(Value::Bool),
             NodeKind::Arith(op, left, right) => {
                 let left = self.eval(left)?;
                 let right = self.eval(right)?;
@@ -218,22 +354,6 @@ impl<'a> Evaluator<'a> {
                 Value::Null => self.eval(right),
                 value => Ok(value),
             },
-            NodeKind::In {
-                needle,
-                haystack,
-                negated,
-            } => {
-                let needle_value = self.eval(needle)?;
-                let haystack_value = self.eval(haystack)?;
-                self.charge(budget::cost(&haystack_value), node.span)?;
-                let found = ops::contains(&haystack_value, &needle_value)
-                    .map_err(|problem| self.error(problem, node.span))?;
-                Ok(Value::Bool(found != *negated))
-            }
-            NodeKind::IsNull { operand, negated } => {
-                let value = self.eval(operand)?;
-                Ok(Value::Bool(value.is_null() != *negated))
-            }
             NodeKind::Call(function, args) => self.call(*function, args, node.span),
             NodeKind::Matches(subject, regex) => match self.eval(subject)? {
                 Value::Null => Ok(Value::Null),
@@ -262,7 +382,7 @@ impl<'a> Evaluator<'a> {
         left: &Value,
         right: &Value,
         span: Span,
-    ) -> Result<bool, EvalError> {
+    ) -> Evaluated<bool> {
         use std::cmp::Ordering::{Equal, Greater, Less};
         Ok(match op {
             Compare::Eq => ops::equal(left, right),
@@ -282,19 +402,13 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn arith(
-        &self,
-        op: Arith,
-        left: &Value,
-        right: &Value,
-        span: Span,
-    ) -> Result<Value, EvalError> {
+    fn arith(&self, op: Arith, left: &Value, right: &Value, span: Span) -> Evaluated<Value> {
         ops::arithmetic(op, left, right).map_err(|problem| self.error(problem, span))
     }
 
     /// A segment's value, computed once per member.
     #[inline(never)]
-    pub(crate) fn segment(&mut self, id: u32) -> Result<Value, EvalError> {
+    pub(crate) fn segment(&mut self, id: u32) -> Evaluated<Value> {
         let index = id as usize;
         if let Some(Some(value)) = self.segments.get(index) {
             return Ok(value.clone());
@@ -314,7 +428,7 @@ impl<'a> Evaluator<'a> {
         Ok(value)
     }
 
-    fn index(&self, base: Value, index: Value, span: Span) -> Result<Value, EvalError> {
+    fn index(&self, base: Value, index: Value, span: Span) -> Evaluated<Value> {
         match (&base, &index) {
             (Value::Null, _) | (_, Value::Null) => Ok(Value::Null),
             (Value::List(items), Value::Int(i)) => Ok(usize::try_from(*i)
@@ -337,7 +451,7 @@ impl<'a> Evaluator<'a> {
         local: u32,
         body: &Node,
         span: Span,
-    ) -> Result<Value, EvalError> {
+    ) -> Evaluated<Value> {
         let items = match self.eval(list)? {
             Value::Null => return Ok(Value::Null),
             Value::List(items) => items,
@@ -370,7 +484,7 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn call(&mut self, function: Function, args: &[Node], span: Span) -> Result<Value, EvalError> {
+    fn call(&mut self, function: Function, args: &[Node], span: Span) -> Evaluated<Value> {
         let first = match args.first() {
             Some(node) => self.eval(node)?,
             None => Value::Null,

@@ -13,6 +13,7 @@ mod budget;
 pub(crate) mod expr;
 mod holdout;
 pub mod ops;
+pub(crate) mod output;
 pub(crate) mod planner;
 pub(crate) mod time;
 pub mod trace;

@@ -6,16 +6,16 @@
 //! plus every touch already planned for the member in this run. A duration of `1d` is
 //! 86 400 seconds, whatever the zone's clock changes.
 
-use std::sync::Arc;
-
 use jiff::{SignedDuration, Timestamp};
 
-use super::expr::{Clock, EvalError, Evaluator, MemberData};
+use super::expr::{Clock, EvalBuffers, EvalError, Evaluator, MemberData};
 use super::holdout::holdout_bucket;
+use super::output::{Content, PlanBuilder, PlanOutput, PlannedAction};
 use super::time::send_time;
+use super::value::Value;
 use crate::compile::{ActionSpec, CapLimit, Program, Rule, TemplatePiece};
 use crate::limits::MAX_TEXT_BYTES;
-use crate::plan::{Action, ErrorKind, MemberError, Plan, Reason, Suppression};
+use crate::plan::{ErrorKind, MemberError, Plan, Reason};
 
 /// Which touches a cap counts, by rule and channel.
 type TouchFilter<'a> = &'a dyn Fn(Option<u32>, Option<u32>) -> bool;
@@ -63,7 +63,7 @@ pub(crate) fn is_candidate(
         None => Ok(true),
         Some(when) => evaluator
             .condition(when)
-            .map_err(|error| rule_error(evaluator.member, rule, error)),
+            .map_err(|error| rule_error(evaluator.member, rule, *error)),
     }
 }
 
@@ -130,79 +130,105 @@ pub(crate) fn plan_member_logged(
     clock: &Clock,
     events: Option<Vec<Event>>,
 ) -> Result<(Plan, Vec<Event>), MemberError> {
-    let mut evaluator = Evaluator::new(program, member, clock);
-    let stage = choose_stage(&mut evaluator)?;
-    let holdout = is_held_out(program, &member.id);
-    let mut planner = Planner {
-        evaluator,
-        plan: Plan {
-            member: member.id.clone(),
-            stage: stage
-                .and_then(|s| program.stages.get(s as usize))
-                .map(|s| s.name.clone()),
-            holdout,
-            actions: Vec::new(),
-            suppressed: Vec::new(),
-            stage_index: stage,
-            fired: Vec::new(),
-        },
-        taken: vec![false; program.groups.len()],
-        planned: Vec::new(),
-        events,
-    };
-    for &index in &program.order {
-        let Some(rule) = program.rules.get(index as usize) else {
-            continue;
-        };
-        if !is_candidate(&mut planner.evaluator, rule, stage)? {
-            continue;
-        }
-        planner.plan.fired.push(index);
-        planner.candidate(index, rule)?;
-    }
-    Ok((planner.plan, planner.events.unwrap_or_default()))
+    let mut builder = PlanBuilder::new(program, &clock.zone);
+    let mut buffers = PlanBuffers::default();
+    let events = plan_into(program, member, clock, &mut builder, events, &mut buffers)?;
+    Ok((builder.finish(), events))
 }
 
-struct Planner<'a> {
-    evaluator: Evaluator<'a>,
-    plan: Plan,
+/// What the planner keeps from one member to the next, so that planning a member
+/// allocates nothing once these have grown (a worker thread keeps one set).
+#[derive(Debug, Default)]
+pub(crate) struct PlanBuffers {
+    evaluation: EvalBuffers,
+    /// Exclusive groups already taken.
     taken: Vec<bool>,
+    /// Touches planned so far, for the caps.
     planned: Vec<PlannedTouch>,
+    /// A rendered template.
+    text: String,
+    /// An action's evaluated `with` values.
+    args: Vec<Value>,
+}
+
+/// Plans one member into `output`; gives back the events when asked to record them.
+/// After an error, `output` holds part of a plan and should be dropped.
+pub(crate) fn plan_into<O: PlanOutput>(
+    program: &Program,
+    member: &MemberData,
+    clock: &Clock,
+    output: &mut O,
+    events: Option<Vec<Event>>,
+    buffers: &mut PlanBuffers,
+) -> Result<Vec<Event>, MemberError> {
+    let evaluation = std::mem::take(&mut buffers.evaluation);
+    buffers.taken.clear();
+    buffers.taken.resize(program.groups.len(), false);
+    buffers.planned.clear();
+    let mut planner = Planner {
+        evaluator: Evaluator::reusing(program, member, clock, evaluation),
+        output,
+        holdout: false,
+        buffers,
+        events,
+    };
+    let planned = planner.plan();
+    planner.buffers.evaluation = planner.evaluator.into_buffers();
+    planned.map(|()| planner.events.unwrap_or_default())
+}
+
+struct Planner<'a, 'o, 'b, O> {
+    evaluator: Evaluator<'a>,
+    output: &'o mut O,
+    holdout: bool,
+    buffers: &'b mut PlanBuffers,
     events: Option<Vec<Event>>,
 }
 
-impl Planner<'_> {
+impl<O: PlanOutput> Planner<'_, '_, '_, O> {
+    /// The stage, the holdout, then every rule in candidate order.
+    fn plan(&mut self) -> Result<(), MemberError> {
+        let program = self.evaluator.program;
+        let member = self.evaluator.member;
+        let stage = choose_stage(&mut self.evaluator)?;
+        self.holdout = is_held_out(program, &member.id);
+        self.output.begin(&member.id, stage, self.holdout);
+        for &index in &program.order {
+            let Some(rule) = program.rules.get(index as usize) else {
+                continue;
+            };
+            if !is_candidate(&mut self.evaluator, rule, stage)? {
+                continue;
+            }
+            self.output.fired(index);
+            self.candidate(index, rule)?;
+        }
+        Ok(())
+    }
+
     fn log(&mut self, event: impl FnOnce() -> Event) {
         if let Some(events) = &mut self.events {
             events.push(event());
         }
     }
 
-    fn suppress(&mut self, index: u32, rule: &Rule, reason: Reason, channel: Option<u32>) {
-        let channel = channel
-            .and_then(|c| self.evaluator.program.channels.get(c as usize))
-            .map(|c| c.name.clone());
-        self.plan.suppressed.push(Suppression {
-            rule: rule.name.clone(),
-            reason,
-            channel,
-            rule_index: index,
-        });
+    fn suppress(&mut self, index: u32, reason: Reason, channel: Option<u32>) {
+        self.output.suppressed(index, reason, channel);
     }
 
     fn candidate(&mut self, index: u32, rule: &Rule) -> Result<(), MemberError> {
-        if self.plan.holdout {
+        if self.holdout {
             self.log(|| Event::HeldOut { rule: index });
-            self.suppress(index, rule, Reason::Holdout, None);
+            self.suppress(index, Reason::Holdout, None);
             return Ok(());
         }
         let group = rule.group.map(|g| g as usize);
-        if let Some(g) = group.filter(|&g| self.taken.get(g) == Some(&true)) {
+        if let Some(g) = group.filter(|&g| self.buffers.taken.get(g) == Some(&true)) {
             self.log(|| Event::GroupTaken {
                 rule: index,
                 group: g as u32,
             });
-            self.suppress(index, rule, Reason::Group, None);
+            self.suppress(index, Reason::Group, None);
             return Ok(());
         }
         let mut any_planned = false;
@@ -210,7 +236,7 @@ impl Planner<'_> {
             any_planned |= self.action(index, position, rule, action)?;
         }
         if any_planned {
-            if let Some(taken) = group.and_then(|g| self.taken.get_mut(g)) {
+            if let Some(taken) = group.and_then(|g| self.buffers.taken.get_mut(g)) {
                 *taken = true;
             }
         }
@@ -254,7 +280,7 @@ impl Planner<'_> {
                     rule: index,
                     action: position,
                 });
-                self.suppress(index, rule, Reason::Consent, Some(channel_index));
+                self.suppress(index, Reason::Consent, Some(channel_index));
                 return Ok(false);
             }
         }
@@ -269,7 +295,7 @@ impl Planner<'_> {
                 counted,
                 cap,
             });
-            self.suppress(index, rule, reason, Some(channel_index));
+            self.suppress(index, reason, Some(channel_index));
             return Ok(false);
         }
         self.push(index, rule, action, at, Some(channel_index))?;
@@ -277,7 +303,7 @@ impl Planner<'_> {
             rule: index,
             asked: send_time(&clock.zone, clock.now, action.at, None).unwrap_or(at),
         });
-        self.planned.push(PlannedTouch {
+        self.buffers.planned.push(PlannedTouch {
             rule: index,
             channel: channel_index,
         });
@@ -312,6 +338,7 @@ impl Planner<'_> {
                 .filter(|t| t.at > since && t.at <= now && counts(t.rule, t.channel))
                 .count();
             let planned = self
+                .buffers
                 .planned
                 .iter()
                 .filter(|t| counts(Some(t.rule), Some(t.channel)))
@@ -324,6 +351,7 @@ impl Planner<'_> {
         None
     }
 
+    /// Renders the action's template, evaluates its arguments and hands it over.
     fn push(
         &mut self,
         index: u32,
@@ -334,49 +362,43 @@ impl Planner<'_> {
     ) -> Result<(), MemberError> {
         let member = self.evaluator.member;
         let zone = &self.evaluator.clock.zone;
-        let content = match &action.template.constant {
-            Some(text) => text.clone(),
-            None => {
-                let mut out = String::new();
-                for piece in &action.template.parts {
-                    match piece {
-                        TemplatePiece::Text(text) => out.push_str(text),
-                        TemplatePiece::Expr(node) => {
-                            let value = self
-                                .evaluator
-                                .eval(node)
-                                .map_err(|error| rule_error(member, rule, error))?;
-                            value.render_into(&mut out, zone);
-                        }
-                    }
-                    if out.len() > MAX_TEXT_BYTES {
-                        return Err(too_long_content(member, rule));
+        if action.template.constant.is_none() {
+            self.buffers.text.clear();
+            for piece in &action.template.parts {
+                match piece {
+                    TemplatePiece::Text(text) => self.buffers.text.push_str(text),
+                    TemplatePiece::Expr(node) => {
+                        let value = self
+                            .evaluator
+                            .operand(node)
+                            .map_err(|error| rule_error(member, rule, *error))?;
+                        value.render_into(&mut self.buffers.text, zone);
                     }
                 }
-                Arc::from(out)
+                if self.buffers.text.len() > MAX_TEXT_BYTES {
+                    return Err(too_long_content(member, rule));
+                }
             }
-        };
-        let mut args = Vec::with_capacity(action.args.len());
-        for (key, node) in &action.args {
+        }
+        self.buffers.args.clear();
+        for (_, node) in &action.args {
             let value = self
                 .evaluator
                 .eval(node)
-                .map_err(|error| rule_error(member, rule, error))?;
-            args.push((key.clone(), value.to_json(zone)));
+                .map_err(|error| rule_error(member, rule, *error))?;
+            self.buffers.args.push(value);
         }
-        let channel_name = channel
-            .and_then(|c| self.evaluator.program.channels.get(c as usize))
-            .map(|c| c.name.clone());
-        self.plan.actions.push(Action {
-            rule: rule.name.clone(),
-            verb: action.verb,
-            channel: channel_name,
+        let content = match &action.template.constant {
+            Some(text) => Content::Constant(text),
+            None => Content::Rendered(&self.buffers.text),
+        };
+        self.output.action(PlannedAction {
+            rule: index,
+            spec: action,
+            channel,
             content,
-            at: at.to_zoned(zone.clone()),
-            priority: rule.priority,
-            args,
-            rule_index: index,
-            channel_index: channel,
+            at,
+            args: &self.buffers.args,
         });
         Ok(())
     }

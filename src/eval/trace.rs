@@ -6,7 +6,7 @@
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-use super::expr::{Clock, EvalError, Evaluator, MemberData};
+use super::expr::{Clock, EvalError, Evaluated, Evaluator, MemberData};
 use super::planner::{self, Event};
 use super::value::Value;
 use crate::compile::{Node, NodeKind, Program};
@@ -178,7 +178,7 @@ pub(crate) fn explain(
 ) -> Result<Trace, MemberError> {
     let (plan, events) = planner::plan_member_logged(program, member, clock, Some(Vec::new()))?;
     let mut evaluator = Evaluator::new(program, member, clock);
-    let runtime = |error: EvalError| planner::runtime_error(member, None, error.message);
+    let runtime = |error: Box<EvalError>| planner::runtime_error(member, None, error.message);
     let mut stages = Vec::new();
     for (index, stage) in program.stages.iter().enumerate() {
         let condition = match &stage.condition {
@@ -326,15 +326,11 @@ fn rule_steps<'p>(
 const MAX_EXPLAINED_DEPTH: usize = 12;
 
 /// Evaluates a node, keeping the values of the parts that decide a condition.
-fn explain_node(evaluator: &mut Evaluator<'_>, node: &Node) -> Result<Explained, EvalError> {
+fn explain_node(evaluator: &mut Evaluator<'_>, node: &Node) -> Evaluated<Explained> {
     explain_at(evaluator, node, 0)
 }
 
-fn explain_at(
-    evaluator: &mut Evaluator<'_>,
-    node: &Node,
-    depth: usize,
-) -> Result<Explained, EvalError> {
+fn explain_at(evaluator: &mut Evaluator<'_>, node: &Node, depth: usize) -> Evaluated<Explained> {
     let text = evaluator.program.snippet(node.span);
     if depth >= MAX_EXPLAINED_DEPTH {
         let value = evaluator.eval(node)?;
@@ -346,7 +342,7 @@ fn explain_at(
     }
     let explain_node =
         |evaluator: &mut Evaluator<'_>, node: &Node| explain_at(evaluator, node, depth + 1);
-    let side = |evaluator: &mut Evaluator<'_>, node: &Node| -> Result<(String, Value), EvalError> {
+    let side = |evaluator: &mut Evaluator<'_>, node: &Node| -> Evaluated<(String, Value)> {
         Ok((evaluator.program.snippet(node.span), evaluator.eval(node)?))
     };
     let (value, detail) = match &node.kind {

@@ -8,6 +8,8 @@
 //! schema, values are read as they come (numbers that fit are integers, objects keep
 //! their keys); only the names the playbook reads are kept.
 
+mod touches;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
@@ -18,7 +20,7 @@ use jiff::Timestamp;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::compile::{FieldType, Layout, ObjectSchema, Program};
-use crate::eval::expr::{MemberData, Touch};
+use crate::eval::expr::MemberData;
 use crate::eval::value::{Object, Value};
 use crate::plan::{ErrorKind, MemberError};
 
@@ -29,11 +31,23 @@ const MAX_PATH_PARTS: usize = 8;
 
 /// Decodes one line of JSON text.
 pub(crate) fn decode_text(program: &Program, text: &str) -> Result<MemberData, MemberError> {
+    let mut member = MemberData::default();
+    decode_text_into(program, text, &mut member).map(|()| member)
+}
+
+/// Decodes one line of JSON text into `member`, reusing its buffers (a worker decodes
+/// every member into the same one). After an error `member` holds part of the
+/// snapshot.
+pub(crate) fn decode_text_into(
+    program: &Program,
+    text: &str,
+    member: &mut MemberData,
+) -> Result<(), MemberError> {
     let state = State::new(program, &program.layout);
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let result = TopSeed(&state)
+    let result = TopSeed(&state, member)
         .deserialize(&mut deserializer)
-        .and_then(|member| deserializer.end().map(|()| member));
+        .and_then(|()| deserializer.end());
     result.map_err(|error| state.into_error(&error, || id_of_text(text)))
 }
 
@@ -52,8 +66,10 @@ pub(crate) fn decode_value_with(
     value: &serde_json::Value,
 ) -> Result<MemberData, MemberError> {
     let state = State::new(program, layout);
-    TopSeed(&state)
+    let mut member = MemberData::default();
+    TopSeed(&state, &mut member)
         .deserialize(value)
+        .map(|()| member)
         .map_err(|error| state.into_error(&error, || value.get("id").and_then(id_of_json)))
 }
 
@@ -93,17 +109,24 @@ pub(crate) fn id_of_text(text: &str) -> Option<Arc<str>> {
         .flatten()
 }
 
-/// One part of a field path.
+/// One part of a field path. Paths are built only for a problem, from the innermost
+/// part out, as the error leaves each field and item (see [`State::within`]); decoding
+/// a valid snapshot keeps no path at all.
 #[derive(Debug, Clone)]
-enum PathPart {
-    Field(Arc<str>),
+enum PathPart<'p> {
+    /// A field named by the schema (or `id`, `touches`, a touch's fields).
+    Field(&'p str),
+    /// A key read from the snapshot (objects without a schema).
+    Key(Arc<str>),
+    /// A position in a list.
     Index(usize),
 }
 
 /// What went wrong, recorded where it happened.
 #[derive(Debug)]
-struct Problem {
-    path: String,
+struct Problem<'p> {
+    /// Where, innermost part first.
+    path: Vec<PathPart<'p>>,
     message: String,
 }
 
@@ -111,10 +134,11 @@ struct Problem {
 struct State<'p> {
     program: &'p Program,
     layout: &'p Layout,
-    path: RefCell<Vec<PathPart>>,
-    problem: RefCell<Option<Problem>>,
+    problem: RefCell<Option<Problem<'p>>>,
     id: RefCell<Option<Arc<str>>>,
     depth: RefCell<usize>,
+    /// Items of the lists being read, nested ones above their parents'.
+    items: RefCell<Vec<Value>>,
 }
 
 impl<'p> State<'p> {
@@ -122,21 +146,17 @@ impl<'p> State<'p> {
         State {
             program,
             layout,
-            path: RefCell::new(Vec::new()),
             problem: RefCell::new(None),
             id: RefCell::new(None),
             depth: RefCell::new(0),
+            items: RefCell::new(Vec::new()),
         }
     }
 
-    fn path_text(&self, extra: Option<&str>) -> String {
+    /// A problem's path as messages show it (`touches[2].at`).
+    fn path_text(path: &[PathPart<'_>]) -> String {
         let mut out = String::new();
-        let path = self.path.borrow();
-        let parts = path
-            .iter()
-            .cloned()
-            .chain(extra.map(|e| PathPart::Field(Arc::from(e))));
-        for (index, part) in parts.enumerate() {
+        for (index, part) in path.iter().rev().enumerate() {
             if index == MAX_PATH_PARTS {
                 out.push('…');
                 break;
@@ -146,7 +166,13 @@ impl<'p> State<'p> {
                     if !out.is_empty() {
                         out.push('.');
                     }
-                    out.push_str(&name);
+                    out.push_str(name);
+                }
+                PathPart::Key(name) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(name);
                 }
                 PathPart::Index(i) => {
                     let _ = write!(out, "[{i}]");
@@ -156,29 +182,31 @@ impl<'p> State<'p> {
         out
     }
 
-    /// Records a problem at the current path (the first one wins) and returns the
-    /// error that stops decoding.
+    /// Records a problem here (the first one wins) and returns the error that stops
+    /// decoding; the fields and items around learn of it as the error goes out.
     fn fail<E: de::Error>(&self, message: String) -> E {
         self.fail_at(None, message)
     }
 
-    fn fail_at<E: de::Error>(&self, extra: Option<&str>, message: String) -> E {
+    /// Records a problem in the field `inner` of the value being read.
+    fn fail_at<E: de::Error>(&self, inner: Option<&'p str>, message: String) -> E {
         let mut problem = self.problem.borrow_mut();
         if problem.is_none() {
             *problem = Some(Problem {
-                path: self.path_text(extra),
+                path: inner.map(PathPart::Field).into_iter().collect(),
                 message,
             });
         }
         E::custom("invalid snapshot")
     }
 
-    fn push(&self, part: PathPart) {
-        self.path.borrow_mut().push(part);
-    }
-
-    fn pop(&self) {
-        self.path.borrow_mut().pop();
+    /// Passes an error out of a field or an item, adding that part to the problem's
+    /// path. (An error with no problem, malformed JSON, has no path.)
+    fn within<E>(&self, part: impl FnOnce() -> PathPart<'p>, error: E) -> E {
+        if let Some(problem) = self.problem.borrow_mut().as_mut() {
+            problem.path.push(part());
+        }
+        error
     }
 
     fn into_error(
@@ -189,12 +217,13 @@ impl<'p> State<'p> {
         let member = self.id.into_inner().or_else(id);
         match self.problem.into_inner() {
             Some(problem) => {
-                let message = if problem.path.is_empty() {
+                let path = Self::path_text(&problem.path);
+                let message = if path.is_empty() {
                     problem.message
                 } else if problem.message.starts_with("missing") {
-                    format!("{} `{}`", problem.message, problem.path)
+                    format!("{} `{}`", problem.message, path)
                 } else {
-                    format!("field `{}`: {}", problem.path, problem.message)
+                    format!("field `{}`: {}", path, problem.message)
                 };
                 MemberError {
                     kind: ErrorKind::Schema,
@@ -304,45 +333,61 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 }
 
-/// The position of a field: a short scan for small objects, the index otherwise.
-fn field_position(schema: &ObjectSchema, key: &str) -> Option<u32> {
-    if schema.keys.len() <= 12 {
-        schema
-            .keys
-            .iter()
-            .position(|k| **k == *key)
-            .map(|i| i as u32)
-    } else {
-        schema.index.get(key).copied()
-    }
-}
+/// A key as text, borrowed from the snapshot when it has no escapes (serde's own
+/// `Cow<str>` always copies).
+struct KeyText;
 
-/// The whole snapshot.
-struct TopSeed<'s, 'p>(&'s State<'p>);
-
-impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_> {
-    type Value = MemberData;
+impl<'de> DeserializeSeed<'de> for KeyText {
+    type Value = std::borrow::Cow<'de, str>;
     fn deserialize<D: de::Deserializer<'de>>(
         self,
         deserializer: D,
-    ) -> Result<MemberData, D::Error> {
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyText {
+    type Value = std::borrow::Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(key))
+    }
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(key.to_owned()))
+    }
+}
+
+/// The position of a field.
+fn field_position(schema: &ObjectSchema, key: &str) -> Option<u32> {
+    schema.index.get(key)
+}
+
+/// The whole snapshot, decoded into a member's slots.
+struct TopSeed<'s, 'p, 'm>(&'s State<'p>, &'m mut MemberData);
+
+impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for TopSeed<'_, '_> {
-    type Value = MemberData;
+impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MemberData, A::Error> {
-        let state = self.0;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let TopSeed(state, member) = self;
         let layout = state.layout;
         let schema = &layout.fields;
-        let mut slots = vec![Value::Null; schema.types.len()];
-        let mut seen = vec![false; schema.types.len()];
-        let mut touches: Option<Vec<Touch>> = None;
+        member.slots.clear();
+        member.slots.resize(schema.types.len(), Value::Null);
+        member.touches.clear();
         while let Some(key) = map.next_key_seed(KeySeed(schema))? {
             match key {
                 Key::Slot(slot) => {
@@ -352,78 +397,78 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
-                    state.push(PathPart::Field(name.clone()));
-                    let value = map.next_value_seed(ValueSeed { ty, state })?;
+                    let here = || PathPart::Field(name);
+                    let value = map
+                        .next_value_seed(ValueSeed { ty, state })
+                        .map_err(|error| state.within(here, error))?;
                     if layout.id_slot == Some(slot) {
-                        let id =
-                            id_from_value(&value).ok_or_else(|| state.fail(id_expected(&value)))?;
+                        let id = id_from_value(&value)
+                            .ok_or_else(|| state.within(here, state.fail(id_expected(&value))))?;
                         *state.id.borrow_mut() = Some(id);
                     }
                     if layout.touches_slot == Some(slot) {
-                        touches = Some(touches_from_value(state, &value)?);
+                        member.touches = touches::touches_from_value(state, &value)
+                            .map_err(|error| state.within(here, error))?;
                     }
-                    state.pop();
-                    if let (Some(target), Some(flag)) = (slots.get_mut(index), seen.get_mut(index))
-                    {
+                    if let Some(target) = member.slots.get_mut(index) {
                         *target = value;
-                        *flag = true;
                     }
                 }
                 Key::Id => {
-                    state.push(PathPart::Field(Arc::from("id")));
-                    let value = map.next_value_seed(ValueSeed {
+                    let here = || PathPart::Field("id");
+                    let any = ValueSeed {
                         ty: &FieldType::Any,
                         state,
-                    })?;
-                    let id =
-                        id_from_value(&value).ok_or_else(|| state.fail(id_expected(&value)))?;
-                    state.pop();
+                    };
+                    let value = map
+                        .next_value_seed(any)
+                        .map_err(|error| state.within(here, error))?;
+                    let id = id_from_value(&value)
+                        .ok_or_else(|| state.within(here, state.fail(id_expected(&value))))?;
                     *state.id.borrow_mut() = Some(id);
                 }
                 Key::Touches => {
-                    state.push(PathPart::Field(Arc::from("touches")));
-                    touches = Some(map.next_value_seed(TouchesSeed(state))?);
-                    state.pop();
+                    map.next_value_seed(touches::TouchesSeed(state, &mut member.touches))
+                        .map_err(|error| state.within(|| PathPart::Field("touches"), error))?;
                 }
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        let Some(id) = state.id.borrow().clone() else {
+        if state.id.borrow().is_none() {
             return Err(state.fail_at(Some("id"), "missing field".into()));
-        };
-        if layout.typed {
-            check_missing(state, schema, &seen)?;
         }
-        Ok(MemberData {
-            id,
-            slots,
-            touches: touches.unwrap_or_default(),
-        })
+        if layout.typed {
+            check_missing(state, schema, &member.slots)?;
+        }
+        if let Some(id) = state.id.borrow_mut().take() {
+            member.id = id;
+        }
+        Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<MemberData, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
         Err(self.0.fail("expected a JSON object, found a list".into()))
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<MemberData, E> {
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
         Err(self.0.fail("expected a JSON object, found a string".into()))
     }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<MemberData, E> {
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
         Err(self.0.fail("expected a JSON object, found a number".into()))
     }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<MemberData, E> {
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
         Err(self.0.fail("expected a JSON object, found a number".into()))
     }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<MemberData, E> {
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
         Err(self.0.fail("expected a JSON object, found a number".into()))
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<MemberData, E> {
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
         Err(self
             .0
             .fail("expected a JSON object, found a boolean".into()))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<MemberData, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         Err(self.0.fail("expected a JSON object, found null".into()))
     }
 }
@@ -454,14 +499,16 @@ fn describe_value(value: &Value) -> String {
     }
 }
 
-/// Reports the first required field that was not given.
-fn check_missing<E: de::Error>(
-    state: &State<'_>,
-    schema: &ObjectSchema,
-    seen: &[bool],
+/// Reports the first required field that was not given. A required field is never
+/// decoded as null (a null given for it is refused as it is read), so a required field
+/// still null was missing.
+fn check_missing<'p, E: de::Error>(
+    state: &State<'p>,
+    schema: &'p ObjectSchema,
+    values: &[Value],
 ) -> Result<(), E> {
-    for ((name, ty), seen) in schema.keys.iter().zip(&schema.types).zip(seen) {
-        if !seen && !matches!(ty, FieldType::Optional(_)) {
+    for ((name, ty), value) in schema.keys.iter().zip(&schema.types).zip(values) {
+        if value.is_null() && !matches!(ty, FieldType::Optional(_)) {
             return Err(state.fail_at(Some(name), "missing field".into()));
         }
     }
@@ -470,7 +517,7 @@ fn check_missing<E: de::Error>(
 
 /// One value of a known type.
 struct ValueSeed<'s, 'p> {
-    ty: &'s FieldType,
+    ty: &'p FieldType,
     state: &'s State<'p>,
 }
 
@@ -567,20 +614,24 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         };
         let state = self.state;
         let _depth = DepthGuard::enter(state)?;
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        loop {
-            state.push(PathPart::Index(items.len()));
-            let Some(item) = seq.next_element_seed(ValueSeed { ty: element, state })? else {
-                state.pop();
-                break;
-            };
-            state.pop();
-            if items.len() == MAX_LIST_ITEMS {
-                return Err(state.fail(too_long("list", "items")));
+        // Items wait in the state's buffer, so the list is allocated once, full size.
+        let start = state.items.borrow().len();
+        for index in 0.. {
+            match seq.next_element_seed(ValueSeed { ty: element, state }) {
+                Ok(Some(_)) if index == MAX_LIST_ITEMS => {
+                    state.items.borrow_mut().truncate(start);
+                    return Err(state.fail(too_long("list", "items")));
+                }
+                Ok(Some(item)) => state.items.borrow_mut().push(item),
+                Ok(None) => break,
+                Err(error) => {
+                    state.items.borrow_mut().truncate(start);
+                    return Err(state.within(|| PathPart::Index(index), error));
+                }
             }
-            items.push(item);
         }
-        Ok(Value::List(Arc::from(items)))
+        let items: Arc<[Value]> = state.items.borrow_mut().drain(start..).collect();
+        Ok(Value::List(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
@@ -615,14 +666,13 @@ impl Drop for DepthGuard<'_, '_> {
     }
 }
 
-fn typed_object<'de, A: MapAccess<'de>>(
-    state: &State<'_>,
-    schema: &Arc<ObjectSchema>,
+fn typed_object<'de, 'p, A: MapAccess<'de>>(
+    state: &State<'p>,
+    schema: &'p Arc<ObjectSchema>,
     mut map: A,
 ) -> Result<Value, A::Error> {
     let _depth = DepthGuard::enter(state)?;
     let mut values = vec![Value::Null; schema.types.len()];
-    let mut seen = vec![false; schema.types.len()];
     while let Some(key) = map.next_key_seed(KeySeed(schema))? {
         let Key::Slot(position) = key else {
             map.next_value::<IgnoredAny>()?;
@@ -633,15 +683,14 @@ fn typed_object<'de, A: MapAccess<'de>>(
             map.next_value::<IgnoredAny>()?;
             continue;
         };
-        state.push(PathPart::Field(name.clone()));
-        let value = map.next_value_seed(ValueSeed { ty, state })?;
-        state.pop();
-        if let (Some(target), Some(flag)) = (values.get_mut(index), seen.get_mut(index)) {
+        let value = map
+            .next_value_seed(ValueSeed { ty, state })
+            .map_err(|error| state.within(|| PathPart::Field(name), error))?;
+        if let Some(target) = values.get_mut(index) {
             *target = value;
-            *flag = true;
         }
     }
-    check_missing(state, schema, &seen)?;
+    check_missing(state, schema, &values)?;
     Ok(Value::Object(Arc::new(Object::new(
         schema.keys.clone(),
         values,
@@ -654,14 +703,15 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
     let mut values = Vec::new();
     // Past a few keys, a repeated key is found through an index, not a scan.
     let mut index: Option<HashMap<Arc<str>, usize>> = None;
-    while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+    while let Some(key) = map.next_key_seed(KeyText)? {
         let key: Arc<str> = Arc::from(&*key);
-        state.push(PathPart::Field(key.clone()));
-        let value = map.next_value_seed(ValueSeed {
+        let any = ValueSeed {
             ty: &FieldType::Any,
             state,
-        })?;
-        state.pop();
+        };
+        let value = map
+            .next_value_seed(any)
+            .map_err(|error| state.within(|| PathPart::Key(key.clone()), error))?;
         let existing = match &index {
             Some(index) => index.get(&key).copied(),
             None => keys.iter().position(|k| *k == key),
@@ -693,139 +743,6 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
     ))))
 }
 
-/// `touches`: a list of `{rule?, channel, at}`.
-struct TouchesSeed<'s, 'p>(&'s State<'p>);
-
-impl<'de> DeserializeSeed<'de> for TouchesSeed<'_, '_> {
-    type Value = Vec<Touch>;
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Vec<Touch>, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TouchesSeed<'_, '_> {
-    type Value = Vec<Touch>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of touches")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<Touch>, E> {
-        Ok(Vec::new())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Touch>, A::Error> {
-        let state = self.0;
-        let mut touches = Vec::new();
-        loop {
-            state.push(PathPart::Index(touches.len()));
-            let item = seq.next_element_seed(ValueSeed {
-                ty: &FieldType::Any,
-                state,
-            })?;
-            let Some(item) = item else {
-                state.pop();
-                break;
-            };
-            if touches.len() == MAX_LIST_ITEMS {
-                state.pop();
-                return Err(state.fail(too_long("list", "items")));
-            }
-            touches.push(touch_from_value(state, &item)?);
-            state.pop();
-        }
-        Ok(touches)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Vec<Touch>, A::Error> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<Touch>, E> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<Touch>, E> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<Touch>, E> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<Touch>, E> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<Touch>, E> {
-        Err(self.0.fail(TOUCHES_EXPECTED.into()))
-    }
-}
-
-const TOUCHES_EXPECTED: &str = "expected a list of {rule, channel, at} touches";
-
-fn touches_from_value<E: de::Error>(state: &State<'_>, value: &Value) -> Result<Vec<Touch>, E> {
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::List(items) => {
-            let mut touches = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                state.push(PathPart::Index(i));
-                touches.push(touch_from_value(state, item)?);
-                state.pop();
-            }
-            Ok(touches)
-        }
-        _ => Err(state.fail(TOUCHES_EXPECTED.into())),
-    }
-}
-
-fn touch_from_value<E: de::Error>(state: &State<'_>, value: &Value) -> Result<Touch, E> {
-    let Value::Object(object) = value else {
-        return Err(state.fail(format!(
-            "expected a touch {{rule, channel, at}}, found {}",
-            describe_value(value)
-        )));
-    };
-    let program = state.program;
-    let rule = match object.get("rule") {
-        Value::Null => None,
-        Value::Str(name) => program.rule_ids.get(name).copied(),
-        other => {
-            let found = describe_value(other);
-            return Err(state.fail_at(Some("rule"), format!("expected a rule name, found {found}")));
-        }
-    };
-    let channel = match object.get("channel") {
-        Value::Str(name) => program.channel_ids.get(name).copied(),
-        Value::Null if object.fields().all(|(k, _)| k != "channel") => {
-            return Err(state.fail_at(Some("channel"), "missing field".into()));
-        }
-        other => {
-            let found = describe_value(other);
-            return Err(state.fail_at(
-                Some("channel"),
-                format!("expected a channel name, found {found}"),
-            ));
-        }
-    };
-    let at = match object.get("at") {
-        Value::DateTime(at) => *at,
-        Value::Str(text) => match parse_datetime(text) {
-            Some(at) => at,
-            None => {
-                let message = format!("expected datetime (RFC 3339), found {}", found_string(text));
-                return Err(state.fail_at(Some("at"), message));
-            }
-        },
-        Value::Null if object.fields().all(|(k, _)| k != "at") => {
-            return Err(state.fail_at(Some("at"), "missing field".into()));
-        }
-        other => {
-            let message = format!(
-                "expected datetime (RFC 3339), found {}",
-                describe_value(other)
-            );
-            return Err(state.fail_at(Some("at"), message));
-        }
-    };
-    Ok(Touch { rule, channel, at })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -841,6 +758,59 @@ mod tests {
         assert!(parse_datetime("2026-11-25T09:00:00Z").is_some());
         assert!(parse_datetime("2026-11-25T09:00:00").is_none());
         assert!(parse_datetime("yesterday").is_none());
+    }
+
+    #[test]
+    fn problems_name_their_whole_path() {
+        let source = r#"
+            playbook "p" {}
+            member { id: string, stores: [{ id: string, km: float, tags: [string] }]? }
+        "#;
+        let playbook = crate::Playbook::from_source("p.rules", source).expect("compiles");
+        let program = playbook.program();
+        let cases = [
+            (
+                r#"{"id":"a","stores":[{"id":"s1","km":1,"tags":[]},{"id":"s2","km":"far","tags":[]}]}"#,
+                "field `stores[1].km`: expected float, found string \"far\"",
+            ),
+            (
+                r#"{"id":"a","stores":[{"id":"s1","km":1,"tags":["x",3]}]}"#,
+                "field `stores[0].tags[1]`: expected string, found integer 3",
+            ),
+            (
+                r#"{"id":"a","stores":[{"id":"s1","tags":[]}]}"#,
+                "missing field `stores[0].km`",
+            ),
+        ];
+        for (text, message) in cases {
+            let error = decode_text(program, text).expect_err(text);
+            assert_eq!(error.message, message);
+            assert_eq!(error.member.as_deref(), Some("a"));
+        }
+        assert!(decode_text(
+            program,
+            r#"{"id":"a","stores":[{"id":"s","km":2,"tags":["t"]}]}"#
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn long_paths_are_shortened() {
+        let depth = 10;
+        let schema = format!("{}b: int{}", "a: { ".repeat(depth), " }".repeat(depth));
+        let source = format!("playbook \"p\" {{}}\nmember {{ id: string, {schema} }}\n");
+        let playbook = crate::Playbook::from_source("p.rules", &source).expect("compiles");
+        let text = format!(
+            r#"{{"id":"a","a":{}"b":"x"{}}}"#,
+            r#"{"a":"#.repeat(depth - 1) + "{",
+            "}".repeat(depth)
+        );
+        let error = decode_text(playbook.program(), &text).expect_err("a string for an int");
+        assert_eq!(
+            error.message,
+            "field `a.a.a.a.a.a.a.a…`: expected int, found string \"x\""
+        );
+        assert_eq!(error.member.as_deref(), Some("a"));
     }
 
     #[test]

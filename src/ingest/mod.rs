@@ -6,16 +6,19 @@
 
 mod csv_cells;
 pub(crate) mod decode;
+mod lines;
 mod records;
 mod stream;
+pub(crate) mod work;
 
 use std::io::BufRead;
 
-pub use records::{InputFormat, MAX_LINE_BYTES};
+pub use lines::MAX_LINE_BYTES;
+pub use records::InputFormat;
 pub(crate) use stream::stream;
 pub use stream::PlanStream;
 
-use crate::plan::{ErrorRecord, MemberError, Plan};
+use crate::plan::{ErrorRecord, MemberError, Plan, Summary};
 use crate::playbook::Playbook;
 use records::{Record, RecordReader};
 
@@ -32,7 +35,7 @@ pub struct PlanOptions {
     pub threads: usize,
     /// The input's format.
     pub format: InputFormat,
-    /// Records handed to a worker at a time.
+    /// Lines (or CSV records) handed to a worker at a time.
     pub chunk_size: usize,
 }
 
@@ -58,6 +61,21 @@ impl PlanOptions {
         self.format = format;
         self
     }
+}
+
+/// A run of consecutive members written as plan lines, ended by at most one snapshot
+/// that got no plan: what [`crate::Playbook::plan_lines_json`] yields, in input order.
+/// A caller that stops at an error record has counted exactly what came before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonChunk {
+    /// The plan lines, in input order, each ending with `\n`: for each member, the
+    /// bytes `serde_json` writes for its [`Plan`].
+    pub plans: Vec<u8>,
+    /// The snapshot after them that got no plan, if any.
+    pub error: Option<ErrorRecord>,
+    /// The counts of the plans and of the error record (an input that could not be
+    /// read is not counted).
+    pub summary: Summary,
 }
 
 /// Reads the snapshots of a JSON Lines or CSV input as JSON values, one per record,

@@ -1,16 +1,18 @@
-//! Reading the input into records: JSON Lines (one snapshot a line, blank lines skipped
-//! but counted, lines longer than [`MAX_LINE_BYTES`] refused) or CSV (a header row,
-//! then one snapshot a record). Reading never stops at a bad line: a bad line becomes
-//! an error record, and only a failing reader ends the input.
+//! Reading the input into records: JSON Lines (one snapshot a line, read in blocks of
+//! whole lines, see [`super::lines`]) or CSV (a header row, then one snapshot a record).
+//! Reading never stops at a bad line: a bad line becomes an error record, and only a
+//! failing reader ends the input.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead};
 use std::sync::{Arc, Mutex};
 
+use super::lines::{LineBlock, LineReader, Read, MAX_LINE_BYTES};
+use crate::limits::MAX_CHUNK_BYTES;
 use crate::plan::{ErrorKind, ErrorRecord};
 
-/// The longest line read; a longer one is an error record (its text is not kept).
-pub const MAX_LINE_BYTES: usize = 16 << 20;
+/// Lines read at a time when records are asked for one by one.
+const LINES_PER_READ: usize = 256;
 
 /// The format of a members file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,6 +55,15 @@ pub(crate) enum Record {
     Failed(ErrorRecord),
 }
 
+/// Records handed to a worker together.
+#[derive(Debug)]
+pub(crate) enum Batch {
+    /// A block of JSON Lines lines.
+    Lines(LineBlock),
+    /// Records one by one (CSV, or a line that could not be read).
+    Records(Vec<Record>),
+}
+
 impl Record {
     /// The bytes of input the record holds (what a chunk of records costs in memory).
     pub(crate) fn size(&self) -> usize {
@@ -72,9 +83,9 @@ pub(crate) struct RecordReader<R> {
 
 enum Source<R> {
     Lines {
-        reader: R,
-        line: u64,
-        buffer: Vec<u8>,
+        reader: LineReader<R>,
+        /// Lines of the last block read, when records are asked for one by one.
+        queue: VecDeque<Record>,
     },
     Csv {
         reader: csv::Reader<LineCounter<R>>,
@@ -153,9 +164,8 @@ impl<R: BufRead> RecordReader<R> {
     pub(crate) fn new(reader: R, format: InputFormat) -> Self {
         let source = match format {
             InputFormat::JsonLines => Source::Lines {
-                reader,
-                line: 0,
-                buffer: Vec::new(),
+                reader: LineReader::new(reader),
+                queue: VecDeque::new(),
             },
             InputFormat::Csv => {
                 let lines = Arc::new(Mutex::new(NewlineIndex::default()));
@@ -187,11 +197,7 @@ impl<R: BufRead> RecordReader<R> {
             return None;
         }
         let record = match &mut self.source {
-            Source::Lines {
-                reader,
-                line,
-                buffer,
-            } => next_line(reader, line, buffer),
+            Source::Lines { reader, queue } => next_line(reader, queue),
             Source::Csv {
                 reader,
                 lines,
@@ -208,82 +214,50 @@ impl<R: BufRead> RecordReader<R> {
         }
         record
     }
-}
 
-fn next_line<R: BufRead>(reader: &mut R, line: &mut u64, buffer: &mut Vec<u8>) -> Option<Record> {
-    loop {
-        *line += 1;
-        let too_long = match read_line(reader, buffer) {
-            Ok(None) => return None,
-            Ok(Some(too_long)) => too_long,
-            Err(error) => {
-                return Some(failed(
-                    *line,
-                    ErrorKind::Input,
-                    format!("cannot read the input: {error}"),
-                ));
+    /// What a worker takes at a time: for JSON Lines, a block of at most `size` lines
+    /// (or a failure); for CSV, up to `size` records; either way no more than about
+    /// [`MAX_CHUNK_BYTES`] of input. `None` at the end.
+    pub(crate) fn next_batch(&mut self, size: usize) -> Option<Batch> {
+        if let Source::Lines { reader, queue } = &mut self.source {
+            if queue.is_empty() {
+                return Some(match reader.next(size)? {
+                    Read::Block(block) => Batch::Lines(block),
+                    Read::Failed(record) => Batch::Records(vec![Record::Failed(record)]),
+                });
             }
-        };
-        if too_long {
-            let message = format!(
-                "the line is longer than {}",
-                crate::limits::bytes_in_words(MAX_LINE_BYTES)
-            );
-            return Some(failed(*line, ErrorKind::Malformed, message));
         }
-        if *line == 1 && buffer.starts_with(b"\xEF\xBB\xBF") {
-            buffer.drain(..3);
+        // Records are bounded in bytes too, so that long records never pile up.
+        let mut records = Vec::new();
+        let mut bytes = 0;
+        while records.len() < size.max(1) && bytes < MAX_CHUNK_BYTES {
+            match self.next_record() {
+                Some(record) => {
+                    bytes += record.size();
+                    records.push(record);
+                }
+                None => break,
+            }
         }
-        if buffer.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        return Some(Record::Json {
-            line: *line,
-            bytes: std::mem::take(buffer),
-        });
+        (!records.is_empty()).then_some(Batch::Records(records))
     }
 }
 
-/// Reads one line without its end (`\n` or `\r\n`) into `out`; `Ok(None)` at the end
-/// of input, `Ok(Some(true))` when the line was too long (its bytes are dropped).
-fn read_line<R: BufRead>(reader: &mut R, out: &mut Vec<u8>) -> io::Result<Option<bool>> {
-    out.clear();
-    let mut too_long = false;
-    let mut any = false;
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(error),
-        };
-        if available.is_empty() {
-            break;
-        }
-        any = true;
-        let newline = available.iter().position(|&b| b == b'\n');
-        let chunk = &available[..newline.unwrap_or(available.len())];
-        if !too_long {
-            if out.len() + chunk.len() > MAX_LINE_BYTES {
-                too_long = true;
-                out.clear();
-                out.shrink_to_fit();
-            } else {
-                out.extend_from_slice(chunk);
-            }
-        }
-        let consumed = newline.map_or(available.len(), |i| i + 1);
-        reader.consume(consumed);
-        if newline.is_some() {
-            break;
+/// The next line, as its own record.
+fn next_line<R: BufRead>(
+    reader: &mut LineReader<R>,
+    queue: &mut VecDeque<Record>,
+) -> Option<Record> {
+    while queue.is_empty() {
+        match reader.next(LINES_PER_READ)? {
+            Read::Block(block) => queue.extend(block.lines().map(|(line, bytes)| Record::Json {
+                line,
+                bytes: bytes.to_vec(),
+            })),
+            Read::Failed(record) => return Some(Record::Failed(record)),
         }
     }
-    if !any {
-        return Ok(None);
-    }
-    if out.last() == Some(&b'\r') {
-        out.pop();
-    }
-    Ok(Some(too_long))
+    queue.pop_front()
 }
 
 fn next_csv<R: io::Read>(
@@ -391,6 +365,26 @@ mod tests {
                 (5, "{\"c\":3}".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn csv_batches_are_bounded_in_bytes() {
+        let cell = "x".repeat(1 << 20);
+        let mut text = String::from("id,note\n");
+        for index in 0..10 {
+            text.push_str(&format!("m{index},{cell}\n"));
+        }
+        let mut reader = RecordReader::new(text.as_bytes(), InputFormat::Csv);
+        let mut sizes = Vec::new();
+        while let Some(batch) = reader.next_batch(256) {
+            let Batch::Records(records) = batch else {
+                panic!("CSV is read record by record");
+            };
+            sizes.push(records.len());
+        }
+        assert_eq!(sizes.iter().sum::<usize>(), 10);
+        assert!(sizes.len() > 1, "{sizes:?}");
+        assert!(sizes.iter().all(|&size| size <= 4), "{sizes:?}");
     }
 
     #[test]

@@ -1,9 +1,13 @@
-//! Ordered parallel planning. The caller's thread reads the input into chunks of
-//! records; worker threads decode, plan and map each chunk; results are handed back in
-//! input order. At most a fixed number of chunks are in flight (read but not yet
-//! handed back), so memory stays bounded however large the input, and a slow chunk
-//! holds back reading rather than piling results up. With one thread everything runs
-//! on the caller's thread.
+//! Ordered parallel planning. The caller's thread reads the input into batches (a
+//! block of JSON Lines lines, or CSV records); worker threads decode and plan each
+//! batch; results are handed back in input order. At most a fixed number of batches
+//! are in flight (read but not yet handed back), so memory stays bounded however large
+//! the input, and a slow batch holds back reading rather than piling results up. With
+//! one thread everything runs on the caller's thread.
+//!
+//! What a worker makes of a batch is up to the caller ([`super::work`]): one item per
+//! member, or the whole batch written as plan lines. Every worker has its own
+//! [`Work`], so it can keep its buffers from one batch to the next.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::BufRead;
@@ -11,22 +15,22 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use super::records::{Record, RecordReader};
-use super::{PlanOptions, StreamItem};
-use crate::eval::expr::Clock;
-use crate::eval::planner::plan_member;
-use crate::plan::{ErrorKind, ErrorRecord};
-use crate::playbook::{AsOf, Playbook};
+use super::records::{Batch, RecordReader};
+use super::PlanOptions;
 
-type Mapper<T> = Arc<dyn Fn(StreamItem) -> T + Send + Sync>;
-type JobQueue = Arc<Mutex<Receiver<(u64, Vec<Record>)>>>;
+/// What one worker does with each batch: the items it yields, in order.
+pub(crate) type Work<T> = Box<dyn FnMut(Batch) -> Vec<T> + Send>;
+/// Makes the [`Work`] of each worker.
+pub(crate) type WorkFactory<T> = Arc<dyn Fn() -> Work<T> + Send + Sync>;
 
-/// Chunks in flight per worker thread.
+type JobQueue = Arc<Mutex<Receiver<(u64, Batch)>>>;
+
+/// Batches in flight per worker thread.
 const CHUNKS_PER_THREAD: usize = 4;
 /// The stack of a worker thread (evaluation depth is bounded by compilation).
 const WORKER_STACK: usize = 16 << 20;
 
-/// A stream of planned members (or of what `map` made of them), in input order.
+/// A stream of planned members (or of what was made of them), in input order.
 pub struct PlanStream<R, T> {
     reader: RecordReader<R>,
     chunk_size: usize,
@@ -35,17 +39,12 @@ pub struct PlanStream<R, T> {
 }
 
 enum Mode<T> {
-    Inline {
-        playbook: Playbook,
-        clock: Clock,
-        map: Mapper<T>,
-        finished: bool,
-    },
+    Inline { work: Work<T>, finished: bool },
     Parallel(Pool<T>),
 }
 
 struct Pool<T> {
-    jobs: Option<SyncSender<(u64, Vec<Record>)>>,
+    jobs: Option<SyncSender<(u64, Batch)>>,
     results: Receiver<(u64, Vec<T>)>,
     workers: Vec<JoinHandle<()>>,
     pending: BTreeMap<u64, Vec<T>>,
@@ -55,36 +54,30 @@ struct Pool<T> {
     input_done: bool,
 }
 
-/// Starts planning a stream.
-pub(crate) fn stream<R, T, F>(
-    playbook: Playbook,
+/// Starts a stream over `reader` whose batches are handled by work from `factory`.
+pub(crate) fn stream<R, T>(
     reader: R,
-    as_of: AsOf,
-    options: PlanOptions,
-    map: F,
+    options: &PlanOptions,
+    factory: WorkFactory<T>,
 ) -> PlanStream<R, T>
 where
     R: BufRead,
     T: Send + 'static,
-    F: Fn(StreamItem) -> T + Send + Sync + 'static,
 {
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let map: Mapper<T> = Arc::new(map);
-    let clock = playbook.clock(as_of);
-    let mut mode = Mode::Inline {
-        playbook: playbook.clone(),
-        clock: clock.clone(),
-        map: map.clone(),
-        finished: false,
+    let pool = (threads > 1)
+        .then(|| Pool::start(&factory, threads))
+        .flatten();
+    let mode = match pool {
+        Some(pool) => Mode::Parallel(pool),
+        None => Mode::Inline {
+            work: factory(),
+            finished: false,
+        },
     };
-    if threads > 1 {
-        if let Some(pool) = Pool::start(&playbook, &clock, &map, threads) {
-            mode = Mode::Parallel(pool);
-        }
-    }
     PlanStream {
         reader: RecordReader::new(reader, options.format),
         chunk_size: options.chunk_size.max(1),
@@ -93,85 +86,16 @@ where
     }
 }
 
-/// Decodes and plans one record.
-pub(crate) fn plan_record(playbook: &Playbook, clock: &Clock, record: Record) -> StreamItem {
-    let program = playbook.program();
-    match record {
-        Record::Failed(error) => Err(error),
-        Record::Json { line, bytes } => {
-            let text = std::str::from_utf8(&bytes).map_err(|error| ErrorRecord {
-                line,
-                // The id, when the bad bytes are elsewhere in the line.
-                member: super::decode::id_of_text(&String::from_utf8_lossy(&bytes))
-                    .filter(|id| !id.contains('\u{FFFD}')),
-                rule: None,
-                error: format!(
-                    "the line is not valid UTF-8 (at byte {})",
-                    error.valid_up_to() + 1
-                ),
-                kind: ErrorKind::Malformed,
-            })?;
-            super::decode::decode_text(program, text)
-                .and_then(|member| plan_member(program, &member, clock))
-                .map_err(|error| ErrorRecord::new(line, error))
-        }
-        Record::Csv {
-            line,
-            header,
-            cells,
-        } => super::csv_cells::record_to_json(&program.layout, &header, &cells)
-            .and_then(|json| super::decode::decode_value(program, &json))
-            .and_then(|member| plan_member(program, &member, clock))
-            .map_err(|error| ErrorRecord::new(line, error)),
-    }
-}
-
-fn plan_chunk<T>(
-    playbook: &Playbook,
-    clock: &Clock,
-    map: &Mapper<T>,
-    records: Vec<Record>,
-) -> Vec<T> {
-    records
-        .into_iter()
-        .map(|record| {
-            let line = record_line(&record);
-            let item = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                plan_record(playbook, clock, record)
-            }))
-            .unwrap_or_else(|_| {
-                Err(ErrorRecord {
-                    line,
-                    member: None,
-                    rule: None,
-                    error: "internal error while planning this member".into(),
-                    kind: ErrorKind::Runtime,
-                })
-            });
-            map(item)
-        })
-        .collect()
-}
-
-fn record_line(record: &Record) -> u64 {
-    match record {
-        Record::Json { line, .. } | Record::Csv { line, .. } => *line,
-        Record::Failed(error) => error.line,
-    }
-}
-
 impl<T: Send + 'static> Pool<T> {
-    fn start(playbook: &Playbook, clock: &Clock, map: &Mapper<T>, threads: usize) -> Option<Self> {
+    fn start(factory: &WorkFactory<T>, threads: usize) -> Option<Self> {
         let max_in_flight = threads * CHUNKS_PER_THREAD;
-        let (jobs, job_receiver) = mpsc::sync_channel::<(u64, Vec<Record>)>(max_in_flight);
+        let (jobs, job_receiver) = mpsc::sync_channel::<(u64, Batch)>(max_in_flight);
         let job_receiver = Arc::new(Mutex::new(job_receiver));
         let (result_sender, results) = mpsc::channel();
         let mut workers = Vec::with_capacity(threads);
         for index in 0..threads {
             let worker = Worker {
-                playbook: playbook.clone(),
-                clock: clock.clone(),
-                map: map.clone(),
+                work: factory(),
                 jobs: job_receiver.clone(),
                 results: result_sender.clone(),
             };
@@ -199,15 +123,13 @@ impl<T: Send + 'static> Pool<T> {
 }
 
 struct Worker<T> {
-    playbook: Playbook,
-    clock: Clock,
-    map: Mapper<T>,
+    work: Work<T>,
     jobs: JobQueue,
     results: Sender<(u64, Vec<T>)>,
 }
 
 impl<T> Worker<T> {
-    fn run(self) {
+    fn run(mut self) {
         loop {
             let job = {
                 let receiver = self
@@ -216,8 +138,8 @@ impl<T> Worker<T> {
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 receiver.recv()
             };
-            let Ok((sequence, records)) = job else { return };
-            let items = plan_chunk(&self.playbook, &self.clock, &self.map, records);
+            let Ok((sequence, batch)) = job else { return };
+            let items = (self.work)(batch);
             if self.results.send((sequence, items)).is_err() {
                 return;
             }
@@ -226,19 +148,8 @@ impl<T> Worker<T> {
 }
 
 impl<R: BufRead, T> PlanStream<R, T> {
-    fn read_chunk(&mut self) -> Vec<Record> {
-        let mut chunk = Vec::new();
-        let mut bytes = 0;
-        while chunk.len() < self.chunk_size && bytes < crate::limits::MAX_CHUNK_BYTES {
-            match self.reader.next_record() {
-                Some(record) => {
-                    bytes += record.size();
-                    chunk.push(record);
-                }
-                None => break,
-            }
-        }
-        chunk
+    fn read_chunk(&mut self) -> Option<Batch> {
+        self.reader.next_batch(self.chunk_size)
     }
 }
 
@@ -254,20 +165,14 @@ impl<R: BufRead, T: Send + 'static> Iterator for PlanStream<R, T> {
                 Mode::Inline { finished: true, .. } => return None,
                 Mode::Inline { .. } => {
                     let chunk = self.read_chunk();
-                    let Mode::Inline {
-                        playbook,
-                        clock,
-                        map,
-                        finished,
-                    } = &mut self.mode
-                    else {
+                    let Mode::Inline { work, finished } = &mut self.mode else {
                         return None;
                     };
-                    if chunk.is_empty() {
+                    let Some(batch) = chunk else {
                         *finished = true;
                         return None;
-                    }
-                    self.ready.extend(plan_chunk(playbook, clock, map, chunk));
+                    };
+                    self.ready.extend(work(batch));
                 }
                 Mode::Parallel(_) => {
                     let items = self.next_parallel()?;
@@ -293,11 +198,11 @@ impl<R: BufRead, T: Send + 'static> PlanStream<R, T> {
             let Mode::Parallel(pool) = &mut self.mode else {
                 return None;
             };
-            if chunk.is_empty() {
+            let Some(chunk) = chunk else {
                 pool.input_done = true;
                 pool.jobs = None;
                 break;
-            }
+            };
             let sent = pool
                 .jobs
                 .as_ref()

@@ -42,6 +42,7 @@ mod literal;
 mod lower;
 mod scan;
 
+use pest::iterators::Pairs;
 use pest::Parser as _;
 
 use crate::ast;
@@ -93,7 +94,6 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         parsed.diagnostics.push(too_large(text.len(), file));
         return parsed;
     }
-    detailed_errors();
     let prescan = scan::prescan(text);
     let mut position = 0;
     loop {
@@ -116,7 +116,6 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<ast::Expr, Vec<Diagn
     if text.len() > MAX_SOURCE_BYTES {
         return Err(vec![too_large(text.len(), file)]);
     }
-    detailed_errors();
     if let Some(place) = scan::prescan(text).too_deep.first() {
         return Err(vec![too_deep(*place, file)]);
     }
@@ -127,7 +126,7 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<ast::Expr, Vec<Diagn
             Span::new(file, 0, text.len()),
         )]);
     }
-    let pairs = match PlaybookParser::parse(Rule::expression_input, text) {
+    let pairs = match pest_parse(Rule::expression_input, text) {
         Ok(pairs) => pairs,
         Err(error) => return Err(vec![errors::describe(&error, text, 0, file, true)]),
     };
@@ -201,7 +200,7 @@ fn parse_declaration(
     // Pest never sees text past the next too-deep place, so it cannot recurse into it.
     let limit = prescan.first_deep_from(start).unwrap_or(text.len());
     let slice = text.get(start..limit).unwrap_or("");
-    match PlaybookParser::parse(Rule::item, slice) {
+    match pest_parse(Rule::item, slice) {
         Ok(pairs) => {
             let mut lowerer = Lowerer::new(file, start);
             let mut end = start + 1;
@@ -230,11 +229,46 @@ fn parse_declaration(
     }
 }
 
-/// Asks pest to record the tokens it expected (`}`, `=`), which its errors otherwise
-/// leave out; the messages name them.
-fn detailed_errors() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| pest::set_error_detail(true));
+/// Parses `text` with pest. Text that does not parse is parsed again with pest's error
+/// detail on, which records the tokens it expected (`}`, `=`) so that messages can name
+/// them; recording them makes parsing several times slower, so correct text (nearly
+/// all of it) is parsed without.
+fn pest_parse(rule: Rule, text: &str) -> Result<Pairs<'_, Rule>, pest::error::Error<Rule>> {
+    PlaybookParser::parse(rule, text).or_else(|_| {
+        let _detail = ErrorDetail::on();
+        PlaybookParser::parse(rule, text)
+    })
+}
+
+/// Holds pest's error detail on. The switch is one for the whole process, read when a
+/// parse starts; it stays on while any thread holds an `ErrorDetail` (a count behind a
+/// lock), so a thread that needs the detail always gets it, and another thread can at
+/// worst parse a little slower.
+struct ErrorDetail;
+
+static DETAIL_HOLDERS: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+
+impl ErrorDetail {
+    fn on() -> ErrorDetail {
+        let mut holders = DETAIL_HOLDERS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *holders += 1;
+        pest::set_error_detail(true);
+        ErrorDetail
+    }
+}
+
+impl Drop for ErrorDetail {
+    fn drop(&mut self) {
+        let mut holders = DETAIL_HOLDERS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *holders = holders.saturating_sub(1);
+        if *holders == 0 {
+            pest::set_error_detail(false);
+        }
+    }
 }
 
 fn too_large(length: usize, file: FileId) -> Diagnostic {
@@ -256,4 +290,50 @@ pub(crate) fn too_deep(place: usize, file: FileId) -> Diagnostic {
     )
     .with_label("too deep here")
     .with_help("split the expression into named segments")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(text: &str) -> Vec<String> {
+        parse(text, FileId(0))
+            .diagnostics
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn errors_name_what_was_expected_while_other_threads_parse() {
+        let bad = "segment s = orders >= \nrule r { when }\n";
+        let good = "segment s = orders >= 1\nrule r { when s then tag \"x\" }\n";
+        let expected = messages(bad);
+        assert!(!expected.is_empty());
+        let threads: Vec<_> = (0..4)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    (0..50)
+                        .map(|_| {
+                            if i % 2 == 0 {
+                                messages(bad)
+                            } else {
+                                messages(good)
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for (i, thread) in threads.into_iter().enumerate() {
+            for got in thread.join().expect("no panic") {
+                let wanted = if i % 2 == 0 {
+                    expected.clone()
+                } else {
+                    Vec::new()
+                };
+                assert_eq!(got, wanted);
+            }
+        }
+    }
 }
