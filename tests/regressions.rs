@@ -82,3 +82,26 @@ fn a_wide_object_without_a_schema_is_read_in_linear_time() {
     let plan = playbook.plan_json(&line, as_of()).expect("planned");
     assert_eq!(&*plan.member, "w");
 }
+
+/// Fuzzing (`fmt_roundtrip`, after 4 minutes): block comments left open inside a
+/// declaration, nested a few levels, took time exponential in their depth (16 levels:
+/// seconds; the fuzzer's input: a timeout). The grammar backtracked to read each `/*`
+/// as plain text once its nested comment failed to close; a `/*` inside a comment now
+/// always opens a nested one, as the language says.
+#[test]
+fn block_comments_left_open_inside_a_declaration_fail_at_once() {
+    let found = include_str!("regressions/nested_comments_timeout.rules");
+    assert!(siyu::format::format_source(found).is_err());
+    let deep = format!("segment s = x {}\nsegment t = y\n", "/* a ".repeat(60));
+    let parsed = siyu::syntax::parse(&deep, siyu::diagnostics::FileId(0));
+    assert!(parsed
+        .diagnostics
+        .iter()
+        .any(|d| d.message == "this comment is never closed"));
+    // Closed properly, nested comments still read as one comment.
+    let closed = "segment s = x /* a /* b */ c */ > 1\n";
+    assert_eq!(
+        siyu::syntax::parse(closed, siyu::diagnostics::FileId(0)).diagnostics,
+        []
+    );
+}
