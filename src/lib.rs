@@ -33,6 +33,7 @@ pub mod diagnostics;
 pub mod eval;
 pub mod format;
 pub mod ingest;
+pub mod limits;
 pub mod plan;
 mod playbook;
 pub mod syntax;

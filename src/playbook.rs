@@ -201,7 +201,7 @@ impl Playbook {
     /// [`PlaybookError::Invalid`] with every diagnostic.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Playbook, PlaybookError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| PlaybookError::Io {
+        let text = crate::check::read_source(path).map_err(|source| PlaybookError::Io {
             path: path.display().to_string(),
             source,
         })?;

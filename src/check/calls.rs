@@ -26,7 +26,7 @@ const FUNCTIONS: &[(&str, usize)] = &[
 ];
 
 /// The largest compiled pattern `matches` accepts, in bytes.
-pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub(crate) const REGEX_SIZE_LIMIT: usize = crate::limits::MAX_REGEX_BYTES;
 
 /// What an argument must be.
 #[derive(Clone, Copy)]

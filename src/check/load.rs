@@ -115,7 +115,7 @@ impl Loader<'_> {
         let file = match known {
             Some(file) => file,
             None => {
-                let text = match std::fs::read_to_string(&path) {
+                let text = match super::read_source(&path) {
                     Ok(text) => text,
                     Err(error) => {
                         self.loaded

@@ -37,8 +37,10 @@ mod decls;
 mod exprs;
 mod load;
 mod names;
+mod read;
 mod rules;
 mod segments;
+mod session;
 mod stages;
 mod test_blocks;
 mod types;
@@ -52,6 +54,8 @@ use crate::ast::{self, Item};
 use crate::diagnostics::{codes, Diagnostic, FileId, SourceFile, SourceMap, Span};
 
 use names::Names;
+pub use read::read_source;
+pub use session::check_session;
 
 /// A playbook after checking: its sources, its declarations with includes spliced in,
 /// and every problem found.
@@ -84,7 +88,7 @@ impl Checked {
 /// other problem.
 pub fn check_file(path: &Path) -> Checked {
     let name = path.to_string_lossy().into_owned();
-    match std::fs::read_to_string(path) {
+    match read_source(path) {
         Ok(text) => check_source(&name, Some(path), &text),
         Err(error) => {
             let mut sources = SourceMap::new();

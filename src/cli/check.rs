@@ -3,10 +3,9 @@
 //! as JSON on stdout with `--format json`. Exit code 0 without errors (warnings are
 //! fine), 1 with any error, 2 when a file cannot be read.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use siyu::check::{check_source, Checked};
 use siyu::Severity;
 
@@ -37,7 +36,7 @@ pub fn run(args: Args) -> i32 {
     let mut texts = Vec::new();
     let mut unreadable = false;
     for path in &args.files {
-        match std::fs::read_to_string(path) {
+        match siyu::check::read_source(path) {
             Ok(text) => texts.push(text),
             Err(error) => {
                 unreadable = true;
@@ -67,15 +66,8 @@ pub fn run(args: Args) -> i32 {
 
 /// Draws every diagnostic on stderr, then a line summing up.
 fn print_reports(checked: &[Checked], files: &[PathBuf]) {
-    let stderr = std::io::stderr();
-    let colour = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if colour {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
-    let mut out = stderr.lock();
+    let handler = super::render::handler();
+    let mut out = std::io::stderr().lock();
     let (mut errors, mut warnings) = (0, 0);
     for one in checked {
         for diagnostic in &one.diagnostics {
@@ -83,13 +75,7 @@ fn print_reports(checked: &[Checked], files: &[PathBuf]) {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
             }
-            let mut drawn = String::new();
-            if handler
-                .render_report(&mut drawn, &diagnostic.report(&one.sources))
-                .is_err()
-            {
-                drawn = format!("{}: {}\n", diagnostic.code, diagnostic.message);
-            }
+            let drawn = super::render::draw(&handler, &diagnostic.report(&one.sources));
             let _ = writeln!(out, "{drawn}");
         }
     }

@@ -9,10 +9,9 @@
 //! (`would reformat PATH`). Exit code: 0 when all is well, 1 when a file has a syntax
 //! error or (with `--check`) would change, 2 when a file or folder cannot be read.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use siyu::diagnostics::{SourceFile, SourceMap};
 use siyu::Diagnostic;
 
@@ -102,7 +101,7 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Formats one file (or, with `check`, only compares).
 fn format_file(path: &Path, check: bool) -> Outcome {
-    let text = match std::fs::read_to_string(path) {
+    let text = match siyu::check::read_source(path) {
         Ok(text) => text,
         Err(error) => {
             eprintln!("siyu fmt: cannot read `{}`: {error}", path.display());
@@ -163,24 +162,7 @@ fn print_diagnostics(path: &Path, text: &str, diagnostics: &[Diagnostic]) {
     let mut sources = SourceMap::new();
     let name = path.display().to_string();
     sources.add(SourceFile::new(name, Some(path.to_path_buf()), text));
-    let stderr = std::io::stderr();
-    let colour = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if colour {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
-    let mut out = stderr.lock();
-    for diagnostic in diagnostics {
-        let mut drawn = String::new();
-        if handler
-            .render_report(&mut drawn, &diagnostic.report(&sources))
-            .is_err()
-        {
-            drawn = format!("{}: {}\n", diagnostic.code, diagnostic.message);
-        }
-        let _ = writeln!(out, "{drawn}");
-    }
+    super::render::print_diagnostics(diagnostics, &sources);
+    let mut out = std::io::stderr().lock();
     let _ = writeln!(out, "{} left unchanged: it does not parse", path.display());
 }

@@ -3,9 +3,15 @@
 
 use clap::{Parser, Subcommand};
 
+// First, so that its non-panicking `eprintln!` and friends shadow the standard ones in
+// every command below.
+#[macro_use]
+mod output;
+
 mod check;
 mod explain;
 mod fmt;
+mod render;
 mod repl;
 mod run;
 mod test;

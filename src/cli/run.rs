@@ -4,7 +4,7 @@
 //! on stderr. A closed stdout pipe (`| head`) ends the run quietly.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,7 @@ use siyu::{
     AsOf, ErrorKind, ErrorRecord, InputFormat, PlanOptions, Playbook, PlaybookError, Summary,
 };
 
+use super::output::{AtomicFile, Output};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// What to do with an invalid snapshot.
@@ -72,20 +73,9 @@ pub(super) fn load_playbook(path: &Path) -> Result<Playbook, i32> {
 }
 
 fn render_reports(error: &PlaybookError) {
-    let colour = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if colour {
-        miette::GraphicalTheme::unicode()
-    } else {
-        miette::GraphicalTheme::unicode_nocolor()
-    };
-    let handler = miette::GraphicalReportHandler::new_themed(theme);
+    let handler = super::render::handler();
     for report in error.reports() {
-        let mut out = String::new();
-        if handler.render_report(&mut out, &report).is_ok() {
-            eprintln!("{out}");
-        } else {
-            eprintln!("error: {report}");
-        }
+        eprintln!("{}", super::render::draw(&handler, &report));
     }
     eprintln!("{error}");
 }
@@ -118,13 +108,12 @@ pub(super) fn open_members(path: &Path) -> Result<(Box<dyn BufRead>, InputFormat
     }
 }
 
-fn create(path: &Path) -> Result<BufWriter<File>, i32> {
-    File::create(path)
-        .map(|file| BufWriter::with_capacity(1 << 18, file))
-        .map_err(|error| {
-            eprintln!("error: cannot write `{}`: {error}", path.display());
-            EXIT_USAGE
-        })
+/// An output file, put in place only when the run completes (see `output`).
+fn create(path: &Path) -> Result<AtomicFile, i32> {
+    AtomicFile::create(path).map_err(|error| {
+        eprintln!("error: cannot write `{}`: {error}", path.display());
+        EXIT_USAGE
+    })
 }
 
 /// Runs the command; returns the exit code.
@@ -138,9 +127,9 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
     let (reader, format) = open_members(&args.members)?;
-    let mut out: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(create(path)?),
-        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())),
+    let mut out = match &args.out {
+        Some(path) => Output::File(create(path)?),
+        None => Output::stdout(),
     };
     let mut errors = args.errors.as_deref().map(create).transpose()?;
     let options = PlanOptions::default()
@@ -179,13 +168,20 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
     if let Err(error) = out.flush() {
         return write_failed(&error, "the plans");
     }
-    if let Some(errors) = errors.as_mut() {
-        if let Err(error) = errors.flush() {
+    // The error records say why a run stopped, so they are kept whatever happened;
+    // the plans and the summary of a run that stopped early are not put in place.
+    if let Some(errors) = errors {
+        if let Err(error) = errors.commit() {
             return write_failed(&error, "the error records");
         }
     }
-    if let Some(path) = &args.summary {
-        write_summary(path, &summary)?;
+    if code == EXIT_OK {
+        if let Err(error) = out.commit() {
+            return write_failed(&error, "the plans");
+        }
+        if let Some(path) = &args.summary {
+            write_summary(path, &summary)?;
+        }
     }
     if !args.quiet {
         eprint!("{}", summary_table(&summary));
@@ -202,7 +198,7 @@ fn write_failed(error: &io::Error, what: &str) -> Result<i32, i32> {
     Err(EXIT_FAILURE)
 }
 
-fn report_error(record: &ErrorRecord, errors: Option<&mut BufWriter<File>>) -> Result<(), i32> {
+fn report_error(record: &ErrorRecord, errors: Option<&mut AtomicFile>) -> Result<(), i32> {
     match errors {
         Some(file) => {
             let written = serde_json::to_writer(&mut *file, record)
@@ -223,7 +219,7 @@ fn write_summary(path: &Path, summary: &Summary) -> Result<(), i32> {
     let written = serde_json::to_writer_pretty(&mut file, summary)
         .map_err(io::Error::from)
         .and_then(|()| file.write_all(b"\n"))
-        .and_then(|()| file.flush());
+        .and_then(|()| file.commit());
     written.map_err(|error| {
         eprintln!("error: cannot write `{}`: {error}", path.display());
         EXIT_FAILURE

@@ -15,7 +15,7 @@ use crate::eval::ops::Arith;
 use crate::eval::value::Value;
 
 /// Deeper expressions than this are refused, so evaluation cannot exhaust the stack.
-pub(crate) const MAX_DEPTH: usize = 300;
+pub(crate) const MAX_DEPTH: usize = crate::limits::MAX_EVALUATION_DEPTH;
 
 /// A compiled expression node, with the span it came from (for messages and traces).
 #[derive(Debug, Clone)]
@@ -191,7 +191,7 @@ pub(crate) struct Scope<'a> {
 }
 
 /// Regexes larger than this (compiled) are refused.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+const REGEX_SIZE_LIMIT: usize = crate::limits::MAX_REGEX_BYTES;
 
 impl<'a> Scope<'a> {
     /// A scope over a layout and the segment names.

@@ -36,7 +36,7 @@ pub(crate) use program::{ActionSpec, CapLimit, DayWindow, Rule, Segment, Templat
 pub(crate) use schema::{FieldType, Layout, ObjectSchema};
 
 /// The deepest evaluation (segments expanded) a playbook may ask for.
-const MAX_EVALUATION_DEPTH: usize = 300;
+const MAX_EVALUATION_DEPTH: usize = crate::limits::MAX_EVALUATION_DEPTH;
 
 /// Compiles a playbook's declarations (includes already spliced in) into a [`Program`].
 /// Returns every error found; warnings are never returned.

@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
+use super::budget::{self, Budget};
 use super::ops::{self, Arith};
 use super::value::Value;
 use crate::compile::{Compare, Function, Node, NodeKind, Program, Quantifier};
@@ -78,6 +79,7 @@ pub(crate) struct Evaluator<'a> {
     pub clock: &'a Clock,
     locals: Vec<Value>,
     segments: Vec<Option<Value>>,
+    budget: Budget,
 }
 
 impl<'a> Evaluator<'a> {
@@ -105,6 +107,7 @@ impl<'a> Evaluator<'a> {
             clock,
             locals,
             segments,
+            budget: Budget::new(),
         }
     }
 
@@ -121,6 +124,15 @@ impl<'a> Evaluator<'a> {
             message: format!("{problem} in `{}`", self.program.snippet(span)),
             span,
         })
+    }
+
+    /// Spends evaluation steps; past the member's budget, an error at `span`.
+    fn charge(&mut self, steps: u64, span: Span) -> Evaluated<()> {
+        if self.budget.spend(steps) {
+            Ok(())
+        } else {
+            Err(self.error(budget::exhausted(), span))
+        }
     }
 
     /// Evaluates a condition: true only when the value is `true`; null is false.
@@ -152,10 +164,14 @@ impl<'a> Evaluator<'a> {
     fn test(&mut self, node: &Node) -> Evaluated<bool> {
         match &node.kind {
             NodeKind::Compare(op, left, right) => match (self.place(left), self.place(right)) {
-                (Some(left), Some(right)) => self.compare(*op, left, right, node.span),
+                (Some(left), Some(right)) => {
+                    self.charge(budget::cost(left), node.span)?;
+                    self.compare(*op, left, right, node.span)
+                }
                 _ => {
                     let left = self.operand(left)?;
                     let right = self.operand(right)?;
+                    self.charge(budget::cost(&left), node.span)?;
                     self.compare(*op, &left, &right, node.span)
                 }
             },
@@ -165,10 +181,14 @@ impl<'a> Evaluator<'a> {
                 negated,
             } => {
                 let found = match (self.place(needle), self.place(haystack)) {
-                    (Some(needle), Some(haystack)) => ops::contains(haystack, needle),
+                    (Some(needle), Some(haystack)) => {
+                        self.charge(budget::cost(haystack), node.span)?;
+                        ops::contains(haystack, needle)
+                    }
                     _ => {
                         let needle = self.operand(needle)?;
                         let haystack = self.operand(haystack)?;
+                        self.charge(budget::cost(&haystack), node.span)?;
                         ops::contains(&haystack, &needle)
                     }
                 };
@@ -298,7 +318,10 @@ impl<'a> Evaluator<'a> {
             NodeKind::FieldNamed(base, name) => {
                 let base_value = self.eval(base)?;
                 match base_value {
-                    Value::Object(object) => Ok(object.get(name).clone()),
+                    Value::Object(object) => {
+                        self.charge(object.len() as u64 / 16, node.span)?;
+                        Ok(object.get(name).clone())
+                    }
                     Value::Null => Ok(Value::Null),
                     other => Err(self.error(format!("{} has no fields", other.kind()), node.span)),
                 }
@@ -306,6 +329,9 @@ impl<'a> Evaluator<'a> {
             NodeKind::Index(base, index) => {
                 let base_value = self.eval(base)?;
                 let index_value = self.eval(index)?;
+                if let Value::Object(object) = &base_value {
+                    self.charge(object.len() as u64 / 16, node.span)?;
+                }
                 self.index(base_value, index_value, node.span)
             }
             NodeKind::Neg(inner) => {
@@ -321,6 +347,7 @@ impl<'a> Evaluator<'a> {
             NodeKind::Arith(op, left, right) => {
                 let left = self.eval(left)?;
                 let right = self.eval(right)?;
+                self.charge(budget::cost(&left) + budget::cost(&right), node.span)?;
                 self.arith(*op, &left, &right, node.span)
             }
             NodeKind::Default(left, right) => match self.eval(left)? {
@@ -330,7 +357,10 @@ impl<'a> Evaluator<'a> {
             NodeKind::Call(function, args) => self.call(*function, args, node.span),
             NodeKind::Matches(subject, regex) => match self.eval(subject)? {
                 Value::Null => Ok(Value::Null),
-                Value::Str(text) => Ok(Value::Bool(regex.is_match(&text))),
+                Value::Str(text) => {
+                    self.charge(text.len() as u64 / 64, node.span)?;
+                    Ok(Value::Bool(regex.is_match(&text)))
+                }
                 other => Err(self.error(
                     format!("cannot match {} against a pattern", other.kind()),
                     node.span,
@@ -435,6 +465,7 @@ impl<'a> Evaluator<'a> {
         }
         let mut count: i64 = 0;
         for item in items.iter() {
+            self.charge(1, span)?;
             if let Some(local) = self.locals.get_mut(slot) {
                 *local = item.clone();
             }
@@ -462,6 +493,7 @@ impl<'a> Evaluator<'a> {
             Some(node) => self.eval(node)?,
             None => Value::Null,
         };
+        self.charge(budget::cost(&first), span)?;
         call_function(function, first, second).map_err(|problem| self.error(problem, span))
     }
 }

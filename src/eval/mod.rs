@@ -9,6 +9,7 @@
 //! indexing past the end of a list gives null; arithmetic that yields NaN or an
 //! infinity gives null; `date ± duration` adds the duration's whole days.
 
+mod budget;
 pub(crate) mod expr;
 mod holdout;
 pub mod ops;

@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use super::value::Value;
+use crate::limits::{bytes_in_words, MAX_LIST_ITEMS, MAX_TEXT_BYTES};
 
 /// 2^63, the first float beyond the integers (`i64::MAX as f64` rounds up to it).
 pub(crate) const TWO_POW_63: f64 = i64::MAX as f64;
@@ -132,12 +133,23 @@ pub fn arithmetic(op: Arith, left: &Value, right: &Value) -> Result<Value, Strin
             Some(floating(op, as_float(left), as_float(right)))
         }
         (Arith::Add, Value::Str(a), Value::Str(b)) => {
+            if a.len() + b.len() > MAX_TEXT_BYTES {
+                return Err(format!(
+                    "the joined text would be longer than {}",
+                    bytes_in_words(MAX_TEXT_BYTES)
+                ));
+            }
             let mut joined = String::with_capacity(a.len() + b.len());
             joined.push_str(a);
             joined.push_str(b);
             Some(Value::Str(Arc::from(joined)))
         }
         (Arith::Add, Value::List(a), Value::List(b)) => {
+            if a.len() + b.len() > MAX_LIST_ITEMS {
+                return Err(format!(
+                    "the joined list would have more than {MAX_LIST_ITEMS} items"
+                ));
+            }
             Some(Value::List(a.iter().chain(b.iter()).cloned().collect()))
         }
         _ => temporal(op, left, right)?,

@@ -14,6 +14,7 @@ use super::output::{Content, PlanBuilder, PlanOutput, PlannedAction};
 use super::time::send_time;
 use super::value::Value;
 use crate::compile::{ActionSpec, CapLimit, Program, Rule, TemplatePiece};
+use crate::limits::MAX_TEXT_BYTES;
 use crate::plan::{ErrorKind, MemberError, Plan, Reason};
 
 /// Which touches a cap counts, by rule and channel.
@@ -77,6 +78,15 @@ pub(crate) fn runtime_error(
         rule: rule.map(|r| r.name.clone()),
         message,
     }
+}
+
+fn too_long_content(member: &MemberData, rule: &Rule) -> MemberError {
+    let limit = crate::limits::bytes_in_words(MAX_TEXT_BYTES);
+    runtime_error(
+        member,
+        Some(rule),
+        format!("the content of rule `{}` is longer than {limit}", rule.name),
+    )
 }
 
 fn rule_error(member: &MemberData, rule: &Rule, error: EvalError) -> MemberError {
@@ -364,6 +374,9 @@ impl<O: PlanOutput> Planner<'_, '_, '_, O> {
                             .map_err(|error| rule_error(member, rule, *error))?;
                         value.render_into(&mut self.buffers.text, zone);
                     }
+                }
+                if self.buffers.text.len() > MAX_TEXT_BYTES {
+                    return Err(too_long_content(member, rule));
                 }
             }
         }

@@ -11,6 +11,7 @@
 mod touches;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
@@ -23,8 +24,10 @@ use crate::eval::expr::MemberData;
 use crate::eval::value::{Object, Value};
 use crate::plan::{ErrorKind, MemberError};
 
-/// Generic values nested deeper than this are refused.
-const MAX_DEPTH: usize = 128;
+use crate::limits::{MAX_JSON_DEPTH, MAX_LIST_ITEMS};
+
+/// A field path longer than this is shown shortened (`a.b.c…`).
+const MAX_PATH_PARTS: usize = 8;
 
 /// Decodes one line of JSON text.
 pub(crate) fn decode_text(program: &Program, text: &str) -> Result<MemberData, MemberError> {
@@ -153,7 +156,11 @@ impl<'p> State<'p> {
     /// A problem's path as messages show it (`touches[2].at`).
     fn path_text(path: &[PathPart<'_>]) -> String {
         let mut out = String::new();
-        for part in path.iter().rev() {
+        for (index, part) in path.iter().rev().enumerate() {
+            if index == MAX_PATH_PARTS {
+                out.push('…');
+                break;
+            }
             match part {
                 PathPart::Field(name) => {
                     if !out.is_empty() {
@@ -237,6 +244,7 @@ impl<'p> State<'p> {
 
 /// `malformed JSON at column 17: expected `,` or `}``, from serde_json's message.
 fn malformed_message(text: &str) -> String {
+    let text = &text.replace("recursion limit exceeded", &too_deep());
     match text.rfind(" at line ") {
         Some(position) => {
             let (message, location) = text.split_at(position);
@@ -245,6 +253,16 @@ fn malformed_message(text: &str) -> String {
         }
         None => format!("malformed JSON: {text}"),
     }
+}
+
+/// What a snapshot nested past [`MAX_JSON_DEPTH`] is told.
+fn too_deep() -> String {
+    format!("values are nested too deeply (more than {MAX_JSON_DEPTH} levels)")
+}
+
+/// What a list (or an object) longer than [`MAX_LIST_ITEMS`] is told.
+fn too_long(what: &str, parts: &str) -> String {
+    format!("the {what} has more than {MAX_LIST_ITEMS} {parts}")
 }
 
 /// How a found JSON value is described in messages.
@@ -599,14 +617,19 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         // Items wait in the state's buffer, so the list is allocated once, full size.
         let start = state.items.borrow().len();
         for index in 0.. {
-            match seq.next_element_seed(ValueSeed { ty: element, state }) {
-                Ok(Some(item)) => state.items.borrow_mut().push(item),
+            let item = match seq.next_element_seed(ValueSeed { ty: element, state }) {
+                Ok(Some(item)) => item,
                 Ok(None) => break,
                 Err(error) => {
                     state.items.borrow_mut().truncate(start);
                     return Err(state.within(|| PathPart::Index(index), error));
                 }
+            };
+            if index == MAX_LIST_ITEMS {
+                state.items.borrow_mut().truncate(start);
+                return Err(state.fail(too_long("list", "items")));
             }
+            state.items.borrow_mut().push(item);
         }
         let items: Arc<[Value]> = state.items.borrow_mut().drain(start..).collect();
         Ok(Value::List(items))
@@ -626,10 +649,11 @@ struct DepthGuard<'s, 'p>(&'s State<'p>);
 
 impl<'s, 'p> DepthGuard<'s, 'p> {
     fn enter<E: de::Error>(state: &'s State<'p>) -> Result<Self, E> {
+        // The snapshot object is the first level; this value is `depth + 2`.
         let mut depth = state.depth.borrow_mut();
-        if *depth >= MAX_DEPTH {
+        if *depth + 2 > MAX_JSON_DEPTH {
             drop(depth);
-            return Err(state.fail("values are nested too deeply".into()));
+            return Err(state.fail(too_deep()));
         }
         *depth += 1;
         Ok(DepthGuard(state))
@@ -678,6 +702,8 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
     let _depth = DepthGuard::enter(state)?;
     let mut keys: Vec<Arc<str>> = Vec::new();
     let mut values = Vec::new();
+    // Past a few keys, a repeated key is found through an index, not a scan.
+    let mut index: Option<HashMap<Arc<str>, usize>> = None;
     while let Some(key) = map.next_key_seed(KeyText)? {
         let key: Arc<str> = Arc::from(&*key);
         let any = ValueSeed {
@@ -687,15 +713,28 @@ fn any_object<'de, A: MapAccess<'de>>(state: &State<'_>, mut map: A) -> Result<V
         let value = map
             .next_value_seed(any)
             .map_err(|error| state.within(|| PathPart::Key(key.clone()), error))?;
-        match keys.iter().position(|k| *k == key) {
+        let existing = match &index {
+            Some(index) => index.get(&key).copied(),
+            None => keys.iter().position(|k| *k == key),
+        };
+        match existing {
             Some(existing) => {
                 if let Some(slot) = values.get_mut(existing) {
                     *slot = value;
                 }
             }
+            None if keys.len() == MAX_LIST_ITEMS => {
+                return Err(state.fail(too_long("object", "fields")))
+            }
             None => {
+                if let Some(index) = &mut index {
+                    index.insert(key.clone(), keys.len());
+                }
                 keys.push(key);
                 values.push(value);
+                if index.is_none() && keys.len() > 16 {
+                    index = Some(keys.iter().cloned().zip(0..).collect());
+                }
             }
         }
     }

@@ -7,6 +7,7 @@
 
 use std::io::{self, BufRead};
 
+use crate::limits::MAX_CHUNK_BYTES;
 use crate::plan::{ErrorKind, ErrorRecord};
 
 /// The longest line read; a longer one is an error record (its text is not kept).
@@ -75,7 +76,8 @@ impl<R: BufRead> LineReader<R> {
         }
     }
 
-    /// The next block of at most `max_lines` lines (blank ones included), or the next
+    /// The next block of at most `max_lines` lines (blank ones included) and about
+    /// [`MAX_CHUNK_BYTES`] (a block ends with the line that reaches it), or the next
     /// failure; `None` at the end of the input.
     pub(crate) fn next(&mut self, max_lines: usize) -> Option<Read> {
         if let Some(failure) = self.pending.take() {
@@ -88,7 +90,8 @@ impl<R: BufRead> LineReader<R> {
         let mut bytes = Vec::new();
         let mut line_start = 0;
         let mut lines = 0;
-        while lines < max_lines.max(1) {
+        let mut full = false;
+        while !full {
             let available = match self.reader.fill_buf() {
                 Ok(available) => available,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
@@ -120,8 +123,9 @@ impl<R: BufRead> LineReader<R> {
                 }
                 lines += 1;
                 line_start = bytes.len() + end + 1;
-                if lines == max_lines {
+                if lines >= max_lines || line_start >= MAX_CHUNK_BYTES {
                     taken = end + 1;
+                    full = true;
                     break;
                 }
             }
@@ -189,7 +193,10 @@ impl<R: BufRead> LineReader<R> {
 }
 
 fn too_long(line: u64) -> ErrorRecord {
-    let message = format!("the line is longer than {} MiB", MAX_LINE_BYTES >> 20);
+    let message = format!(
+        "the line is longer than {}",
+        crate::limits::bytes_in_words(MAX_LINE_BYTES)
+    );
     failure(line, ErrorKind::Malformed, message)
 }
 

@@ -7,7 +7,8 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead};
 use std::sync::{Arc, Mutex};
 
-use super::lines::{LineBlock, LineReader, Read};
+use super::lines::{LineBlock, LineReader, Read, MAX_LINE_BYTES};
+use crate::limits::MAX_CHUNK_BYTES;
 use crate::plan::{ErrorKind, ErrorRecord};
 
 /// Lines read at a time when records are asked for one by one.
@@ -54,6 +55,17 @@ pub(crate) enum Record {
     Failed(ErrorRecord),
 }
 
+impl Record {
+    /// The bytes of input the record holds (what a chunk of records costs in memory).
+    pub(crate) fn size(&self) -> usize {
+        match self {
+            Record::Json { bytes, .. } => bytes.len(),
+            Record::Csv { cells, .. } => cells.as_slice().len(),
+            Record::Failed(record) => record.error.len(),
+        }
+    }
+}
+
 /// Records handed to a worker together.
 #[derive(Debug)]
 pub(crate) enum Batch {
@@ -88,6 +100,9 @@ enum Source<R> {
 struct NewlineIndex {
     pending: VecDeque<u64>,
     lines_before: u64,
+    /// Where the record being read starts; reading runs dry past [`MAX_LINE_BYTES`]
+    /// from it (an unclosed quote would otherwise pull the whole input into one record).
+    record_start: u64,
 }
 
 impl NewlineIndex {
@@ -110,11 +125,20 @@ struct LineCounter<R> {
 
 impl<R: io::Read> io::Read for LineCounter<R> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        let count = self.inner.read(buffer)?;
         let mut lines = self
             .lines
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.read.saturating_sub(lines.record_start) > (MAX_LINE_BYTES + (1 << 16)) as u64 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "a CSV record is longer than {} (is a quote left open?)",
+                    crate::limits::bytes_in_words(MAX_LINE_BYTES)
+                ),
+            ));
+        }
+        let count = self.inner.read(buffer)?;
         for (i, byte) in buffer.iter().take(count).enumerate() {
             if *byte == b'\n' {
                 lines.pending.push_back(self.read + i as u64);
@@ -192,7 +216,8 @@ impl<R: BufRead> RecordReader<R> {
     }
 
     /// What a worker takes at a time: for JSON Lines, a block of at most `size` lines
-    /// (or a failure); for CSV, up to `size` records. `None` at the end.
+    /// (or a failure); for CSV, up to `size` records. Either way a batch stops once it
+    /// holds [`MAX_CHUNK_BYTES`] of input. `None` at the end.
     pub(crate) fn next_batch(&mut self, size: usize) -> Option<Batch> {
         if let Source::Lines { reader, queue } = &mut self.source {
             if queue.is_empty() {
@@ -203,9 +228,13 @@ impl<R: BufRead> RecordReader<R> {
             }
         }
         let mut records = Vec::new();
-        while records.len() < size.max(1) {
+        let mut bytes = 0;
+        while records.len() < size.max(1) && bytes < MAX_CHUNK_BYTES {
             match self.next_record() {
-                Some(record) => records.push(record),
+                Some(record) => {
+                    bytes += record.size();
+                    records.push(record);
+                }
                 None => break,
             }
         }
@@ -239,6 +268,9 @@ fn next_csv<R: io::Read>(
     loop {
         let mut cells = csv::StringRecord::new();
         let start = reader.position().byte();
+        if let Ok(mut index) = lines.lock() {
+            index.record_start = start;
+        }
         match reader.read_record(&mut cells) {
             Ok(false) => return None,
             Ok(true) => {}
@@ -264,13 +296,19 @@ fn next_csv<R: io::Read>(
             }
         }
         // The csv reader places a record after any blank lines before it; its end is
-        // exact, so count back from the end the line breaks inside its cells.
+        // exact, so count back from the end the line breaks inside its cells. A record
+        // cut off by the end of the input inside quotes holds its last line break in a
+        // cell; it still starts no earlier than where reading it began.
+        let from_start = line_of(start);
         let end = reader.position().byte().max(1);
         let inner_breaks: u64 = cells
             .iter()
             .map(|cell| cell.matches('\n').count() as u64)
             .sum();
-        let line = line_of(end - 1).saturating_sub(inner_breaks).max(1);
+        let line = line_of(end - 1)
+            .saturating_sub(inner_breaks)
+            .max(from_start)
+            .max(1);
         if cells.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }

@@ -161,7 +161,9 @@ fn decode_text(
 ) -> Result<(), ErrorRecord> {
     let text = std::str::from_utf8(bytes).map_err(|error| ErrorRecord {
         line,
-        member: None,
+        // The id, when the bad bytes are elsewhere in the line.
+        member: super::decode::id_of_text(&String::from_utf8_lossy(bytes))
+            .filter(|id| !id.contains('\u{FFFD}')),
         rule: None,
         error: format!(
             "the line is not valid UTF-8 (at byte {})",

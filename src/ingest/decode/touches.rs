@@ -10,11 +10,13 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::{
-    describe_value, found_string, parse_datetime, DepthGuard, KeyText, PathPart, State, ValueSeed,
+    describe_value, found_string, parse_datetime, too_long, DepthGuard, KeyText, PathPart, State,
+    ValueSeed,
 };
 use crate::compile::FieldType;
 use crate::eval::expr::Touch;
 use crate::eval::value::Value;
+use crate::limits::MAX_LIST_ITEMS;
 
 const TOUCHES_EXPECTED: &str = "expected a list of {rule, channel, at} touches";
 
@@ -48,6 +50,9 @@ impl<'de> Visitor<'de> for TouchesSeed<'_, '_, '_> {
             let Some(touch) = touch else {
                 break;
             };
+            if index == MAX_LIST_ITEMS {
+                return Err(state.fail(too_long("list", "items")));
+            }
             touches.push(touch);
         }
         Ok(())

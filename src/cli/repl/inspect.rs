@@ -1,0 +1,329 @@
+//! The commands that read members or look at the session: `:members`, `:member`,
+//! `:stage`, `:plan`, `:explain`, `:run`, `:asof`, and the lists (`:rules`, `:stages`,
+//! `:segments`, `:channels`, `:fields`, `:show`).
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use siyu::ast::{Item, RuleClause};
+use siyu::diagnostics::did_you_mean;
+use siyu::{AsOf, MemberError, Plan, Trace};
+
+use super::members::{Entry, Members};
+use super::render;
+use super::session::{describe, no_member, Session};
+
+impl Session {
+    /// `:members FILE`: reads the snapshots and keeps the current member if the file
+    /// has it, else picks the first.
+    pub fn read_members(&mut self, argument: &str) {
+        let members = match Members::read(Path::new(argument), &self.playbook) {
+            Ok(members) => members,
+            Err(message) => return self.fail(&message),
+        };
+        let kept = self
+            .current_id()
+            .and_then(|id| members.find(id))
+            .or_else(|| (members.len() > 0).then_some(0));
+        let mut line = format!("read {} members from {argument}", members.len());
+        if !members.unreadable.is_empty() {
+            let (first_line, why) = &members.unreadable[0];
+            line.push_str(&format!(
+                " ({} unreadable, the first at line {first_line}: {why})",
+                members.unreadable.len()
+            ));
+        }
+        self.members = members;
+        self.current = kept;
+        self.say(&line);
+        if let Some(id) = self.current_id().map(str::to_string) {
+            self.say(&format!("current member: {id}"));
+        }
+    }
+
+    /// `:member ID`: picks the current member.
+    pub fn pick_member(&mut self, id: &str) {
+        if self.members.len() == 0 {
+            return self.fail("no members read yet: `:members FILE` reads snapshots");
+        }
+        let Some(index) = self.members.find(id) else {
+            let hint = did_you_mean(id, self.members.ids())
+                .map(|close| format!("; did you mean `{close}`?"))
+                .unwrap_or_default();
+            return self.fail(&format!("no member with id `{id}`{hint}"));
+        };
+        self.current = Some(index);
+        let summary = match self.plan_current() {
+            Ok((_, plan)) => format!(
+                "current member: {id} · stage {}",
+                plan.stage.as_deref().unwrap_or("none")
+            ),
+            Err(message) => format!("current member: {id} ({message})"),
+        };
+        self.say(&summary);
+    }
+
+    /// `:member`: the current member's snapshot.
+    pub fn show_member(&mut self) {
+        match self.current_entry() {
+            Some(entry) => {
+                let text = serde_json::to_string_pretty(&entry.snapshot)
+                    .unwrap_or_else(|_| entry.snapshot.to_string());
+                let heading = format!("member {} (line {})", entry.id, entry.line);
+                self.say(&format!("{heading}\n{text}"));
+            }
+            None => self.fail(&no_member()),
+        }
+    }
+
+    fn current_entry(&self) -> Option<Entry> {
+        self.current.and_then(|i| self.members.get(i)).cloned()
+    }
+
+    /// The current member and its plan, or why there is none.
+    fn plan_current(&self) -> Result<(Entry, Plan), String> {
+        let entry = self.current_entry().ok_or_else(no_member)?;
+        let plan = self
+            .playbook
+            .plan(&entry.snapshot, self.as_of)
+            .map_err(|error| member_problem(&entry, &error))?;
+        Ok((entry, plan))
+    }
+
+    fn trace_current(&self) -> Result<Trace, String> {
+        let entry = self.current_entry().ok_or_else(no_member)?;
+        self.playbook
+            .explain(&entry.snapshot, self.as_of)
+            .map_err(|error| member_problem(&entry, &error))
+    }
+
+    /// `:stage`.
+    pub fn show_stage(&mut self) {
+        match self.trace_current() {
+            Ok(trace) => self.say(&render::stage(&trace)),
+            Err(message) => self.fail(&message),
+        }
+    }
+
+    /// `:plan`.
+    pub fn show_plan(&mut self) {
+        match self.plan_current() {
+            Ok((_, plan)) => self.say(&render::plan(&plan)),
+            Err(message) => self.fail(&message),
+        }
+    }
+
+    /// `:explain`.
+    pub fn show_explain(&mut self) {
+        match self.trace_current() {
+            Ok(trace) => self.say(&trace.to_string()),
+            Err(message) => self.fail(&message),
+        }
+    }
+
+    /// `:run`: every loaded member planned (in parallel), then the summary table.
+    pub fn run_all(&mut self) {
+        if self.members.len() == 0 {
+            return self.fail("no members read yet: `:members FILE` reads snapshots");
+        }
+        let playbook = &self.playbook;
+        let as_of = self.as_of;
+        let results: Vec<Result<Plan, MemberError>> = self
+            .members
+            .entries
+            .par_iter()
+            .map(|entry| playbook.plan(&entry.snapshot, as_of))
+            .collect();
+        let mut summary = playbook.summary();
+        let mut first_invalid = None;
+        for (entry, result) in self.members.entries.iter().zip(&results) {
+            match result {
+                Ok(plan) => summary.add_plan(plan),
+                Err(error) => {
+                    summary.add_invalid();
+                    first_invalid.get_or_insert_with(|| member_problem(entry, error));
+                }
+            }
+        }
+        for _ in &self.members.unreadable {
+            summary.add_invalid();
+        }
+        let table = crate::cli::run::summary_table(&summary);
+        self.say(&format!("as of {}\n{table}", self.as_of_text()));
+        if let Some(problem) = first_invalid {
+            self.note(&format!("the first invalid snapshot: {problem}"));
+        }
+    }
+
+    /// The as-of time in the playbook's zone.
+    fn as_of_text(&self) -> String {
+        let zoned = self
+            .as_of
+            .timestamp()
+            .to_zoned(self.playbook.time_zone().clone());
+        siyu::plan::format_rfc3339(&zoned)
+    }
+
+    /// `:asof`.
+    pub fn show_as_of(&mut self) {
+        let text = format!("as of {}", self.as_of_text());
+        self.say(&text);
+    }
+
+    /// `:asof DATETIME` (or `now`).
+    pub fn set_as_of(&mut self, argument: &str) {
+        let parsed = if argument == "now" {
+            Ok(now())
+        } else {
+            AsOf::parse(argument)
+        };
+        match parsed {
+            Ok(as_of) => {
+                self.as_of = as_of;
+                self.show_as_of();
+            }
+            Err(error) => self.fail(&format!(
+                "{error}: write it like 2026-11-25T09:00:00+08:00, or `now`"
+            )),
+        }
+    }
+
+    /// `:rules`: each rule with its label, stages, priority and group; `*` marks the
+    /// ones typed in this session.
+    pub fn list_rules(&mut self) {
+        let lines: Vec<String> = self
+            .checked
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Rule(rule) => Some(self.rule_line(rule, item)),
+                _ => None,
+            })
+            .collect();
+        self.say_list(lines, "no rules yet");
+    }
+
+    fn rule_line(&self, rule: &siyu::ast::RuleDecl, item: &Item) -> String {
+        let mut line = format!("{}{}", self.typed_mark(item), rule.name.name);
+        if let Some(label) = &rule.label {
+            line.push_str(&format!(" {:?}", label.value));
+        }
+        for clause in &rule.clauses {
+            match clause {
+                RuleClause::Stage(stages, _) => {
+                    let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+                    line.push_str(&format!("  stage {}", names.join(", ")));
+                }
+                RuleClause::Priority(priority, _) => {
+                    line.push_str(&format!("  priority {priority}"));
+                }
+                RuleClause::Group(group, _) => line.push_str(&format!("  group {}", group.name)),
+                _ => {}
+            }
+        }
+        line
+    }
+
+    fn typed_mark(&self, item: &Item) -> &'static str {
+        let file = item.span().file;
+        if self.typed.iter().any(|typed| typed.file == file) {
+            "* "
+        } else {
+            "  "
+        }
+    }
+
+    fn say_list(&mut self, lines: Vec<String>, empty: &str) {
+        if lines.is_empty() {
+            self.say(empty);
+        } else {
+            self.say(&lines.join("\n"));
+        }
+    }
+
+    /// `:stages`, in order, with labels.
+    pub fn list_stages(&mut self) {
+        let lines = self.list_of("stage");
+        self.say_list(lines, "no stages yet");
+    }
+
+    /// `:segments`.
+    pub fn list_segments(&mut self) {
+        let lines = self.list_of("segment");
+        self.say_list(lines, "no segments yet");
+    }
+
+    /// `:channels`.
+    pub fn list_channels(&mut self) {
+        let lines = self.list_of("channel");
+        self.say_list(lines, "no channels yet");
+    }
+
+    /// The declarations of one kind, each as its first line of source.
+    fn list_of(&self, kind: &str) -> Vec<String> {
+        self.checked
+            .items
+            .iter()
+            .filter(|item| describe(item).0 == kind)
+            .map(|item| {
+                let text = self.checked.sources.slice(item.span());
+                let first = text.lines().next().unwrap_or("").trim_end();
+                let first = first.strip_suffix('{').unwrap_or(first).trim_end();
+                format!("{}{first}", self.typed_mark(item))
+            })
+            .collect()
+    }
+
+    /// `:fields`.
+    pub fn list_fields(&mut self) {
+        let fields: Vec<String> = self.playbook.fields().map(str::to_string).collect();
+        if fields.is_empty() {
+            self.say("no fields: the playbook has no `member` schema and reads no field");
+        } else {
+            let note = if self.playbook.has_schema() {
+                ""
+            } else {
+                "\n(no `member` schema: these are the names the playbook reads)"
+            };
+            self.say(&format!("{}{note}", fields.join(", ")));
+        }
+    }
+
+    /// `:show NAME`: the source of every declaration with that name.
+    pub fn show_declaration(&mut self, name: &str) {
+        let found: Vec<String> = self
+            .checked
+            .items
+            .iter()
+            .filter(|item| describe(item).1 == name || describe(item).0 == name)
+            .map(|item| self.checked.sources.slice(item.span()).to_string())
+            .collect();
+        if found.is_empty() {
+            let names: Vec<String> = self.checked.items.iter().map(|i| describe(i).1).collect();
+            let hint = did_you_mean(name, names.iter().map(String::as_str))
+                .map(|close| format!("; did you mean `{close}`?"))
+                .unwrap_or_default();
+            return self.fail(&format!("nothing is declared as `{name}`{hint}"));
+        }
+        self.say(&found.join("\n\n"));
+    }
+}
+
+/// The current time, to the second (what `:asof now` and the default show).
+pub fn now() -> AsOf {
+    let second = AsOf::now().timestamp().as_second();
+    jiff::Timestamp::from_second(second).map_or_else(|_| AsOf::now(), AsOf::from_timestamp)
+}
+
+/// Why a member has no plan, in one line.
+fn member_problem(entry: &Entry, error: &MemberError) -> String {
+    let rule = error
+        .rule
+        .as_deref()
+        .map(|r| format!(" (rule `{r}`)"))
+        .unwrap_or_default();
+    format!(
+        "member `{}` (line {}) gets no plan{rule}: {error}",
+        entry.id, entry.line
+    )
+}
