@@ -499,16 +499,3 @@ fn random_bytes_are_all_accounted_for() {
         }
     });
 }
-
-#[test]
-fn zz_profile() {
-    let text = std::fs::read_to_string("/tmp/many_1000.rules").unwrap();
-    let start = std::time::Instant::now();
-    let checked = check_source("x.rules", None, &text);
-    eprintln!("check {:?} {}", start.elapsed(), checked.diagnostics.len());
-    let start = std::time::Instant::now();
-    for d in &checked.diagnostics {
-        let _ = d.to_json(&checked.sources);
-    }
-    eprintln!("json {:?}", start.elapsed());
-}
