@@ -1,7 +1,8 @@
 //! In-process throughput of a whole stream: 5,000 members from
-//! `examples/members.jsonl`, held in memory, planned with the 20-rule benchmark playbook
-//! through `Playbook::plan_lines_with` and serialised on the workers, the way `siyu run`
-//! does it, on one thread and on every core.
+//! `examples/members.jsonl`, held in memory, planned with the 20-rule benchmark
+//! playbook on one thread and on every core, two ways: `Playbook::plan_lines_json`
+//! (plan lines written by the workers, what `siyu run` does) and
+//! `Playbook::plan_lines_with` building each `Plan` and serialising it with serde.
 //!
 //! ```sh
 //! cargo bench --bench stream
@@ -37,6 +38,13 @@ fn stream(c: &mut Criterion) {
     group.sample_size(20);
     group.measurement_time(Duration::from_secs(10));
     for threads in [1, cores] {
+        group.bench_function(format!("plan_lines_json/threads_{threads}"), |b| {
+            b.iter(|| {
+                let options = PlanOptions::default().threads(threads);
+                let chunks = playbook.plan_lines_json(&input[..], as_of, options);
+                chunks.map(|chunk| chunk.plans.len()).sum::<usize>()
+            })
+        });
         group.bench_function(format!("plan_and_serialise/threads_{threads}"), |b| {
             b.iter(|| {
                 let options = PlanOptions::default().threads(threads);
