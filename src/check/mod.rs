@@ -130,7 +130,20 @@ pub fn check_source(name: &str, path: Option<&Path>, text: &str) -> Checked {
 /// # Panics
 /// If `root` or an id in `extra` is not a file of `sources`.
 pub fn check_sources(mut sources: SourceMap, root: FileId, extra: &[FileId]) -> Checked {
-    let loaded = load::load(&mut sources, root, extra);
+    let mut loaded = load::load(&mut sources, root, extra);
+    let items = std::mem::take(&mut loaded.items);
+    check_loaded(sources, root, loaded, items)
+}
+
+/// Runs every check over `items` (the loaded declarations, possibly rearranged by the
+/// caller) and assembles the result: syntax problems first, then the checker's, in
+/// source order.
+fn check_loaded(
+    sources: SourceMap,
+    root: FileId,
+    loaded: load::Loaded,
+    items: Vec<Item>,
+) -> Checked {
     let mut context = Context::new(&sources);
     context.diagnostics.extend(loaded.problems);
     context.broken_files = loaded
@@ -139,7 +152,7 @@ pub fn check_sources(mut sources: SourceMap, root: FileId, extra: &[FileId]) -> 
         .filter(|d| d.is_error())
         .map(|d| d.span.file)
         .collect();
-    run_checks(&loaded.items, root, &mut context);
+    run_checks(&items, root, &mut context);
     let mut checks = context.diagnostics;
     checks.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
     let mut diagnostics = loaded.syntax;
@@ -147,7 +160,7 @@ pub fn check_sources(mut sources: SourceMap, root: FileId, extra: &[FileId]) -> 
     Checked {
         sources,
         root,
-        items: loaded.items,
+        items,
         comments: loaded.comments,
         diagnostics,
     }

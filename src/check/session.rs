@@ -14,7 +14,7 @@
 use crate::ast::Item;
 use crate::diagnostics::{FileId, SourceMap};
 
-use super::{load, run_checks, Checked, Context};
+use super::{check_loaded, load, Checked};
 
 /// Checks `root` (and its includes) with the declarations of the `typed` files on top,
 /// each typed declaration replacing the one of the same kind and name before it.
@@ -22,28 +22,9 @@ use super::{load, run_checks, Checked, Context};
 /// # Panics
 /// If `root` or an id in `typed` is not a file of `sources`.
 pub fn check_session(mut sources: SourceMap, root: FileId, typed: &[FileId]) -> Checked {
-    let loaded = load::load(&mut sources, root, typed);
-    let items = overlay(loaded.items, typed);
-    let mut context = Context::new(&sources);
-    context.diagnostics.extend(loaded.problems);
-    context.broken_files = loaded
-        .syntax
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.span.file)
-        .collect();
-    run_checks(&items, root, &mut context);
-    let mut checks = context.diagnostics;
-    checks.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
-    let mut diagnostics = loaded.syntax;
-    diagnostics.extend(checks);
-    Checked {
-        sources,
-        root,
-        items,
-        comments: loaded.comments,
-        diagnostics,
-    }
+    let mut loaded = load::load(&mut sources, root, typed);
+    let items = overlay(std::mem::take(&mut loaded.items), typed);
+    check_loaded(sources, root, loaded, items)
 }
 
 /// What a declaration replaces: its kind and, for named kinds, its name.
