@@ -3,7 +3,7 @@
 //! stages is aligned as a table (names, then labels, then conditions).
 
 use crate::ast::{
-    ChannelDecl, Include, Item, MemberDecl, Module, PlaybookDecl, PolicyDecl, RuleDecl,
+    ChannelDecl, Ident, Include, Item, MemberDecl, Module, PlaybookDecl, PolicyDecl, RuleDecl,
     SegmentDecl, StageCondition, StageDecl, StrLit, TestDecl,
 };
 
@@ -164,15 +164,7 @@ impl Printer<'_> {
     }
 
     fn channel(&mut self, decl: &ChannelDecl) {
-        self.text("channel ");
-        self.inline_comments(decl.name.span.start as usize);
-        self.text(&decl.name.name);
-        let mut header_end = decl.name.span.end as usize;
-        if let Some(label) = &decl.label {
-            self.text(" ");
-            self.label(label);
-            header_end = label.span.end as usize;
-        }
+        let header_end = self.named_header("channel", &decl.name, decl.label.as_ref());
         self.clause_block(
             header_end,
             self.end_of(decl.span),
@@ -180,6 +172,23 @@ impl Printer<'_> {
             |p, c| p.channel_clause_span(c),
             |p, c| p.channel_clause(c),
         );
+    }
+
+    /// `keyword name "label"` of a channel or rule; returns where the header ends in
+    /// the source, so the block's comments can be placed after it.
+    fn named_header(&mut self, keyword: &str, name: &Ident, label: Option<&StrLit>) -> usize {
+        self.text(keyword);
+        self.text(" ");
+        self.inline_comments(name.span.start as usize);
+        self.text(&name.name);
+        match label {
+            Some(label) => {
+                self.text(" ");
+                self.label(label);
+                label.span.end as usize
+            }
+            None => name.span.end as usize,
+        }
     }
 
     fn segment(&mut self, decl: &SegmentDecl) {
@@ -225,15 +234,7 @@ impl Printer<'_> {
     }
 
     fn rule(&mut self, decl: &RuleDecl) {
-        self.text("rule ");
-        self.inline_comments(decl.name.span.start as usize);
-        self.text(&decl.name.name);
-        let mut header_end = decl.name.span.end as usize;
-        if let Some(label) = &decl.label {
-            self.text(" ");
-            self.label(label);
-            header_end = label.span.end as usize;
-        }
+        let header_end = self.named_header("rule", &decl.name, decl.label.as_ref());
         self.clause_block(
             header_end,
             self.end_of(decl.span),
