@@ -259,6 +259,7 @@ impl Diagnostic {
             column,
             end_line,
             end_column,
+            label: (!self.label.is_empty()).then(|| self.label.clone()),
             help: self.help.clone(),
             labels: self
                 .labels
@@ -306,6 +307,8 @@ pub struct JsonDiagnostic {
     pub end_line: usize,
     /// 1-based column (characters) of the end.
     pub end_column: usize,
+    /// What the main place is (the text drawn under it, `no such field`), or null.
+    pub label: Option<String>,
     /// The help line, or null.
     pub help: Option<String>,
     /// Secondary places.

@@ -104,6 +104,27 @@ fn five_mistakes_are_five_diagnostics_in_json() {
     assert_eq!(labels[0]["line"], 18);
     assert_eq!(labels[0]["column"], 6);
     assert_eq!(labels[0]["end_column"], 13);
+    assert_eq!(duplicate["label"], "declared again here");
+}
+
+#[test]
+fn json_diagnostics_carry_the_primary_label() {
+    let (_, diagnostics) =
+        json_diagnostics(&["--format", "json", "tests/playbooks/five_mistakes.rules"]);
+    let unknown = diagnostics
+        .iter()
+        .find(|d| d["code"] == "siyu::check::unknown_field")
+        .expect("unknown field");
+    assert_eq!(
+        unknown["label"], "not a field of the `member` schema nor a segment",
+        "{unknown:#}"
+    );
+    for diagnostic in &diagnostics {
+        assert!(
+            diagnostic["label"].is_string() || diagnostic["label"].is_null(),
+            "{diagnostic:#}"
+        );
+    }
 }
 
 #[test]
