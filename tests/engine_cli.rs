@@ -270,3 +270,56 @@ fn explain_tells_how_one_member_was_planned() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing.stderr).contains("no member with id `nobody`"));
 }
+
+#[test]
+fn explain_shows_the_truth_of_a_not_before_what_it_negates() {
+    let output = run(&[
+        "explain",
+        "rules/beauty_fmcg.rules",
+        "--members",
+        "examples/members.jsonl",
+        "--id",
+        "m0000042",
+        "--as-of",
+        AS_OF,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let trace = text(&output.stdout);
+    let lines: Vec<&str> = trace.lines().collect();
+    let not_line = lines
+        .iter()
+        .position(|l| l.trim() == "✗ not silent is false")
+        .unwrap_or_else(|| panic!("a line for the whole `not silent` in:\n{trace}"));
+    let negated = lines.get(not_line + 1).copied().unwrap_or_default();
+    assert!(
+        negated.trim().starts_with("✓ segment `silent` is true"),
+        "what `not` negates comes next:\n{trace}"
+    );
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    assert!(
+        indent(negated) > indent(lines[not_line]),
+        "and is indented under it:\n{trace}"
+    );
+}
+
+#[test]
+fn explain_suggests_close_ids_when_the_id_is_not_found() {
+    let case = golden("worked");
+    let explain = |id: &str| {
+        run(&[
+            "explain",
+            case.join("playbook.rules").to_str().unwrap_or_default(),
+            "--members",
+            case.join("members.jsonl").to_str().unwrap_or_default(),
+            "--id",
+            id,
+        ])
+    };
+    let near = explain("w22");
+    assert_eq!(near.status.code(), Some(1));
+    let message = text(&near.stderr);
+    assert!(message.contains("no member with id `w22`"), "{message}");
+    assert!(message.contains("help: did you mean `w2`"), "{message}");
+    let far = explain("nobody-like-this");
+    assert!(!text(&far.stderr).contains("did you mean"));
+}

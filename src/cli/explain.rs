@@ -36,6 +36,7 @@ fn explain(args: &Args) -> Result<i32, i32> {
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
     let (reader, format) = open_members(&args.members)?;
+    let mut close = CloseIds::new(&args.id);
     for (line, snapshot) in Snapshots::new(&playbook, reader, format) {
         let snapshot = match snapshot {
             Ok(snapshot) => snapshot,
@@ -55,6 +56,7 @@ fn explain(args: &Args) -> Result<i32, i32> {
             _ => continue,
         };
         if id != args.id {
+            close.offer(&id);
             continue;
         }
         return Ok(match playbook.explain(&snapshot, as_of) {
@@ -86,5 +88,63 @@ fn explain(args: &Args) -> Result<i32, i32> {
         args.id,
         args.members.display()
     );
+    if let Some(help) = close.help() {
+        eprintln!("help: {help}");
+    }
     Ok(EXIT_FAILURE)
+}
+
+/// Ids suggested when the one asked for is not found.
+const MAX_SUGGESTED_IDS: usize = 3;
+
+/// The ids closest to the one asked for, among those read so far: at most
+/// [`MAX_SUGGESTED_IDS`], each within `max(1, length / 3)` edits, so the memory stays
+/// bounded however many members the file holds.
+struct CloseIds<'a> {
+    wanted: &'a str,
+    wanted_chars: usize,
+    limit: usize,
+    /// (distance, id), closest first; on a tie the id read first stays first.
+    best: Vec<(usize, String)>,
+}
+
+impl<'a> CloseIds<'a> {
+    fn new(wanted: &'a str) -> Self {
+        let wanted_chars = wanted.chars().count();
+        CloseIds {
+            wanted,
+            wanted_chars,
+            limit: (wanted_chars / 3).max(1),
+            best: Vec::new(),
+        }
+    }
+
+    fn offer(&mut self, id: &str) {
+        // Cheap rejections first: the distance is at least the difference in length.
+        if id.len() > 4 * (self.wanted_chars + self.limit) + 4 || self.wanted_chars > 100 {
+            return;
+        }
+        if id.chars().count().abs_diff(self.wanted_chars) > self.limit {
+            return;
+        }
+        let worst = match self.best.last() {
+            Some((distance, _)) if self.best.len() == MAX_SUGGESTED_IDS => *distance,
+            _ => self.limit + 1,
+        };
+        let distance = siyu::diagnostics::edit_distance(self.wanted, id);
+        if distance >= worst || distance > self.limit {
+            return;
+        }
+        if self.best.iter().any(|(_, known)| known == id) {
+            return;
+        }
+        let at = self.best.partition_point(|(d, _)| *d <= distance);
+        self.best.insert(at, (distance, id.to_string()));
+        self.best.truncate(MAX_SUGGESTED_IDS);
+    }
+
+    fn help(&self) -> Option<String> {
+        let ids: Vec<String> = self.best.iter().map(|(_, id)| format!("`{id}`")).collect();
+        (!ids.is_empty()).then(|| format!("did you mean {}?", ids.join(", ")))
+    }
 }

@@ -159,8 +159,11 @@ pub enum Detail {
         /// The right side and its value (`None` for `is null`).
         right: Option<(String, Value)>,
     },
-    /// `and`, `or`, `not`: the parts evaluated (short-circuit respected).
+    /// `and`, `or`: the parts evaluated (short-circuit respected); a chain of one
+    /// operator (`a and b and c`) is one list.
     Parts(Vec<Explained>),
+    /// `not`: the condition it negates.
+    Not(Box<Explained>),
     /// A segment and its condition.
     Segment {
         /// The segment's name.
@@ -348,9 +351,16 @@ fn explain_at(evaluator: &mut Evaluator<'_>, node: &Node, depth: usize) -> Evalu
     let (value, detail) = match &node.kind {
         NodeKind::And(left, right) | NodeKind::Or(left, right) => {
             let is_and = matches!(node.kind, NodeKind::And(..));
+            let same_operator = matches!(
+                (&node.kind, &left.kind),
+                (NodeKind::And(..), NodeKind::And(..)) | (NodeKind::Or(..), NodeKind::Or(..))
+            );
             let first = explain_node(evaluator, left)?;
             let first_true = first.value.is_true();
-            let mut parts = vec![first];
+            let mut parts = match first.detail {
+                Detail::Parts(parts) if same_operator => parts,
+                detail => vec![Explained { detail, ..first }],
+            };
             let value = if first_true != is_and {
                 first_true
             } else {
@@ -364,7 +374,7 @@ fn explain_at(evaluator: &mut Evaluator<'_>, node: &Node, depth: usize) -> Evalu
         NodeKind::Not(inner) => {
             let inner = explain_node(evaluator, inner)?;
             let value = Value::Bool(!inner.value.is_true());
-            (value, Detail::Parts(vec![inner]))
+            (value, Detail::Not(Box::new(inner)))
         }
         NodeKind::Compare(op, left, right) => {
             let left = side(evaluator, left)?;
@@ -446,6 +456,31 @@ fn is_literal(text: &str, value: &Value) -> bool {
 }
 
 impl Explained {
+    /// One line with the expression and its value.
+    fn write_whole(&self, out: &mut String, indent: usize) {
+        let _ = writeln!(
+            out,
+            "{}{} {} is {}",
+            " ".repeat(indent),
+            mark(self.value.is_true()),
+            self.text,
+            self.value
+        );
+    }
+
+    /// This expression as one part of a larger condition: its own line with its truth,
+    /// then, indented under it, the parts that decided it.
+    fn write_as_part(&self, out: &mut String, indent: usize) {
+        match self.detail {
+            Detail::Leaf => self.write_whole(out, indent),
+            Detail::Parts(_) => {
+                self.write_whole(out, indent);
+                self.write_parts(out, indent + 2);
+            }
+            _ => self.write_parts(out, indent),
+        }
+    }
+
     /// The parts that decided the value, one line each, indented by `indent`.
     fn write_parts(&self, out: &mut String, indent: usize) {
         let pad = " ".repeat(indent);
@@ -473,18 +508,14 @@ impl Explained {
             }
             Detail::Parts(parts) => {
                 for part in parts {
-                    if matches!(part.detail, Detail::Leaf) {
-                        let _ = writeln!(
-                            out,
-                            "{pad}{} {} is {}",
-                            mark(part.value.is_true()),
-                            part.text,
-                            part.value
-                        );
-                    } else {
-                        part.write_parts(out, indent);
-                    }
+                    part.write_as_part(out, indent);
                 }
+            }
+            Detail::Not(inner) => {
+                // The truth of the whole `not …` first, then what it negates, so that a
+                // false part under a true `not` does not read as the failure.
+                self.write_whole(out, indent);
+                inner.write_as_part(out, indent + 2);
             }
             Detail::Segment { name, condition } => {
                 let _ = writeln!(
