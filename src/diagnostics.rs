@@ -230,7 +230,7 @@ impl Diagnostic {
         let file = sources.get(self.span.file);
         Report {
             diagnostic: self.clone(),
-            source: miette::NamedSource::new(file.name.clone(), file.text.to_string())
+            source: miette::NamedSource::new(file.name.clone(), CharColumns(file.text.clone()))
                 .with_language("rules"),
             secondary_elsewhere: self
                 .labels
@@ -336,8 +336,44 @@ pub struct JsonLabel {
 #[derive(Debug, Clone)]
 pub struct Report {
     diagnostic: Diagnostic,
-    source: miette::NamedSource<String>,
+    source: miette::NamedSource<CharColumns>,
     secondary_elsewhere: Vec<String>,
+}
+
+/// A source text whose spans report their column in characters, as the JSON output and
+/// editors count them (miette counts bytes, so `[file:line:column]` after Chinese text
+/// would point too far right).
+#[derive(Debug, Clone)]
+pub struct CharColumns(Arc<str>);
+
+impl miette::SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text: &str = &self.0;
+        let contents = text.read_span(span, context_lines_before, context_lines_after)?;
+        if contents.column() == 0 {
+            return Ok(contents);
+        }
+        // The column is the distance from the line's start to the span's start.
+        let offset = span.offset().min(text.len());
+        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let mut end = offset;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = text[line_start..end].chars().count();
+        Ok(Box::new(miette::MietteSpanContents::new(
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
+    }
 }
 
 impl Report {

@@ -191,3 +191,21 @@ fn warnings_alone_exit_zero_in_json_too() {
     assert_eq!(diagnostics[0]["severity"], "warning");
     assert!(output.stderr.is_empty(), "JSON mode keeps stderr quiet");
 }
+
+#[test]
+fn text_and_json_count_columns_in_characters() {
+    let file = "tests/playbooks/chinese_columns.rules";
+    let (_, diagnostics) = json_diagnostics(&["--format", "json", file]);
+    let unknown = diagnostics
+        .iter()
+        .find(|d| d["code"] == "siyu::check::unknown_field")
+        .expect("unknown field");
+    assert_eq!(unknown["line"], 13);
+    // `rule welcome "欢迎新粉丝" { when ` is 28 characters (and 38 bytes).
+    assert_eq!(unknown["column"], 29);
+    let text = stderr(&siyu_check(&[file]));
+    assert!(
+        text.contains(&format!("[{file}:13:29]")),
+        "the text header points at the same character:\n{text}"
+    );
+}
