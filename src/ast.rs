@@ -94,6 +94,7 @@ pub enum PlaybookClause {
 
 /// High or low, on one of the two quadrant axes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Level {
     /// `high`
     High,

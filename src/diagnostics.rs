@@ -142,6 +142,7 @@ impl SourceMap {
 /// Error or warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Severity {
     /// Fails `check`.
     Error,
@@ -163,7 +164,7 @@ pub struct Label {
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
-    /// A stable code from [`codes`], such as `siyu::check::unknown_field`.
+    /// A stable code, such as `siyu::check::unknown_field`.
     pub code: &'static str,
     /// One line, lower case, no final period, the user's words in backticks.
     pub message: String,

@@ -5,9 +5,14 @@
 //! against member snapshots to produce an outreach plan per member: what to send, on
 //! which channel, when, and for every action held back, why.
 //!
-//! The pipeline runs one way: source text → [`syntax`] (parse) → [`ast`] → [`check`] →
-//! [`compile`] → [`eval`] (one member) → [`plan`]. [`ingest`] reads snapshots and plans
-//! whole streams in parallel.
+//! The pipeline runs one way: source text → parse → AST → check → compile → evaluate
+//! one member → plan; the ingest stage reads snapshots and plans whole streams in
+//! parallel. The stages are private (the `internals` feature makes them public, outside
+//! semver); what a program uses is re-exported here: [`Playbook`] (compile once, plan
+//! many members), [`Session`] (a playbook built one declaration at a time, expressions
+//! evaluated against a member), [`check_source`] and [`Diagnostic`] (reports the host
+//! renders), [`testing`] (the `test` blocks). `docs/architecture.md` describes the
+//! stages.
 //!
 //! ```
 //! let playbook = siyu::Playbook::from_source("shop.rules", r#"
@@ -25,26 +30,40 @@
 //! # Ok::<(), String>(())
 //! ```
 #![warn(missing_docs)]
+// Without `internals`, the stages are private modules: their `pub` items are the
+// crate's own interfaces between stages, and some are only used by the crate's tests.
+#![cfg_attr(not(feature = "internals"), allow(dead_code, unused_imports))]
 
-pub mod ast;
-pub mod check;
-pub mod compile;
-pub mod diagnostics;
-pub mod eval;
-pub mod format;
-pub mod ingest;
-pub mod limits;
-pub mod plan;
+/// Declares the pipeline's stages: public modules with the `internals` feature (for the
+/// crate's own tests and tools, outside semver), private ones otherwise.
+macro_rules! stages {
+    ($($(#[$attr:meta])* $name:ident;)*) => {
+        $(
+            $(#[$attr])*
+            #[cfg(feature = "internals")]
+            pub mod $name;
+            $(#[$attr])*
+            #[cfg(not(feature = "internals"))]
+            mod $name;
+        )*
+    };
+}
+
+stages! {
+    ast;
+    check;
+    compile;
+    diagnostics;
+    eval;
+    format;
+    ingest;
+    limits;
+    plan;
+    syntax;
+}
+mod api;
 mod playbook;
-pub mod syntax;
+mod session;
 pub mod testing;
 
-pub use diagnostics::{Diagnostic, Severity, SourceMap, Span};
-pub use eval::trace::Trace;
-pub use eval::Value;
-pub use ingest::{InputFormat, JsonChunk, PlanOptions, PlanStream, Snapshots, StreamItem};
-pub use plan::{
-    Action, ErrorKind, ErrorRecord, MemberError, Plan, Reason, RuleCounts, Summary, Suppression,
-    Verb,
-};
-pub use playbook::{AsOf, AsOfError, EvaluateError, Member, Playbook, PlaybookError};
+pub use api::*;

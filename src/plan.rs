@@ -17,6 +17,7 @@ use serde::{Serialize, Serializer};
 /// consent and count against caps; the last three are bookkeeping and are never capped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Verb {
     /// Send a message.
     Send,
@@ -80,6 +81,7 @@ impl fmt::Display for Verb {
 /// Why an action or a rule was held back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Reason {
     /// The member is in the control group.
     Holdout,
@@ -324,6 +326,7 @@ pub fn format_rfc3339(at: &jiff::Zoned) -> String {
 
 /// What kind of problem kept a snapshot from being planned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The line is not valid JSON (or not valid UTF-8, or too long).
     Malformed,

@@ -74,6 +74,7 @@ impl std::str::FromStr for AsOf {
 
 /// A playbook that could not be loaded: unreadable, or with errors.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlaybookError {
     /// The file could not be read.
     #[error("cannot read `{path}`: {source}")]
@@ -186,6 +187,7 @@ impl Member {
 
 /// An expression the REPL or a host asked to evaluate could not be.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EvaluateError {
     /// The expression does not compile against this playbook.
     #[error("the expression has errors")]
@@ -206,18 +208,20 @@ impl Playbook {
             source,
         })?;
         let name = path.display().to_string();
-        Self::from_checked(&crate::check::check_source(&name, Some(path), &text))
+        Self::compile_checked(&crate::check::check_source(&name, Some(path), &text))
     }
 
     /// Checks and compiles a playbook from its text; `name` is shown in diagnostics.
     /// Includes are resolved relative to the current directory.
     pub fn from_source(name: &str, text: &str) -> Result<Playbook, PlaybookError> {
-        Self::from_checked(&crate::check::check_source(name, None, text))
+        Self::compile_checked(&crate::check::check_source(name, None, text))
     }
 
     /// Compiles a checked playbook; its errors, if any, are returned instead, and its
     /// warnings are kept ([`Playbook::warnings`]).
-    pub fn from_checked(checked: &crate::check::Checked) -> Result<Playbook, PlaybookError> {
+    pub(crate) fn compile_checked(
+        checked: &crate::check::Checked,
+    ) -> Result<Playbook, PlaybookError> {
         if checked.has_errors() {
             return Err(PlaybookError::invalid(
                 checked.sources.clone(),
@@ -230,14 +234,17 @@ impl Playbook {
             .filter(|d| !d.is_error())
             .cloned()
             .collect();
-        let mut playbook = Self::from_items(&checked.sources, &checked.items)?;
+        let mut playbook = Self::compile_items(&checked.sources, &checked.items)?;
         playbook.warnings = Arc::from(warnings);
         Ok(playbook)
     }
 
     /// Compiles declarations that were already parsed and checked (includes spliced in),
     /// for hosts that run the checker themselves.
-    pub fn from_items(sources: &SourceMap, items: &[ast::Item]) -> Result<Playbook, PlaybookError> {
+    pub(crate) fn compile_items(
+        sources: &SourceMap,
+        items: &[ast::Item],
+    ) -> Result<Playbook, PlaybookError> {
         match compile::compile(sources, items) {
             Ok(program) => Ok(Playbook {
                 program: Arc::new(program),
@@ -434,8 +441,8 @@ impl Playbook {
         trace::explain(&self.program, &member, &self.clock(as_of))
     }
 
-    /// Evaluates an expression (parsed by the caller) for a member: what the REPL shows.
-    pub fn evaluate(
+    /// Evaluates an expression (parsed and checked by the caller) for a member.
+    pub(crate) fn evaluate_expr(
         &self,
         expr: &ast::Expr,
         member: &Member,
@@ -478,5 +485,30 @@ impl Playbook {
 
     pub(crate) fn clock(&self, as_of: AsOf) -> Clock {
         Clock::new(as_of.0, &self.program.zone)
+    }
+}
+
+/// The stages' entry points, for the crate's own tests and tools.
+#[cfg(feature = "internals")]
+impl Playbook {
+    /// Compiles a checked playbook; its errors, if any, are returned instead, and its
+    /// warnings are kept ([`Playbook::warnings`]).
+    pub fn from_checked(checked: &crate::check::Checked) -> Result<Playbook, PlaybookError> {
+        Self::compile_checked(checked)
+    }
+
+    /// Compiles declarations that were already parsed and checked (includes spliced in).
+    pub fn from_items(sources: &SourceMap, items: &[ast::Item]) -> Result<Playbook, PlaybookError> {
+        Self::compile_items(sources, items)
+    }
+
+    /// Evaluates an expression (parsed by the caller) for a member.
+    pub fn evaluate(
+        &self,
+        expr: &ast::Expr,
+        member: &Member,
+        as_of: AsOf,
+    ) -> Result<Value, EvaluateError> {
+        self.evaluate_expr(expr, member, as_of)
     }
 }

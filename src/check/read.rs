@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::limits::{bytes_in_words, MAX_SOURCE_BYTES};
 
-/// Reads a playbook file as UTF-8 text. A file larger than [`MAX_SOURCE_BYTES`] is an
+/// Reads a playbook file as UTF-8 text. A file larger than the source limit (8 MiB) is an
 /// error of kind [`io::ErrorKind::InvalidInput`] saying so; text that is not UTF-8 is
 /// [`io::ErrorKind::InvalidData`], as with [`std::fs::read_to_string`].
 pub fn read_source(path: &Path) -> io::Result<String> {

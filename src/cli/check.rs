@@ -6,8 +6,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use siyu::check::{check_source, Checked};
-use siyu::Severity;
+use siyu::{check_source, CheckReport, Severity};
 
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
@@ -36,7 +35,7 @@ pub fn run(args: Args) -> i32 {
     let mut texts = Vec::new();
     let mut unreadable = false;
     for path in &args.files {
-        match siyu::check::read_source(path) {
+        match siyu::read_source(path) {
             Ok(text) => texts.push(text),
             Err(error) => {
                 unreadable = true;
@@ -47,7 +46,7 @@ pub fn run(args: Args) -> i32 {
     if unreadable {
         return EXIT_USAGE;
     }
-    let checked: Vec<Checked> = args
+    let checked: Vec<CheckReport> = args
         .files
         .iter()
         .zip(&texts)
@@ -57,7 +56,7 @@ pub fn run(args: Args) -> i32 {
         Format::Text => print_reports(&checked, &args.files),
         Format::Json => print_json(&checked),
     }
-    if checked.iter().any(Checked::has_errors) {
+    if checked.iter().any(CheckReport::has_errors) {
         EXIT_FAILURE
     } else {
         EXIT_OK
@@ -65,15 +64,15 @@ pub fn run(args: Args) -> i32 {
 }
 
 /// Draws every diagnostic on stderr, then a line summing up.
-fn print_reports(checked: &[Checked], files: &[PathBuf]) {
+fn print_reports(checked: &[CheckReport], files: &[PathBuf]) {
     let handler = super::render::handler();
     let mut out = std::io::stderr().lock();
     let (mut errors, mut warnings) = (0, 0);
     for one in checked {
         for diagnostic in &one.diagnostics {
             match diagnostic.severity {
-                Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
+                _ => errors += 1,
             }
             let drawn = super::render::draw(&handler, &diagnostic.report(&one.sources));
             let _ = writeln!(out, "{drawn}");
@@ -101,7 +100,7 @@ fn count(n: usize, word: &str) -> String {
 }
 
 /// Prints `{"diagnostics":[…]}` on stdout.
-fn print_json(checked: &[Checked]) {
+fn print_json(checked: &[CheckReport]) {
     let diagnostics: Vec<_> = checked
         .iter()
         .flat_map(|one| one.diagnostics.iter().map(|d| d.to_json(&one.sources)))

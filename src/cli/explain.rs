@@ -131,7 +131,7 @@ impl<'a> CloseIds<'a> {
             Some((distance, _)) if self.best.len() == MAX_SUGGESTED_IDS => *distance,
             _ => self.limit + 1,
         };
-        let distance = siyu::diagnostics::edit_distance(self.wanted, id);
+        let distance = siyu::edit_distance(self.wanted, id);
         if distance >= worst || distance > self.limit {
             return;
         }

@@ -12,8 +12,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use siyu::diagnostics::{SourceFile, SourceMap};
-use siyu::Diagnostic;
+use siyu::{Diagnostic, SourceFile, SourceMap};
 
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
@@ -101,14 +100,14 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Formats one file (or, with `check`, only compares).
 fn format_file(path: &Path, check: bool) -> Outcome {
-    let text = match siyu::check::read_source(path) {
+    let text = match siyu::read_source(path) {
         Ok(text) => text,
         Err(error) => {
             eprintln!("siyu fmt: cannot read `{}`: {error}", path.display());
             return Outcome::Unreadable;
         }
     };
-    let formatted = match siyu::format::format_source(&text) {
+    let formatted = match siyu::format_source(&text) {
         Ok(formatted) => formatted,
         Err(diagnostics) => {
             print_diagnostics(path, &text, &diagnostics);

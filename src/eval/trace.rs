@@ -72,6 +72,7 @@ pub struct RuleStep {
 
 /// Why a rule applied or not.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum RuleOutcome {
     /// Its quadrant guard does not match the playbook.
     QuadrantMismatch,
@@ -93,6 +94,7 @@ pub enum RuleOutcome {
 
 /// What happened to a candidate rule or one of its actions.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Step {
     /// The member is in the control group.
     HeldOut,
@@ -147,6 +149,7 @@ pub struct Explained {
 
 /// The parts of an explained expression.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Detail {
     /// Nothing more to say.
     Leaf,

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 /// A value met while evaluating an expression.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Value {
     /// `null`, or a missing optional field.
     Null,

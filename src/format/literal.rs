@@ -179,7 +179,7 @@ pub(crate) fn datetime_text(datetime: &DateTimeLit) -> String {
         seconds / 3600,
         seconds / 60 % 60
     );
-    if seconds % 60 != 0 {
+    if !seconds.is_multiple_of(60) {
         let _ = write!(text, ":{:02}", seconds % 60);
     }
     text

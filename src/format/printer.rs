@@ -365,7 +365,7 @@ pub(crate) fn comment_text(comment: &Comment) -> String {
 }
 
 fn push_spaces(out: &mut String, count: usize) {
-    out.extend(std::iter::repeat(' ').take(count));
+    out.extend(std::iter::repeat_n(' ', count));
 }
 
 /// The display width of a text in a terminal (a CJK character takes two columns).

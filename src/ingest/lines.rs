@@ -264,7 +264,7 @@ mod tests {
     #[test]
     fn a_line_too_long_is_refused_and_reading_goes_on() {
         let mut text = b"{\"a\":1}\n".to_vec();
-        text.extend(std::iter::repeat(b'x').take(MAX_LINE_BYTES + 10));
+        text.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 10));
         text.extend_from_slice(b"\n{\"b\":2}\n");
         for (max_lines, capacity) in [(1, 7), (256, 7), (1, 1 << 26), (256, 1 << 26)] {
             let got = read_with(&text, max_lines, capacity);

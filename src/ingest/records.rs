@@ -16,6 +16,7 @@ const LINES_PER_READ: usize = 256;
 
 /// The format of a members file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum InputFormat {
     /// One JSON object a line.
     #[default]

@@ -59,10 +59,10 @@ pub(super) fn check(clause: &TestClause, outcome: &Outcome) -> Result<(), Mismat
         }
         TestClause::ExpectAction { rule, via, at, .. } => plan.actions.iter().any(|action| {
             *action.rule == *rule.name
-                && via.as_ref().map_or(true, |via| {
-                    action.channel.as_deref() == Some(via.name.as_str())
-                })
-                && at.map_or(true, |at| {
+                && via
+                    .as_ref()
+                    .is_none_or(|via| action.channel.as_deref() == Some(via.name.as_str()))
+                && at.is_none_or(|at| {
                     i64::from(action.at.hour()) == i64::from(at.hour)
                         && i64::from(action.at.minute()) == i64::from(at.minute)
                 })

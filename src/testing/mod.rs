@@ -1,7 +1,7 @@
 //! The `test` block runner: evaluates each test's member with the playbook it belongs
 //! to and checks every `expect` against the plan the library produces (through the same
 //! [`Playbook::plan`] that `siyu run` uses). Parsing and checking are left to
-//! [`crate::check`], planning to [`crate::eval`]; this module only runs and judges.
+//! the `check` stage, planning to the `eval` stage; this module only runs and judges.
 //!
 //! What the language leaves open is settled here:
 //!
@@ -197,7 +197,7 @@ fn included_files(checked: &Checked) -> Vec<PathBuf> {
 /// A library no playbook given includes: run it alone if it compiles alone.
 fn run_library(file: &Path, checked: &Checked, report: &mut TestReport) {
     if !checked.has_errors() {
-        if let Ok(playbook) = Playbook::from_items(&checked.sources, &checked.items) {
+        if let Ok(playbook) = Playbook::compile_items(&checked.sources, &checked.items) {
             run_all(file, checked, &playbook, report);
             return;
         }
@@ -219,7 +219,7 @@ fn run_checked(file: &Path, checked: &Checked, report: &mut TestReport) {
     let loaded = match checked.has_errors() {
         true => Err(errors_of(&checked.diagnostics)),
         false => {
-            Playbook::from_items(&checked.sources, &checked.items).map_err(|error| match error {
+            Playbook::compile_items(&checked.sources, &checked.items).map_err(|error| match error {
                 PlaybookError::Invalid { diagnostics, .. } => errors_of(&diagnostics),
                 PlaybookError::Io { .. } => Vec::new(),
             })

@@ -1,7 +1,7 @@
 //! The `:commands`: their table (names, arguments, one line of help, used by `:help`,
 //! completion and hints) and what each one does to the session.
 
-use siyu::diagnostics::did_you_mean;
+use siyu::did_you_mean;
 
 use super::session::{Flow, Session};
 

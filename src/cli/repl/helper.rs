@@ -12,7 +12,6 @@ use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::Context;
-use siyu::ast::{FieldDecl, Item, TypeKind};
 
 use super::commands::{self, Argument};
 use super::input::{self, TokenKind};
@@ -42,12 +41,7 @@ impl Vocabulary {
     pub fn of(session: &Session) -> Vocabulary {
         let playbook = session.playbook();
         let owned = |it: &mut dyn Iterator<Item = &str>| it.map(str::to_string).collect();
-        let mut paths = Vec::new();
-        for item in session.items() {
-            if let Item::Member(schema) = item {
-                nested_paths(&schema.fields, "", &mut paths, 0);
-            }
-        }
+        let paths = session.state().nested_field_paths();
         Vocabulary {
             fields: owned(&mut playbook.fields()),
             paths,
@@ -80,29 +74,6 @@ impl Vocabulary {
         .map(String::as_str);
         keywords.chain(names).collect()
     }
-}
-
-/// Dotted paths of the fields inside object types (`consent.dm`), as deep as the
-/// schema goes (the parser bounds its nesting).
-fn nested_paths(fields: &[FieldDecl], prefix: &str, out: &mut Vec<String>, depth: usize) {
-    for field in fields {
-        let path = format!("{prefix}{}", field.name.name);
-        let mut kind = &field.ty.kind;
-        while let TypeKind::Optional(inner) = kind {
-            kind = &inner.kind;
-        }
-        if let TypeKind::Object(inner) = kind {
-            let nested = format!("{path}.");
-            for sub in inner {
-                out.push(format!("{nested}{}", sub.name.name));
-            }
-            if depth < 16 {
-                nested_paths(inner, &nested, out, depth + 1);
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
 }
 
 /// The editor's helper.

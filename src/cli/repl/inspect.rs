@@ -5,13 +5,11 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use siyu::ast::{Item, RuleClause};
-use siyu::diagnostics::did_you_mean;
-use siyu::{AsOf, MemberError, Plan, Trace};
+use siyu::{did_you_mean, AsOf, Declaration, MemberError, Plan, Trace};
 
 use super::members::{Entry, Members};
 use super::render;
-use super::session::{describe, no_member, Session};
+use super::session::{no_member, Session};
 
 impl Session {
     /// `:members FILE`: reads the snapshots and keeps the current member if the file
@@ -161,7 +159,7 @@ impl Session {
             .as_of
             .timestamp()
             .to_zoned(self.playbook.time_zone().clone());
-        siyu::plan::format_rfc3339(&zoned)
+        siyu::format_rfc3339(&zoned)
     }
 
     /// `:asof`.
@@ -192,40 +190,18 @@ impl Session {
     /// ones typed in this session.
     pub fn list_rules(&mut self) {
         let lines: Vec<String> = self
-            .checked
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                Item::Rule(rule) => Some(self.rule_line(rule, item)),
-                _ => None,
+            .state
+            .declarations()
+            .filter_map(|declaration| {
+                let outline = declaration.rule_outline()?;
+                Some(format!("{}{outline}", self.typed_mark(&declaration)))
             })
             .collect();
         self.say_list(lines, "no rules yet");
     }
 
-    fn rule_line(&self, rule: &siyu::ast::RuleDecl, item: &Item) -> String {
-        let mut line = format!("{}{}", self.typed_mark(item), rule.name.name);
-        if let Some(label) = &rule.label {
-            line.push_str(&format!(" {:?}", label.value));
-        }
-        for clause in &rule.clauses {
-            match clause {
-                RuleClause::Stage(stages, _) => {
-                    let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
-                    line.push_str(&format!("  stage {}", names.join(", ")));
-                }
-                RuleClause::Priority(priority, _) => {
-                    line.push_str(&format!("  priority {priority}"));
-                }
-                RuleClause::Group(group, _) => line.push_str(&format!("  group {}", group.name)),
-                _ => {}
-            }
-        }
-        line
-    }
-
-    fn typed_mark(&self, item: &Item) -> &'static str {
-        let file = item.span().file;
+    fn typed_mark(&self, declaration: &Declaration) -> &'static str {
+        let file = declaration.file();
         if self.typed.iter().any(|typed| typed.file == file) {
             "* "
         } else {
@@ -261,15 +237,14 @@ impl Session {
 
     /// The declarations of one kind, each as its first line of source.
     fn list_of(&self, kind: &str) -> Vec<String> {
-        self.checked
-            .items
-            .iter()
-            .filter(|item| describe(item).0 == kind)
-            .map(|item| {
-                let text = self.checked.sources.slice(item.span());
+        self.state
+            .declarations()
+            .filter(|declaration| declaration.kind() == kind)
+            .map(|declaration| {
+                let text = declaration.text();
                 let first = text.lines().next().unwrap_or("").trim_end();
                 let first = first.strip_suffix('{').unwrap_or(first).trim_end();
-                format!("{}{first}", self.typed_mark(item))
+                format!("{}{first}", self.typed_mark(&declaration))
             })
             .collect()
     }
@@ -292,14 +267,13 @@ impl Session {
     /// `:show NAME`: the source of every declaration with that name.
     pub fn show_declaration(&mut self, name: &str) {
         let found: Vec<String> = self
-            .checked
-            .items
-            .iter()
-            .filter(|item| describe(item).1 == name || describe(item).0 == name)
-            .map(|item| self.checked.sources.slice(item.span()).to_string())
+            .state
+            .declarations()
+            .filter(|declaration| declaration.name() == name || declaration.kind() == name)
+            .map(|declaration| declaration.text().to_string())
             .collect();
         if found.is_empty() {
-            let names: Vec<String> = self.checked.items.iter().map(|i| describe(i).1).collect();
+            let names: Vec<String> = self.state.declarations().map(|d| d.name()).collect();
             let hint = did_you_mean(name, names.iter().map(String::as_str))
                 .map(|close| format!("; did you mean `{close}`?"))
                 .unwrap_or_default();

@@ -89,7 +89,7 @@ impl Diagnostics {
     /// One diagnostic drawn with its snippet; the plain message if drawing fails or a
     /// span points into no known file.
     pub fn draw(&self, diagnostic: &Diagnostic, sources: &SourceMap) -> String {
-        let known = |file: siyu::diagnostics::FileId| sources.files().any(|(id, _)| id == file);
+        let known = |file: siyu::FileId| sources.files().any(|(id, _)| id == file);
         let plain = format!("{}: {}\n", diagnostic.code, diagnostic.message);
         if !known(diagnostic.span.file) || !diagnostic.labels.iter().all(|l| known(l.span.file)) {
             return plain;
@@ -152,7 +152,7 @@ pub fn plan(plan: &Plan) -> String {
             "  ✓ {} {}{channel} at {} (priority {})",
             action.rule,
             action.verb.name(),
-            siyu::plan::format_rfc3339(&action.at),
+            siyu::format_rfc3339(&action.at),
             action.priority
         );
         if !action.content.is_empty() {

@@ -3,21 +3,18 @@
 //! what each kind of input does to them. Commands that only look at the session live
 //! in `inspect.rs`.
 //!
-//! The session's playbook is re-checked as a whole after each declaration, with
-//! [`siyu::check::check_session`]: each typed declaration is a source file of its own,
-//! named `<repl:N>` after the input's number, so that diagnostics point into what was
-//! typed. A declaration naming a rule, segment, stage, channel or test already there
-//! replaces it in place (see `check_session`). Without a loaded file the session starts
-//! from an empty `playbook "repl" {}`.
+//! The session's playbook is a [`siyu::Session`], re-checked as a whole after each
+//! declaration: each typed declaration is a source file of its own, named `<repl:N>`
+//! after the input's number, so that diagnostics point into what was typed. A
+//! declaration naming a rule, segment, stage, channel or test already there replaces it
+//! in place. Without a loaded file the session starts from an empty `playbook "repl" {}`.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use siyu::ast::{Expr, ExprKind, Item};
-use siyu::check::{check_expression, check_session, Checked};
-use siyu::diagnostics::{FileId, SourceFile};
-use siyu::syntax::parse_expression;
-use siyu::{AsOf, Diagnostic, Member, Playbook, PlaybookError, SourceMap};
+use siyu::{
+    AsOf, Diagnostic, Draft, Expression, FileId, Member, Playbook, PlaybookError, SourceMap,
+};
 
 use super::input::{self, Kind};
 use super::members::Members;
@@ -60,7 +57,7 @@ pub struct Output {
 pub struct Session {
     pub(super) path: Option<PathBuf>,
     pub(super) typed: Vec<Typed>,
-    pub(super) checked: Checked,
+    pub(super) state: siyu::Session,
     pub(super) playbook: Playbook,
     pub(super) members: Members,
     pub(super) current: Option<usize>,
@@ -74,12 +71,12 @@ pub struct Session {
 impl Session {
     /// A session with the implicit empty playbook.
     pub fn new(output: Output, as_of: AsOf) -> Result<Session, PlaybookError> {
-        let (checked, playbook) = implicit()?;
+        let state = siyu::Session::start("<repl>", None, IMPLICIT).accept()?;
         Ok(Session {
             path: None,
             typed: Vec::new(),
-            checked,
-            playbook,
+            playbook: state.playbook().clone(),
+            state,
             members: Members::default(),
             current: None,
             as_of,
@@ -100,9 +97,9 @@ impl Session {
         &self.playbook
     }
 
-    /// The declarations of the session's playbook, includes spliced in.
-    pub fn items(&self) -> &[Item] {
-        &self.checked.items
+    /// The library's session: the playbook's declarations and sources.
+    pub fn state(&self) -> &siyu::Session {
+        &self.state
     }
 
     /// The loaded members.
@@ -197,17 +194,15 @@ impl Session {
     /// declaration typed without a loaded file), then adds the typed declarations again;
     /// false (and the session unchanged) when it does not check.
     fn replace_root(&mut self, name: &str, path: Option<PathBuf>, text: String) -> bool {
-        let mut sources = SourceMap::new();
-        let root = sources.add(SourceFile::new(name, path, text));
-        let checked = check_session(sources, root, &[]);
+        let draft = siyu::Session::start(name, path, text);
         let typed_here = name.starts_with("<repl");
-        let Some(playbook) = self.compile(&checked, None) else {
+        let warnings = draft.diagnostics().len();
+        let Some(state) = self.compile(draft, None) else {
             return false;
         };
-        let warnings = checked.diagnostics.len();
         let typed = std::mem::take(&mut self.typed);
-        self.checked = checked;
-        self.playbook = playbook;
+        self.playbook = state.playbook().clone();
+        self.state = state;
         let line = if typed_here {
             format!("replaced playbook {:?}", self.playbook.name())
         } else {
@@ -221,21 +216,18 @@ impl Session {
     /// Adds earlier typed declarations to a newly loaded playbook, one by one.
     fn reapply(&mut self, typed: Vec<Typed>) {
         for old in typed {
-            let mut sources = self.checked.sources.clone();
-            let file = sources.add(SourceFile::new(old.name.clone(), None, old.text.clone()));
-            let mut files: Vec<FileId> = self.typed.iter().map(|t| t.file).collect();
-            files.push(file);
-            let checked = check_session(sources, self.checked.root, &files);
-            let compiled = match checked.diagnostics.iter().find(|d| d.is_error()) {
+            let draft = self.state.declare(&old.name, old.text.clone());
+            let file = draft.file();
+            let compiled = match draft.diagnostics().iter().find(|d| d.is_error()) {
                 Some(error) => Err(error.message.clone()),
-                None => Playbook::from_checked(&checked).map_err(|error| error.to_string()),
+                None => draft.accept().map_err(|error| error.to_string()),
             };
             let first_line = old.text.lines().next().unwrap_or("").trim().to_string();
             match compiled {
-                Ok(playbook) => {
+                Ok(state) => {
                     self.say(&format!("kept {}: {first_line}", old.name));
-                    self.checked = checked;
-                    self.playbook = playbook;
+                    self.playbook = state.playbook().clone();
+                    self.state = state;
                     self.typed.push(Typed { file, ..old });
                 }
                 Err(why) => self.note(&format!("dropped {} ({first_line}): {why}", old.name)),
@@ -267,19 +259,19 @@ impl Session {
 
     /// Compiles a checked playbook, drawing its errors (and, for `only` a typed file,
     /// that file's warnings); `None` when it has errors.
-    fn compile(&mut self, checked: &Checked, only: Option<FileId>) -> Option<Playbook> {
-        let shown: Vec<Diagnostic> = checked
-            .diagnostics
+    fn compile(&mut self, draft: Draft, only: Option<FileId>) -> Option<siyu::Session> {
+        let shown: Vec<Diagnostic> = draft
+            .diagnostics()
             .iter()
             .filter(|d| d.is_error() || Some(d.span.file) == only)
             .cloned()
             .collect();
-        self.draw(&shown, &checked.sources);
-        if checked.has_errors() {
+        self.draw(&shown, draft.sources());
+        if draft.has_errors() {
             return None;
         }
-        match Playbook::from_checked(checked) {
-            Ok(playbook) => Some(playbook),
+        match draft.accept() {
+            Ok(state) => Some(state),
             Err(PlaybookError::Invalid {
                 sources,
                 diagnostics,
@@ -300,21 +292,18 @@ impl Session {
         if text.trim_start().starts_with("playbook") {
             return self.declare_playbook(text, name);
         }
-        let mut sources = self.checked.sources.clone();
-        let known_files = sources.files().count();
-        let file = sources.add(SourceFile::new(name, None, text));
-        let mut files: Vec<FileId> = self.typed.iter().map(|t| t.file).collect();
-        files.push(file);
-        let checked = check_session(sources, self.checked.root, &files);
-        let Some(playbook) = self.compile(&checked, Some(file)) else {
+        let known_files = self.state.sources().files().count();
+        let draft = self.state.declare(name, text);
+        let file = draft.file();
+        let Some(state) = self.compile(draft, Some(file)) else {
             return;
         };
         let mut lines = Vec::new();
         let mut included: Vec<&'static str> = Vec::new();
-        for item in &checked.items {
-            let item_file = item.span().file;
+        for item in state.declarations() {
+            let item_file = item.file();
             if item_file == file {
-                let (kind, item_name) = describe(item);
+                let (kind, item_name) = (item.kind(), item.name());
                 let verb = if self.declares(kind, &item_name) {
                     "replaced"
                 } else {
@@ -322,7 +311,7 @@ impl Session {
                 };
                 lines.push(format!("{verb} {kind} {item_name}").trim_end().to_string());
             } else if item_file.0 as usize >= known_files {
-                included.push(describe(item).0);
+                included.push(item.kind());
             }
         }
         if !included.is_empty() {
@@ -331,8 +320,8 @@ impl Session {
         if lines.is_empty() {
             lines.push("nothing new declared (a file is included once)".to_string());
         }
-        self.checked = checked;
-        self.playbook = playbook;
+        self.playbook = state.playbook().clone();
+        self.state = state;
         self.typed.push(Typed {
             file,
             name: name.to_string(),
@@ -357,38 +346,32 @@ impl Session {
 
     /// Whether the session's playbook has a declaration of this kind and name.
     fn declares(&self, kind: &str, name: &str) -> bool {
-        self.checked
-            .items
-            .iter()
-            .map(describe)
-            .any(|(k, n)| k == kind && n == name)
+        self.state
+            .declarations()
+            .any(|d| d.kind() == kind && d.name() == name)
     }
 
     /// An expression typed: parsed, checked against the session's playbook, evaluated
     /// for the current member.
     fn evaluate(&mut self, text: &str, name: &str) {
-        let mut sources = self.checked.sources.clone();
-        let file = sources.add(SourceFile::new(name, None, text));
-        let expression = match parse_expression(text, file) {
-            Ok(expression) => expression,
-            Err(diagnostics) => return self.draw(&diagnostics, &sources),
-        };
-        let diagnostics = check_expression(&self.checked, &sources, &expression);
-        self.draw(&diagnostics, &sources);
-        if diagnostics.iter().any(Diagnostic::is_error) {
+        let expression = self.state.expression(name, text);
+        let sources = expression.sources().clone();
+        self.draw(expression.diagnostics(), &sources);
+        if expression.has_errors() {
             return;
         }
         let (playbook, member) = match self.target(&expression) {
             Ok(target) => target,
             Err(message) => return self.fail(&message),
         };
-        match playbook.evaluate(&expression, &member, self.as_of) {
+        match expression.evaluate(&playbook, &member, self.as_of) {
             Ok(value) => {
                 let shown = render::value(&value, playbook.time_zone());
                 self.say(&shown);
             }
             Err(siyu::EvaluateError::Compile(diagnostics)) => self.draw(&diagnostics, &sources),
             Err(siyu::EvaluateError::Runtime(message)) => self.fail(&message),
+            Err(other) => self.fail(&other.to_string()),
         }
     }
 
@@ -396,7 +379,7 @@ impl Session {
     /// and the current member; without one, for an expression that reads no member
     /// data, a member with only an id (of the session's `playbook` declaration alone
     /// when the schema would reject such a member).
-    fn target(&self, expression: &Expr) -> Result<(Playbook, Member), String> {
+    fn target(&self, expression: &Expression) -> Result<(Playbook, Member), String> {
         if let Some(entry) = self.current.and_then(|i| self.members.get(i)) {
             let member = self
                 .playbook
@@ -409,24 +392,12 @@ impl Session {
             let member = self.playbook.decode(&blank).map_err(|e| e.to_string())?;
             return Ok((self.playbook.clone(), member));
         }
-        if reads_member(expression) {
+        if expression.reads_member() {
             return Err(no_member());
         }
-        let playbook = self.constant_playbook().ok_or_else(no_member)?;
+        let playbook = self.state.declaration_only().ok_or_else(no_member)?;
         let member = playbook.decode(&blank).map_err(|e| e.to_string())?;
         Ok((playbook, member))
-    }
-
-    /// The session's `playbook` declaration alone (its zone), for constant expressions.
-    fn constant_playbook(&self) -> Option<Playbook> {
-        let declaration: Vec<Item> = self
-            .checked
-            .items
-            .iter()
-            .filter(|item| matches!(item, Item::Playbook(_)))
-            .cloned()
-            .collect();
-        Playbook::from_items(&self.checked.sources, &declaration).ok()
     }
 }
 
@@ -434,15 +405,6 @@ impl Session {
 pub(super) fn no_member() -> String {
     "no member picked: read snapshots with `:members FILE`, then pick one with `:member ID`"
         .to_string()
-}
-
-/// The implicit empty playbook.
-fn implicit() -> Result<(Checked, Playbook), PlaybookError> {
-    let mut sources = SourceMap::new();
-    let root = sources.add(SourceFile::new("<repl>", None, IMPLICIT));
-    let checked = check_session(sources, root, &[]);
-    let playbook = Playbook::from_checked(&checked)?;
-    Ok((checked, playbook))
 }
 
 /// `1 channel, 2 segments`: how many declarations of each kind, in order of appearance.
@@ -462,62 +424,6 @@ fn tally(kinds: &[&'static str]) -> String {
         })
         .collect();
     parts.join(", ")
-}
-
-/// A declaration's kind and name, as the REPL reports them.
-pub(super) fn describe(item: &Item) -> (&'static str, String) {
-    match item {
-        Item::Playbook(decl) => ("playbook", format!("{:?}", decl.name.value)),
-        Item::Include(decl) => ("include", format!("{:?}", decl.path.value)),
-        Item::Member(_) => ("member", "schema".to_string()),
-        Item::Channel(decl) => ("channel", decl.name.name.clone()),
-        Item::Segment(decl) => ("segment", decl.name.name.clone()),
-        Item::Stage(decl) => ("stage", decl.name.name.clone()),
-        Item::Rule(decl) => ("rule", decl.name.name.clone()),
-        Item::Policy(_) => ("policy", String::new()),
-        Item::Test(decl) => ("test", format!("{:?}", decl.name.value)),
-    }
-}
-
-/// Whether an expression reads the member: a name (field, segment or lambda
-/// parameter) or `member.x`. The parser bounds the tree's height, so recursion is safe.
-fn reads_member(expression: &Expr) -> bool {
-    match &expression.kind {
-        ExprKind::Name(_) | ExprKind::MemberField(_) => true,
-        ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().any(reads_member),
-        ExprKind::Field(inner, _)
-        | ExprKind::Lambda(_, inner)
-        | ExprKind::Not(inner)
-        | ExprKind::Neg(inner)
-        | ExprKind::Paren(inner) => reads_member(inner),
-        ExprKind::Index(left, right) | ExprKind::Binary(_, left, right) => {
-            reads_member(left) || reads_member(right)
-        }
-        ExprKind::In {
-            needle, haystack, ..
-        } => reads_member(needle) || reads_member(haystack),
-        ExprKind::IsNull { operand, .. } => reads_member(operand),
-        _ => other_reads_member(expression),
-    }
-}
-
-/// Kinds without sub-expressions read nothing; the rest are read conservatively.
-fn other_reads_member(expression: &Expr) -> bool {
-    !matches!(
-        expression.kind,
-        ExprKind::Int(_)
-            | ExprKind::Float(_)
-            | ExprKind::Str(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Null
-            | ExprKind::Duration(_)
-            | ExprKind::Date(_)
-            | ExprKind::DateTime(_)
-            | ExprKind::Time(_)
-            | ExprKind::Percent(_)
-            | ExprKind::Now
-            | ExprKind::Today
-    )
 }
 
 #[cfg(test)]
