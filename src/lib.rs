@@ -65,5 +65,6 @@ mod api;
 mod playbook;
 mod session;
 pub mod testing;
+pub mod vocabulary;
 
 pub use api::*;

@@ -36,18 +36,20 @@ pub enum Verb {
 }
 
 impl Verb {
+    /// Every verb, touches first, in the order the documentation lists them.
+    pub const ALL: [Verb; 7] = [
+        Verb::Send,
+        Verb::Invite,
+        Verb::Coupon,
+        Verb::Remind,
+        Verb::Tag,
+        Verb::Audience,
+        Verb::Assign,
+    ];
+
     /// The verb named `name`, if there is one.
     pub fn from_name(name: &str) -> Option<Verb> {
-        Some(match name {
-            "send" => Verb::Send,
-            "invite" => Verb::Invite,
-            "coupon" => Verb::Coupon,
-            "remind" => Verb::Remind,
-            "tag" => Verb::Tag,
-            "audience" => Verb::Audience,
-            "assign" => Verb::Assign,
-            _ => return None,
-        })
+        Verb::ALL.into_iter().find(|verb| verb.name() == name)
     }
 
     /// The verb as written in a playbook.
@@ -60,6 +62,19 @@ impl Verb {
             Verb::Tag => "tag",
             Verb::Audience => "audience",
             Verb::Assign => "assign",
+        }
+    }
+
+    /// What the verb does, in one line.
+    pub fn doc(self) -> &'static str {
+        match self {
+            Verb::Send => "send a message",
+            Verb::Invite => "invite into a fan group, a WeCom contact, a live room",
+            Verb::Coupon => "give a coupon",
+            Verb::Remind => "remind of a live or an event",
+            Verb::Tag => "label the member in the CRM",
+            Verb::Audience => "add the member to an ad audience pack (用户资源包)",
+            Verb::Assign => "hand the member to a person (a clerk, an advisor)",
         }
     }
 

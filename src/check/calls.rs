@@ -6,55 +6,34 @@ use super::exprs::{a, string_literal, unparen, ExprChecker};
 use super::types::{suggestion, Type};
 use crate::ast::{Expr, ExprKind, Ident};
 use crate::diagnostics::{codes, Diagnostic, Span};
+use crate::vocabulary::{self, Arg, Function, Returns};
 
-/// The functions and how many arguments each takes.
-const FUNCTIONS: &[(&str, usize)] = &[
-    ("len", 1),
-    ("lower", 1),
-    ("upper", 1),
-    ("starts_with", 2),
-    ("ends_with", 2),
-    ("matches", 2),
-    ("min", 2),
-    ("max", 2),
-    ("abs", 1),
-    ("round", 1),
-    ("days", 1),
-    ("any", 2),
-    ("all", 2),
-    ("count", 2),
-];
 
 /// The largest compiled pattern `matches` accepts, in bytes.
 pub(crate) const REGEX_SIZE_LIMIT: usize = crate::limits::MAX_REGEX_BYTES;
 
-/// What an argument must be.
-#[derive(Clone, Copy)]
-enum Want {
-    Number,
-    Text,
-    TextOrList,
-    Duration,
+/// Whether a value of type `ty` may be passed where `arg` is wanted.
+fn accepts(arg: Arg, ty: &Type) -> bool {
+    ty.is_open()
+        || match arg {
+            Arg::Number => ty.is_number(),
+            Arg::Text | Arg::Pattern => ty.is_text(),
+            Arg::TextOrList => ty.is_text() || matches!(ty, Type::List(_)),
+            Arg::Duration => *ty == Type::Duration,
+            Arg::List => matches!(ty, Type::List(_)),
+            Arg::Condition => true,
+        }
 }
 
-impl Want {
-    fn accepts(self, ty: &Type) -> bool {
-        ty.is_open()
-            || match self {
-                Want::Number => ty.is_number(),
-                Want::Text => ty.is_text(),
-                Want::TextOrList => ty.is_text() || matches!(ty, Type::List(_)),
-                Want::Duration => *ty == Type::Duration,
-            }
-    }
-
-    fn words(self) -> &'static str {
-        match self {
-            Want::Number => "a number",
-            Want::Text => "a string",
-            Want::TextOrList => "a list or a string",
-            Want::Duration => "a duration",
-        }
+/// What is wanted, in words.
+fn words(arg: Arg) -> &'static str {
+    match arg {
+        Arg::Number => "a number",
+        Arg::Text | Arg::Pattern => "a string",
+        Arg::TextOrList => "a list or a string",
+        Arg::Duration => "a duration",
+        Arg::List => "a list",
+        _ => "a condition",
     }
 }
 
@@ -62,11 +41,12 @@ impl ExprChecker<'_, '_, '_> {
     /// The type of `function(args…)`.
     pub fn call(&mut self, function: &Ident, args: &[Expr], span: Span) -> Type {
         let name = function.name.as_str();
-        let Some(&(_, arity)) = FUNCTIONS.iter().find(|(n, _)| *n == name) else {
+        let Some(signature) = vocabulary::function_named(name) else {
             self.unknown_function(function);
             self.loose_args(args);
             return Type::Unknown;
         };
+        let arity = signature.arity();
         if args.len() != arity {
             let plural = if arity == 1 { "" } else { "s" };
             self.cx.push(
@@ -82,12 +62,12 @@ impl ExprChecker<'_, '_, '_> {
                 .with_help(format!("write `{}`", usage(name))),
             );
             self.loose_args(args);
-            return result_without_args(name);
+            return result_without_args(signature);
         }
-        match name {
-            "any" | "all" | "count" => self.quantifier(name, args),
-            "matches" => self.matches(args),
-            _ => self.plain(name, args),
+        match signature.args {
+            [Arg::List, Arg::Condition] => self.quantifier(signature, args),
+            [_, Arg::Pattern] => self.matches(args),
+            _ => self.plain(signature, args),
         }
     }
 
@@ -98,12 +78,9 @@ impl ExprChecker<'_, '_, '_> {
             function.span,
         )
         .with_label("no such function");
-        diagnostic = match suggestion(&function.name, FUNCTIONS.iter().map(|(n, _)| *n)) {
+        diagnostic = match suggestion(&function.name, vocabulary::function_names()) {
             Some(help) => diagnostic.with_help(help),
-            None => diagnostic.with_help(
-                "the functions are `len`, `lower`, `upper`, `starts_with`, `ends_with`, \
-                 `matches`, `min`, `max`, `abs`, `round`, `days`, `any`, `all` and `count`",
-            ),
+            None => diagnostic.with_help(format!("the functions are {}", every_function())),
         };
         self.cx.push(diagnostic);
     }
@@ -122,30 +99,23 @@ impl ExprChecker<'_, '_, '_> {
     }
 
     /// Functions of plain values.
-    fn plain(&mut self, name: &str, args: &[Expr]) -> Type {
+    fn plain(&mut self, signature: &Function, args: &[Expr]) -> Type {
+        let name = signature.name;
         let types: Vec<Type> = args.iter().map(|arg| self.expr(arg)).collect();
-        let wants: &[Want] = match name {
-            "len" => &[Want::TextOrList],
-            "lower" | "upper" => &[Want::Text],
-            "starts_with" | "ends_with" => &[Want::Text, Want::Text],
-            "min" | "max" => &[Want::Number, Want::Number],
-            "abs" | "round" => &[Want::Number],
-            _ => &[Want::Duration],
-        };
         let mut fits = true;
-        for ((arg, ty), want) in args.iter().zip(&types).zip(wants) {
-            if !want.accepts(ty) {
+        for ((arg, ty), want) in args.iter().zip(&types).zip(signature.args) {
+            if !accepts(*want, ty) {
                 fits = false;
-                self.wrong_argument(name, arg, ty, want.words());
+                self.wrong_argument(name, arg, ty, words(*want));
             }
         }
         let first = types.first().cloned().unwrap_or(Type::Unknown);
-        match name {
-            "len" | "round" | "days" => Type::Int,
-            "lower" | "upper" => Type::String,
-            "starts_with" | "ends_with" => Type::Bool,
-            "abs" if fits && first.is_number() => first,
-            "min" | "max" if fits => {
+        match signature.returns {
+            Returns::Int => Type::Int,
+            Returns::Text => Type::String,
+            Returns::Bool => Type::Bool,
+            Returns::SameNumber if fits && first.is_number() => first,
+            Returns::WiderNumber if fits => {
                 let second = types.get(1).cloned().unwrap_or(Type::Unknown);
                 match (&first, &second) {
                     (Type::Int, Type::Int) => Type::Int,
@@ -171,8 +141,9 @@ impl ExprChecker<'_, '_, '_> {
     }
 
     /// `any(list, x => cond)`, `all(…)`, `count(…)`.
-    fn quantifier(&mut self, name: &str, args: &[Expr]) -> Type {
-        let result = result_without_args(name);
+    fn quantifier(&mut self, signature: &Function, args: &[Expr]) -> Type {
+        let name = signature.name;
+        let result = result_without_args(signature);
         let (Some(list), Some(lambda)) = (args.first(), args.get(1)) else {
             return result;
         };
@@ -209,8 +180,8 @@ impl ExprChecker<'_, '_, '_> {
             return Type::Bool;
         };
         let text_type = self.expr(text);
-        if !Want::Text.accepts(&text_type) {
-            self.wrong_argument("matches", text, &text_type, Want::Text.words());
+        if !accepts(Arg::Text, &text_type) {
+            self.wrong_argument("matches", text, &text_type, words(Arg::Text));
         }
         let Some(source) = string_literal(pattern) else {
             self.expr(pattern);
@@ -261,31 +232,28 @@ pub(crate) fn compile_pattern(source: &str) -> Result<regex::Regex, String> {
 }
 
 /// The type a function gives whatever its arguments.
-fn result_without_args(name: &str) -> Type {
-    match name {
-        "len" | "round" | "days" | "count" => Type::Int,
-        "lower" | "upper" => Type::String,
-        "starts_with" | "ends_with" | "matches" | "any" | "all" => Type::Bool,
+fn result_without_args(signature: &Function) -> Type {
+    match signature.returns {
+        Returns::Int => Type::Int,
+        Returns::Text => Type::String,
+        Returns::Bool => Type::Bool,
         _ => Type::Unknown,
     }
 }
 
 /// How a function is called, for help lines.
 fn usage(name: &str) -> &'static str {
-    match name {
-        "len" => "len(tags)",
-        "lower" => "lower(city)",
-        "upper" => "upper(city)",
-        "starts_with" => "starts_with(city, \"杭\")",
-        "ends_with" => "ends_with(city, \"州\")",
-        "matches" => "matches(city, \"^杭\")",
-        "min" => "min(orders, 10)",
-        "max" => "max(orders, 1)",
-        "abs" => "abs(x)",
-        "round" => "round(spend)",
-        "days" => "days(now - followed_at)",
-        "any" => "any(tags, t => t == \"vip\")",
-        "all" => "all(tags, t => t != \"blocked\")",
-        _ => "count(tags, t => starts_with(t, \"vip\"))",
+    vocabulary::function_named(name).map_or("", |function| function.usage)
+}
+
+/// "`len`, `lower`, … and `count`".
+fn every_function() -> String {
+    let names: Vec<String> = vocabulary::function_names()
+        .map(|name| format!("`{name}`"))
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
     }
 }

@@ -11,11 +11,8 @@ use super::types::{suggestion, Type};
 use super::Context;
 use crate::ast::{Action, Ident, RuleClause, RuleDecl, TemplatePart};
 use crate::diagnostics::{codes, Diagnostic, Span};
+use crate::plan::Verb;
 
-/// Verbs that touch the member through a channel (they need `via`).
-pub(crate) const TOUCH_VERBS: &[&str] = &["send", "invite", "coupon", "remind"];
-/// Verbs that act in the brand's own systems (they take no `via`).
-pub(crate) const OTHER_VERBS: &[&str] = &["tag", "audience", "assign"];
 
 /// Checks one rule.
 pub(super) fn rule(decl: &RuleDecl, names: &Names, cx: &mut Context) {
@@ -97,8 +94,9 @@ fn check_action(action: &Action, names: &Names, cx: &mut Context) {
 /// A known verb; `via` exactly for the touch verbs, naming a known channel.
 fn verb_and_channel(action: &Action, names: &Names, cx: &mut Context) {
     let verb = action.verb.name.as_str();
-    let touch = TOUCH_VERBS.contains(&verb);
-    if !touch && !OTHER_VERBS.contains(&verb) {
+    let known = Verb::from_name(verb);
+    let touch = known.is_some_and(Verb::is_touch);
+    if known.is_none() {
         unknown_verb(&action.verb, cx);
     } else if touch && action.via.is_none() {
         missing_via(action, names, cx);
@@ -163,7 +161,7 @@ fn with_values(action: &Action, names: &Names, cx: &mut Context) {
 }
 
 fn unknown_verb(verb: &Ident, cx: &mut Context) {
-    let all = TOUCH_VERBS.iter().chain(OTHER_VERBS).copied();
+    let all = Verb::ALL.into_iter().map(Verb::name);
     let mut diagnostic = Diagnostic::error(
         codes::UNKNOWN_VERB,
         format!("unknown verb `{}`", verb.name),

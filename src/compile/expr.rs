@@ -476,38 +476,23 @@ impl<'a> Scope<'a> {
         span: Span,
         depth: usize,
     ) -> Option<(Node, FieldType)> {
-        let (function, arity) = match name {
+        let function = match name {
             "any" => return self.quantify(Quantifier::Any, args, span, depth),
             "all" => return self.quantify(Quantifier::All, args, span, depth),
             "count" => return self.quantify(Quantifier::Count, args, span, depth),
             "matches" => return self.matches(args, span, depth),
-            "len" => (Function::Len, 1),
-            "lower" => (Function::Lower, 1),
-            "upper" => (Function::Upper, 1),
-            "starts_with" => (Function::StartsWith, 2),
-            "ends_with" => (Function::EndsWith, 2),
-            "min" => (Function::Min, 2),
-            "max" => (Function::Max, 2),
-            "abs" => (Function::Abs, 1),
-            "round" => (Function::Round, 1),
-            "days" => (Function::Days, 1),
+            "len" => Function::Len,
+            "lower" => Function::Lower,
+            "upper" => Function::Upper,
+            "starts_with" => Function::StartsWith,
+            "ends_with" => Function::EndsWith,
+            "min" => Function::Min,
+            "max" => Function::Max,
+            "abs" => Function::Abs,
+            "round" => Function::Round,
+            "days" => Function::Days,
             _ => {
-                let known = [
-                    "len",
-                    "lower",
-                    "upper",
-                    "starts_with",
-                    "ends_with",
-                    "matches",
-                    "min",
-                    "max",
-                    "abs",
-                    "round",
-                    "days",
-                    "any",
-                    "all",
-                    "count",
-                ];
+                let known = crate::vocabulary::function_names();
                 let mut diagnostic = Diagnostic::error(
                     codes::UNKNOWN_FUNCTION,
                     format!("there is no function `{name}`"),
@@ -520,6 +505,7 @@ impl<'a> Scope<'a> {
                 return None;
             }
         };
+        let arity = crate::vocabulary::function_named(name).map_or(0, |f| f.arity());
         if !self.arity(name, args.len(), arity, span) {
             return None;
         }

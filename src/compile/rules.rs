@@ -371,9 +371,7 @@ impl RuleCompiler<'_> {
 
     fn action(&mut self, action: &ast::Action) -> Option<ActionSpec> {
         let Some(verb) = Verb::from_name(&action.verb.name) else {
-            let known = [
-                "send", "invite", "coupon", "remind", "tag", "audience", "assign",
-            ];
+            let known = Verb::ALL.into_iter().map(Verb::name);
             let help = did_you_mean(&action.verb.name, known).map(str::to_string);
             self.unknown(codes::UNKNOWN_VERB, "verb", &action.verb, help);
             return None;

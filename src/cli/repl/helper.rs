@@ -12,6 +12,7 @@ use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::Context;
+use siyu::vocabulary;
 
 use super::commands::{self, Argument};
 use super::input::{self, TokenKind};
@@ -55,13 +56,13 @@ impl Vocabulary {
 
     /// Every name an expression or declaration may use here, with the keywords.
     fn words(&self) -> BTreeSet<&str> {
-        let keywords = input::DECLARATION_KEYWORDS
+        let keywords = vocabulary::DECLARATION_KEYWORDS
             .iter()
-            .chain(&input::CLAUSE_KEYWORDS)
-            .chain(&input::EXPRESSION_KEYWORDS)
-            .chain(&input::VERBS)
-            .chain(&input::FUNCTIONS)
-            .copied();
+            .chain(&vocabulary::CLAUSE_KEYWORDS)
+            .chain(&vocabulary::EXPRESSION_KEYWORDS)
+            .copied()
+            .chain(vocabulary::VERBS.into_iter().map(siyu::Verb::name))
+            .chain(vocabulary::function_names());
         let names = [
             &self.fields,
             &self.segments,
@@ -72,7 +73,9 @@ impl Vocabulary {
         .into_iter()
         .flatten()
         .map(String::as_str);
-        keywords.chain(names).collect()
+        let mut words: BTreeSet<&str> = keywords.collect();
+        words.extend(names);
+        words
     }
 }
 
@@ -218,10 +221,10 @@ fn previous_word(before: &str, start: usize) -> Option<&str> {
 }
 
 fn is_keyword(word: &str) -> bool {
-    input::DECLARATION_KEYWORDS.contains(&word)
-        || input::CLAUSE_KEYWORDS.contains(&word)
-        || input::EXPRESSION_KEYWORDS.contains(&word)
-        || input::VERBS.contains(&word)
+    vocabulary::DECLARATION_KEYWORDS.contains(&word)
+        || vocabulary::CLAUSE_KEYWORDS.contains(&word)
+        || vocabulary::EXPRESSION_KEYWORDS.contains(&word)
+        || vocabulary::VERBS.iter().any(|verb| verb.name() == word)
 }
 
 impl Completer for ReplHelper {

@@ -5,6 +5,8 @@
 //! The scan is not the parser: it never fails, and the parser has the last word on
 //! what the text means.
 
+use siyu::vocabulary::{DECLARATION_KEYWORDS, EXPRESSION_KEYWORDS};
+
 /// The kind of a scanned token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -40,64 +42,6 @@ pub struct Token {
     /// One past the last byte.
     pub end: usize,
 }
-
-/// Declaration keywords: an input starting with one (followed by a name, a string or a
-/// block) is a declaration.
-pub const DECLARATION_KEYWORDS: [&str; 9] = [
-    "playbook", "include", "member", "channel", "segment", "stage", "rule", "policy", "test",
-];
-
-/// Clause keywords, coloured and offered by completion.
-pub const CLAUSE_KEYWORDS: [&str; 20] = [
-    "quadrant",
-    "online",
-    "frequency",
-    "high",
-    "low",
-    "timezone",
-    "consent",
-    "window",
-    "cap",
-    "per",
-    "when",
-    "otherwise",
-    "then",
-    "via",
-    "at",
-    "with",
-    "priority",
-    "group",
-    "max_touches",
-    "holdout",
-];
-
-/// Words reserved inside expressions.
-pub const EXPRESSION_KEYWORDS: [&str; 11] = [
-    "and", "or", "not", "in", "is", "null", "true", "false", "now", "today", "member",
-];
-
-/// Verbs of a `then` action.
-pub const VERBS: [&str; 7] = [
-    "send", "invite", "coupon", "remind", "tag", "audience", "assign",
-];
-
-/// Functions an expression may call.
-pub const FUNCTIONS: [&str; 14] = [
-    "len",
-    "lower",
-    "upper",
-    "starts_with",
-    "ends_with",
-    "matches",
-    "min",
-    "max",
-    "abs",
-    "round",
-    "days",
-    "any",
-    "all",
-    "count",
-];
 
 /// Words that leave an expression unfinished at the end of a line.
 const CONTINUING_WORDS: [&str; 4] = ["and", "or", "not", "in"];
