@@ -5,8 +5,8 @@
 pub use crate::ast::Level;
 pub use crate::check::read_source;
 pub use crate::diagnostics::{
-    did_you_mean, edit_distance, Diagnostic, FileId, JsonDiagnostic, JsonLabel, Label, Report,
-    Severity, SourceFile, SourceMap, Span,
+    did_you_mean, edit_distance, Code, Diagnostic, FileId, JsonDiagnostic, JsonLabel, Label,
+    Report, Severity, SourceFile, SourceMap, Span,
 };
 pub use crate::eval::trace::{
     Detail, Explained, HoldoutStep, RuleOutcome, RuleStep, StageStep, Step, Trace,

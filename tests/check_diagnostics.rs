@@ -7,22 +7,12 @@ use std::path::{Path, PathBuf};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use siyu::check::{check_file, Checked};
 
-/// Every `pub const NAME: &str = "code";` of `diagnostics::codes`, read from the
-/// source so that a new code without an input fails the test.
+/// Every code of `diagnostics::codes` (the constant's name in lower case, the code),
+/// so that a new code without an input fails the test.
 fn codes() -> Vec<(String, String)> {
-    let source = std::fs::read_to_string("src/diagnostics.rs").expect("src/diagnostics.rs");
-    let module = source
-        .split("pub mod codes")
-        .nth(1)
-        .expect("the `codes` module");
-    module
-        .lines()
-        .filter_map(|line| {
-            let rest = line.trim().strip_prefix("pub const ")?;
-            let (name, value) = rest.split_once(": &str = ")?;
-            let value = value.trim().trim_end_matches(';').trim_matches('"');
-            Some((name.to_lowercase(), value.to_string()))
-        })
+    siyu::Code::ALL
+        .iter()
+        .map(|code| (code.constant().to_lowercase(), code.as_str().to_string()))
         .collect()
 }
 

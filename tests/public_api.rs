@@ -79,7 +79,11 @@ fn describe(name: &str, files: &[(PathBuf, String)]) -> Vec<String> {
     for (_, text) in files {
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
-            let trimmed = line.trim_end();
+            // Types declared inside a macro (`Code`) are indented.
+            let trimmed = match line.trim_start() {
+                t if t.starts_with("pub struct ") || t.starts_with("pub enum ") => t.trim_end(),
+                _ => line.trim_end(),
+            };
             let defines = [
                 "pub struct ",
                 "pub enum ",
@@ -197,6 +201,12 @@ fn surface() -> String {
     for (name, module) in exported_names(&api) {
         let files = module_files(&module, &files);
         sections.insert(format!("siyu::{name}"), describe(&name, &files));
+    }
+    // The codes are declared by a macro: list them as they are.
+    if let Some(lines) = sections.get_mut("siyu::Code") {
+        for code in siyu::Code::ALL {
+            lines.push(format!("    {code:?} = {:?}", code.as_str()));
+        }
     }
     let testing: Vec<(PathBuf, String)> = files
         .iter()
