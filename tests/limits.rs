@@ -375,3 +375,34 @@ fn expressions_past_the_nesting_limit_are_refused() {
         .iter()
         .any(|d| d.code == siyu::diagnostics::codes::TOO_DEEP));
 }
+
+#[test]
+fn a_playbook_with_thousands_of_errors_is_reported_in_full() {
+    // Each report is drawn from the lines around its span, not from the file's start,
+    // so a long file with an error on every line is reported in linear time.
+    let mut text = String::from("playbook \"p\" {}\nmember { id: string, orders: int }\n");
+    for i in 0..2_000 {
+        text.push_str(&format!("segment s = orders > {i}\n"));
+    }
+    let error = Playbook::from_source("many.rules", &text).expect_err("duplicates");
+    let reports = error.reports();
+    let duplicates = reports
+        .iter()
+        .filter(|report| report.diagnostic().code == "siyu::check::duplicate_name")
+        .count();
+    assert_eq!(duplicates, 1_999);
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(80);
+    let mut drawn = Vec::new();
+    for report in &reports {
+        let mut out = String::new();
+        handler.render_report(&mut out, report).expect("rendering");
+        drawn.push(out);
+    }
+    let last = drawn
+        .iter()
+        .find(|out| out.contains("[many.rules:2002:9]"))
+        .expect("the last duplicate is reported at its own line");
+    assert!(last.contains("2002 │ segment s = orders > 1999"), "{last}");
+}

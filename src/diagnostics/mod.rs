@@ -74,7 +74,10 @@ pub struct SourceFile {
     pub path: Option<PathBuf>,
     /// The text.
     pub text: Arc<str>,
-    line_starts: Vec<usize>,
+    line_starts: Arc<[usize]>,
+    /// Whether every `\r` is part of a `\r\n` (miette also breaks lines at a lone
+    /// `\r`; the line starts above do not).
+    newline_lines: bool,
 }
 
 impl SourceFile {
@@ -83,11 +86,15 @@ impl SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let newline_lines = !text
+            .match_indices('\r')
+            .any(|(i, _)| text.as_bytes().get(i + 1) != Some(&b'\n'));
         SourceFile {
             name: name.into(),
             path,
             text,
-            line_starts,
+            line_starts: line_starts.into(),
+            newline_lines,
         }
     }
 

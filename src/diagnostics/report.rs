@@ -12,7 +12,13 @@ impl Diagnostic {
         let file = sources.get(self.span.file);
         Report {
             diagnostic: self.clone(),
-            source: miette::NamedSource::new(file.name.clone(), CharColumns(file.text.clone()))
+            source: miette::NamedSource::new(
+                file.name.clone(),
+                CharColumns {
+                    text: file.text.clone(),
+                    line_starts: file.newline_lines.then(|| file.line_starts.clone()),
+                },
+            )
                 .with_language("rules"),
             secondary_elsewhere: self
                 .labels
@@ -38,9 +44,57 @@ pub struct Report {
 
 /// A source text whose spans report their column in characters, as the JSON output and
 /// editors count them (miette counts bytes, so `[file:line:column]` after Chinese text
-/// would point too far right).
+/// would point too far right). It hands miette only the lines around a span (found
+/// from the line starts), so that drawing many diagnostics of one long file does not
+/// scan the file from its start each time.
 #[derive(Debug, Clone)]
-pub struct CharColumns(Arc<str>);
+pub struct CharColumns {
+    text: Arc<str>,
+    /// `None` when the text breaks lines at a lone `\r`: then the whole text is read.
+    line_starts: Option<Arc<[usize]>>,
+}
+
+impl CharColumns {
+    /// The 0-based line holding byte `offset`.
+    fn line_of(line_starts: &[usize], offset: usize) -> usize {
+        match line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Miette's reading of the span within the whole lines around it (two more lines on
+    /// each side than asked for), moved back to the whole text's lines and offsets.
+    fn read_window<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let text: &str = &self.text;
+        let Some(line_starts) = &self.line_starts else {
+            return miette::SourceCode::read_span(text, span, context_lines_before, context_lines_after);
+        };
+        let offset = span.offset().min(text.len());
+        let end = (offset + span.len()).min(text.len());
+        let first = Self::line_of(line_starts, offset).saturating_sub(context_lines_before + 2);
+        let last = Self::line_of(line_starts, end) + context_lines_after + 3;
+        let window_start = line_starts[first];
+        let window_end = line_starts.get(last).copied().unwrap_or(text.len());
+        let window = &text[window_start..window_end];
+        let inner = miette::SourceSpan::new((span.offset() - window_start).into(), span.len());
+        let contents =
+            miette::SourceCode::read_span(window, &inner, context_lines_before, context_lines_after)?;
+        let found = contents.span();
+        Ok(Box::new(miette::MietteSpanContents::new(
+            contents.data(),
+            miette::SourceSpan::new((found.offset() + window_start).into(), found.len()),
+            contents.line() + first,
+            contents.column(),
+            contents.line_count() + first,
+        )))
+    }
+}
 
 impl miette::SourceCode for CharColumns {
     fn read_span<'a>(
@@ -49,8 +103,12 @@ impl miette::SourceCode for CharColumns {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let text: &str = &self.0;
-        let contents = text.read_span(span, context_lines_before, context_lines_after)?;
+        let text: &str = &self.text;
+        let contents = if span.offset() > text.len() {
+            text.read_span(span, context_lines_before, context_lines_after)?
+        } else {
+            self.read_window(span, context_lines_before, context_lines_after)?
+        };
         if contents.column() == 0 {
             return Ok(contents);
         }
@@ -135,5 +193,56 @@ impl miette::Diagnostic for Report {
                 )
             });
         Some(Box::new(std::iter::once(primary).chain(others)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use miette::SourceCode;
+
+    /// The window's reading is the whole text's reading, for spans at the start, in
+    /// the middle and at the end, over one line or several, with and without a final
+    /// line break.
+    #[test]
+    fn reading_a_window_is_reading_the_whole_text() {
+        for text in [
+            "a\nbb\nccc\n\ndddd\ne",
+            "a\nbb\nccc\n\ndddd\ne\n",
+            "x",
+            "",
+            "一\n二三\n四",
+            "a\r\nbb\r\n\r\nccc\r\nd",
+            "a\rbb\nc\r",
+        ] {
+            let file = crate::diagnostics::SourceFile::new("t", None, text);
+            let columns = CharColumns {
+                text: file.text.clone(),
+                line_starts: file.newline_lines.then(|| file.line_starts.clone()),
+            };
+            for offset in 0..=text.len() {
+                for len in 0..=(text.len() - offset) {
+                    if !text.is_char_boundary(offset) || !text.is_char_boundary(offset + len) {
+                        continue;
+                    }
+                    for context in 0..3 {
+                        let span = miette::SourceSpan::new(offset.into(), len);
+                        let whole = text.read_span(&span, context, context);
+                        let window = columns.read_window(&span, context, context);
+                        match (whole, window) {
+                            (Ok(whole), Ok(window)) => {
+                                assert_eq!(whole.data(), window.data(), "{text:?} {offset} {len}");
+                                assert_eq!(whole.span(), window.span());
+                                assert_eq!(whole.line(), window.line());
+                                assert_eq!(whole.column(), window.column());
+                                assert_eq!(whole.line_count(), window.line_count());
+                            }
+                            (Err(_), Err(_)) => {}
+                            _ => panic!("one reading failed: {text:?} {offset} {len}"),
+                        }
+                    }
+                }
+            }
+        }
     }
 }
