@@ -370,7 +370,9 @@ fn an_unreadable_input_ends_the_stream_with_an_input_record() {
                 return Err(std::io::Error::other("disk on fire"));
             }
             self.0 -= 1;
-            let line = b"{\"id\":\"a\",\"days_since_follow\":1,\"orders\":0,\"spend\":0,\"fan_group\":true,\"tier\":\"none\",\"consent\":{\"dm\":true,\"wecom\":true}}\n";
+            // Each line its own member (a repeated id would be a duplicate).
+            let line = format!("{{\"id\":\"a{}\",\"days_since_follow\":1,\"orders\":0,\"spend\":0,\"fan_group\":true,\"tier\":\"none\",\"consent\":{{\"dm\":true,\"wecom\":true}}}}\n", self.0);
+            let line = line.as_bytes();
             let n = line.len().min(buffer.len());
             buffer[..n].copy_from_slice(&line[..n]);
             Ok(n)

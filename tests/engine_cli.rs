@@ -201,8 +201,9 @@ fn stdin_input_and_a_closed_stdout_pipe_end_quietly() {
     let case = golden("worked");
     let mut members = String::new();
     let line = std::fs::read_to_string(case.join("members.jsonl")).expect("members");
-    for _ in 0..5_000 {
-        members.push_str(&line);
+    for copy in 0..5_000 {
+        // Each copy its own members (a repeated id would be a duplicate).
+        members.push_str(&line.replace("\"id\":\"w", &format!("\"id\":\"c{copy}-w")));
     }
     let mut child = siyu()
         .args([
@@ -231,7 +232,7 @@ fn stdin_input_and_a_closed_stdout_pipe_end_quietly() {
     let _ = writer.join();
     assert_eq!(output.status.code(), Some(0));
     assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
-    assert!(text(&first).starts_with("{\"member\":\"w1\""));
+    assert!(text(&first).starts_with("{\"member\":\"c0-w1\""));
 }
 
 #[test]
@@ -322,4 +323,109 @@ fn explain_suggests_close_ids_when_the_id_is_not_found() {
     assert!(message.contains("help: did you mean `w2`"), "{message}");
     let far = explain("nobody-like-this");
     assert!(!text(&far.stderr).contains("did you mean"));
+}
+
+const WORKED_MEMBER: &str = r#""days_since_follow":2,"orders":0,"spend":0,"fan_group":false,"consent":{"dm":true,"wecom":true}}"#;
+
+fn run_members(name: &str, file: &str, body: &str, threads: &str) -> Output {
+    let dir = scratch(name);
+    let members = dir.join(file);
+    std::fs::write(&members, body).expect("members written");
+    let errors = dir.join("errors.jsonl");
+    let output = run(&[
+        "run",
+        golden("worked")
+            .join("playbook.rules")
+            .to_str()
+            .unwrap_or_default(),
+        "--members",
+        members.to_str().unwrap_or_default(),
+        "--errors",
+        errors.to_str().unwrap_or_default(),
+        "--threads",
+        threads,
+        "--as-of",
+        AS_OF,
+        "--quiet",
+    ]);
+    let records = std::fs::read_to_string(&errors).unwrap_or_default();
+    let mut output = output;
+    output.stderr = records.into_bytes();
+    output
+}
+
+#[test]
+fn an_empty_id_is_an_invalid_snapshot() {
+    let body = format!(
+        "{{\"id\":\"\",{WORKED_MEMBER}\n{{\"id\":\"  \",{WORKED_MEMBER}\n{{\"id\":\"ok\",{WORKED_MEMBER}\n"
+    );
+    let output = run_members("empty-id", "members.jsonl", &body, "1");
+    assert_eq!(output.status.code(), Some(0));
+    let plans = text(&output.stdout);
+    assert_eq!(plans.lines().count(), 1, "{plans}");
+    assert!(plans.starts_with("{\"member\":\"ok\""), "{plans}");
+    let records = text(&output.stderr);
+    let lines: Vec<&str> = records.lines().collect();
+    assert_eq!(lines.len(), 2, "{records}");
+    assert!(lines[0].contains("\"line\":1"), "{records}");
+    assert!(lines[0].contains("\"member\":null"), "{records}");
+    assert!(
+        lines[0].contains("expected a member id, found an empty string"),
+        "{records}"
+    );
+
+    let csv = "id,days_since_follow,orders,spend,fan_group,consent.dm,consent.wecom\n\
+               ,2,0,0,false,true,true\nok,2,0,0,false,true,true\n";
+    let output = run_members("empty-id-csv", "members.csv", csv, "1");
+    assert_eq!(text(&output.stdout).lines().count(), 1);
+    let records = text(&output.stderr);
+    assert!(records.contains("\"line\":2"), "{records}");
+    assert!(records.contains("found an empty string"), "{records}");
+}
+
+#[test]
+fn a_duplicate_id_is_planned_once_whatever_the_thread_count() {
+    let mut body = String::new();
+    for i in 0..600 {
+        body.push_str(&format!("{{\"id\":\"m{i}\",{WORKED_MEMBER}\n"));
+    }
+    // Line 601 repeats line 1; line 602 repeats line 43 with its keys in another order;
+    // line 603 is new.
+    body.push_str(&format!("{{\"id\":\"m0\",{WORKED_MEMBER}\n"));
+    body.push_str(&format!(
+        "{{\"orders\":0, \"id\" : \"m42\",{}\n",
+        WORKED_MEMBER.replacen("\"orders\":0,", "", 1)
+    ));
+    body.push_str(&format!("{{\"id\":\"m600\",{WORKED_MEMBER}\n"));
+    for threads in ["1", "3"] {
+        let output = run_members("duplicate-id", "members.jsonl", &body, threads);
+        assert_eq!(output.status.code(), Some(0));
+        assert_eq!(
+            text(&output.stdout).lines().count(),
+            601,
+            "threads {threads}"
+        );
+        let records = text(&output.stderr);
+        let lines: Vec<&str> = records.lines().collect();
+        assert_eq!(lines.len(), 2, "{records}");
+        assert!(lines[0].contains("\"line\":601"), "{records}");
+        assert!(
+            lines[0].contains("duplicate id `m0`, first at line 1"),
+            "{records}"
+        );
+        assert!(lines[1].contains("\"line\":602"), "{records}");
+        assert!(
+            lines[1].contains("duplicate id `m42`, first at line 43"),
+            "{records}"
+        );
+    }
+    let csv = "id,days_since_follow,orders,spend,fan_group,consent.dm,consent.wecom\n\
+               a,2,0,0,false,true,true\nb,2,0,0,false,true,true\na,2,0,0,false,true,true\n";
+    let output = run_members("duplicate-id-csv", "members.csv", csv, "1");
+    assert_eq!(text(&output.stdout).lines().count(), 2);
+    let records = text(&output.stderr);
+    assert!(
+        records.contains("duplicate id `a`, first at line 2"),
+        "{records}"
+    );
 }

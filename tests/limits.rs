@@ -48,7 +48,8 @@ fn a_line_past_the_length_limit_is_one_error_record() {
     let longest = format!("{padding}{}", typed_member("b", "[]"));
     let longest = &longest[longest.len() - MAX_LINE_BYTES..];
     let too_long = format!("{longest} ");
-    let input = format!("{ok}\n{longest}\n{too_long}\n{ok}\n");
+    let last = typed_member("d", "[]");
+    let input = format!("{ok}\n{longest}\n{too_long}\n{last}\n");
     let items = plan_all(TYPED, &input);
     assert_eq!(items.len(), 4);
     let error = only_error(&items, 3);
@@ -200,7 +201,8 @@ fn an_invalid_utf8_line_is_an_error_record_for_that_line_only() {
 #[test]
 fn huge_numbers_are_refused_with_the_field_named() {
     let member = |orders: &str| {
-        typed_member("n", "[]").replace("\"orders\":1", &format!("\"orders\":{orders}"))
+        typed_member(&format!("n{}", orders.trim_start_matches('-')), "[]")
+            .replace("\"orders\":1", &format!("\"orders\":{orders}"))
     };
     let input = [
         member("1e400"),

@@ -39,9 +39,10 @@ fn entries(folder: &Path) -> Vec<String> {
 /// Members, valid and not, `copies` times over.
 fn members(copies: usize) -> String {
     let mut text = String::new();
-    for _ in 0..copies {
-        text.push_str(MEMBERS);
-        text.push_str("{\"id\":\"broken\"}\n");
+    for copy in 0..copies {
+        // Each copy its own members (a repeated id would be a duplicate).
+        text.push_str(&MEMBERS.replace("\"id\":\"", &format!("\"id\":\"c{copy}-")));
+        text.push_str(&format!("{{\"id\":\"broken-{copy}\"}}\n"));
     }
     text
 }
@@ -86,7 +87,7 @@ fn closed_stdout_and_stderr_end_the_run_quietly() {
     drop(stdout);
     let status = wait_with_guard(child);
     assert_eq!(status.code(), Some(0), "no panic, no failure");
-    assert!(first.starts_with(b"{\"member\":\"t1\""));
+    assert!(first.starts_with(b"{\"member\":\"c0-t1\""));
     let _ = std::fs::remove_dir_all(folder);
 }
 

@@ -76,6 +76,7 @@ pub(crate) fn decode_value_with(
 /// The id of a JSON value, as a string, when it is a string or an integer.
 pub(crate) fn id_of_json(value: &serde_json::Value) -> Option<Arc<str>> {
     match value {
+        serde_json::Value::String(s) if s.trim().is_empty() => None,
         serde_json::Value::String(s) => Some(Arc::from(s.as_str())),
         serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => Some(Arc::from(n.to_string())),
         _ => None,
@@ -403,7 +404,7 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
                         .map_err(|error| state.within(here, error))?;
                     if layout.id_slot == Some(slot) {
                         let id = id_from_value(&value)
-                            .ok_or_else(|| state.within(here, state.fail(id_expected(&value))))?;
+                            .map_err(|message| state.within(here, state.fail(message)))?;
                         *state.id.borrow_mut() = Some(id);
                     }
                     if layout.touches_slot == Some(slot) {
@@ -424,7 +425,7 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
                         .next_value_seed(any)
                         .map_err(|error| state.within(here, error))?;
                     let id = id_from_value(&value)
-                        .ok_or_else(|| state.within(here, state.fail(id_expected(&value))))?;
+                        .map_err(|message| state.within(here, state.fail(message)))?;
                     *state.id.borrow_mut() = Some(id);
                 }
                 Key::Touches => {
@@ -473,11 +474,15 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_, '_> {
     }
 }
 
-fn id_from_value(value: &Value) -> Option<Arc<str>> {
+/// The member's id: a string with something in it besides spaces, or an integer.
+fn id_from_value(value: &Value) -> Result<Arc<str>, String> {
     match value {
-        Value::Str(s) => Some(s.clone()),
-        Value::Int(i) => Some(Arc::from(i.to_string())),
-        _ => None,
+        Value::Str(s) if s.trim().is_empty() => {
+            Err("expected a member id, found an empty string".into())
+        }
+        Value::Str(s) => Ok(s.clone()),
+        Value::Int(i) => Ok(Arc::from(i.to_string())),
+        _ => Err(id_expected(value)),
     }
 }
 

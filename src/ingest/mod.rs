@@ -6,6 +6,7 @@
 
 mod csv_cells;
 pub(crate) mod decode;
+mod ids;
 mod lines;
 mod records;
 mod stream;

@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead};
 use std::sync::{Arc, Mutex};
 
+use super::ids::{IdSet, Seen};
 use super::lines::{LineBlock, LineReader, Read, MAX_LINE_BYTES};
 use crate::limits::MAX_CHUNK_BYTES;
 use crate::plan::{ErrorKind, ErrorRecord};
@@ -70,16 +71,43 @@ impl Record {
 /// Records handed to a worker together.
 #[derive(Debug)]
 pub(crate) enum Batch {
-    /// A block of JSON Lines lines.
-    Lines(LineBlock),
+    /// A block of JSON Lines lines, and those of its lines (in order) whose id was seen
+    /// on an earlier line.
+    Lines(LineBlock, Vec<Duplicate>),
     /// Records one by one (CSV, or a line that could not be read).
     Records(Vec<Record>),
+}
+
+/// A line whose member id was seen before.
+#[derive(Debug, Clone)]
+pub(crate) struct Duplicate {
+    /// The line.
+    pub line: u64,
+    /// The id.
+    pub id: Box<str>,
+    /// The line it was first seen on.
+    pub first: u64,
+}
+
+impl Duplicate {
+    /// The error record of the duplicate.
+    pub(crate) fn record(&self) -> ErrorRecord {
+        ErrorRecord {
+            line: self.line,
+            member: Some(self.id.as_ref().into()),
+            rule: None,
+            error: format!("duplicate id `{}`, first at line {}", self.id, self.first),
+            kind: ErrorKind::Schema,
+        }
+    }
 }
 
 /// Reads records from a reader.
 pub(crate) struct RecordReader<R> {
     source: Source<R>,
     done: bool,
+    /// The ids seen so far, when batches are checked for duplicates.
+    ids: Option<IdSet>,
 }
 
 enum Source<R> {
@@ -188,7 +216,14 @@ impl<R: BufRead> RecordReader<R> {
         RecordReader {
             source,
             done: false,
+            ids: None,
         }
+    }
+
+    /// A reader whose batches mark the second and later snapshots of an id.
+    pub(crate) fn with_duplicate_check(mut self) -> Self {
+        self.ids = Some(IdSet::new());
+        self
     }
 
     /// The next record, or `None` at the end (after a read error, the error record is
@@ -223,7 +258,17 @@ impl<R: BufRead> RecordReader<R> {
         if let Source::Lines { reader, queue } = &mut self.source {
             if queue.is_empty() {
                 return Some(match reader.next(size)? {
-                    Read::Block(block) => Batch::Lines(block),
+                    Read::Block(block) => {
+                        let mut duplicates = Vec::new();
+                        if let Some(ids) = &mut self.ids {
+                            for (line, bytes) in block.lines() {
+                                if let Some(duplicate) = check_id(ids, line, json_id(bytes)) {
+                                    duplicates.push(duplicate);
+                                }
+                            }
+                        }
+                        Batch::Lines(block, duplicates)
+                    }
                     Read::Failed(record) => Batch::Records(vec![Record::Failed(record)]),
                 });
             }
@@ -234,13 +279,78 @@ impl<R: BufRead> RecordReader<R> {
             match self.next_record() {
                 Some(record) => {
                     bytes += record.size();
-                    records.push(record);
+                    records.push(self.checked(record));
                 }
                 None => break,
             }
         }
         (!records.is_empty()).then_some(Batch::Records(records))
     }
+
+    /// The record, or its duplicate error when its id was seen before.
+    fn checked(&mut self, record: Record) -> Record {
+        let Some(ids) = &mut self.ids else {
+            return record;
+        };
+        let found = match &record {
+            Record::Json { line, bytes } => check_id(ids, *line, json_id(bytes)),
+            Record::Csv {
+                line,
+                header,
+                cells,
+            } => {
+                let column = header.iter().position(|name| name == "id");
+                let id = column.and_then(|c| cells.get(c));
+                check_id(ids, *line, id.map(std::borrow::Cow::Borrowed))
+            }
+            Record::Failed(_) => None,
+        };
+        match found {
+            Some(duplicate) => Record::Failed(duplicate.record()),
+            None => record,
+        }
+    }
+}
+
+/// Notes a member's id; a duplicate when it was seen before. Snapshots without a
+/// readable id (they are invalid anyway) and empty ids are not counted.
+fn check_id(
+    ids: &mut IdSet,
+    line: u64,
+    id: Option<std::borrow::Cow<'_, str>>,
+) -> Option<Duplicate> {
+    let id = id?;
+    if id.trim().is_empty() {
+        return None;
+    }
+    match ids.insert(&id, line) {
+        Seen::First => None,
+        Seen::Before(first) => Some(Duplicate {
+            line,
+            id: id.as_ref().into(),
+            first,
+        }),
+    }
+}
+
+/// The id of a JSON Lines line, as the decoder reads it: a string, or an integer in
+/// its decimal form. Lines that begin `{"id":"…"` with no escape in the id are read
+/// without a parser.
+fn json_id(bytes: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    const PREFIX: &[u8] = b"{\"id\":\"";
+    if let Some(rest) = bytes.strip_prefix(PREFIX) {
+        if let Some(end) = memchr::memchr2(b'"', b'\\', rest) {
+            if rest[end] == b'"' {
+                if let Ok(id) = std::str::from_utf8(&rest[..end]) {
+                    if !id.chars().any(char::is_control) {
+                        return Some(std::borrow::Cow::Borrowed(id));
+                    }
+                }
+            }
+        }
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    super::decode::id_of_text(text).map(|id| std::borrow::Cow::Owned(id.to_string()))
 }
 
 /// The next line, as its own record.

@@ -79,7 +79,7 @@ where
         },
     };
     PlanStream {
-        reader: RecordReader::new(reader, options.format),
+        reader: RecordReader::new(reader, options.format).with_duplicate_check(),
         chunk_size: options.chunk_size.max(1),
         ready: VecDeque::new(),
         mode,

@@ -112,9 +112,15 @@ enum Input<'b> {
 /// Calls `each` with every member of a batch and its line, in order.
 fn each_input(batch: Batch, mut each: impl FnMut(u64, Input<'_>)) {
     match batch {
-        Batch::Lines(block) => {
+        Batch::Lines(block, duplicates) => {
+            let mut duplicates = duplicates.into_iter().peekable();
             for (line, bytes) in block.lines() {
-                each(line, Input::Line(bytes));
+                match duplicates.next_if(|d| d.line == line) {
+                    Some(duplicate) => {
+                        each(line, Input::Record(Record::Failed(duplicate.record())))
+                    }
+                    None => each(line, Input::Line(bytes)),
+                }
             }
         }
         Batch::Records(records) => {

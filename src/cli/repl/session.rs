@@ -387,7 +387,7 @@ impl Session {
                 .map_err(|error| format!("member `{}` is invalid: {error}", entry.id))?;
             return Ok((self.playbook.clone(), member));
         }
-        let blank = serde_json::json!({ "id": "" });
+        let blank = serde_json::json!({ "id": "(no member)" });
         if !self.playbook.has_schema() {
             let member = self.playbook.decode(&blank).map_err(|e| e.to_string())?;
             return Ok((self.playbook.clone(), member));
