@@ -1,14 +1,15 @@
 //! `siyu check` through the built binary: both output formats and the exit codes.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
+mod support;
+
 fn siyu_check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_siyu"))
+    support::siyu()
         .arg("check")
         .args(args)
-        .env("NO_COLOR", "1")
         .output()
         .expect("the siyu binary runs")
 }

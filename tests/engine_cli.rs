@@ -2,35 +2,15 @@
 //! accounting, error records, exit codes, thread counts, and a closed pipe.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
+
+mod support;
+use support::{golden, scratch, siyu, text};
 
 const AS_OF: &str = "2026-11-25T09:00:00+08:00";
 
-fn siyu() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_siyu"));
-    command.env("NO_COLOR", "1");
-    command
-}
-
-fn golden(case: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(case)
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("siyu-engine-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
 fn run(args: &[&str]) -> Output {
     siyu().args(args).output().expect("siyu runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

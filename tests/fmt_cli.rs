@@ -2,21 +2,20 @@
 //! errors and missing files.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const MESSY: &str = "segment  big=spend>=2000   // big spenders\nstage a when big\n";
 const TIDY: &str = "segment big = spend >= 2000 // big spenders\n\nstage a when big\n";
 const BROKEN: &str = "rule r {\n  when spend >=\n}\n";
 
+mod support;
+
 /// A fresh folder for one test, removed when dropped.
-struct Folder(PathBuf);
+struct Folder(support::Scratch);
 
 impl Folder {
     fn new(name: &str) -> Folder {
-        let path = std::env::temp_dir().join(format!("siyu-fmt-cli-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("a temporary folder");
-        Folder(path)
+        Folder(support::scratch(&format!("fmt-{name}")))
     }
 
     fn write(&self, name: &str, text: &str) -> PathBuf {
@@ -43,17 +42,10 @@ impl Folder {
     }
 }
 
-impl Drop for Folder {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn siyu(args: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_siyu"))
+    support::siyu()
         .arg("fmt")
         .args(args)
-        .env("NO_COLOR", "1")
         .output()
         .expect("the binary runs")
 }

@@ -3,7 +3,7 @@
 //! get suggestions and never end the session, and the exit codes of a piped session.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 const AS_OF: &str = "2026-11-25T09:00:00+08:00";
@@ -18,11 +18,8 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("siyu-repl-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
-}
+mod support;
+use support::scratch;
 
 /// Runs `siyu repl ARGS` from the crate's folder with `script` on standard input.
 fn repl(args: &[&str], script: &str) -> Session {

@@ -2,28 +2,20 @@
 //! given with `--out`, `--errors` and `--summary` appear whole or not at all.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
+
+mod support;
+use support::siyu;
 
 const AS_OF: &str = "2026-11-25T09:00:00+08:00";
 const TYPED: &str = include_str!("hostile/typed.rules");
 const MEMBERS: &str = include_str!("hostile/typed.jsonl");
 
-fn siyu() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_siyu"));
-    command.env("NO_COLOR", "1");
-    command
-}
-
 /// A fresh folder holding the playbook, for one test.
-fn scratch(name: &str) -> PathBuf {
-    let folder =
-        std::env::temp_dir().join(format!("siyu-run-outputs-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&folder);
-    std::fs::create_dir_all(&folder).expect("scratch folder");
-    std::fs::write(folder.join("typed.rules"), TYPED).expect("playbook");
-    folder
+fn scratch(name: &str) -> support::Scratch {
+    support::scratch_with(name, &[("typed.rules", TYPED)])
 }
 
 fn entries(folder: &Path) -> Vec<String> {
@@ -220,9 +212,13 @@ fn a_run_killed_midway_leaves_only_a_file_named_partial() {
         .expect("members written");
     stdin.flush().expect("flushed");
     // The input stays open: the run is still going when it is killed.
-    let partial = format!("plans.jsonl.partial-{}", child.id());
+    let partial = || {
+        entries(&folder)
+            .into_iter()
+            .find(|name| name.starts_with("plans.jsonl.partial-"))
+    };
     let started = Instant::now();
-    while !folder.join(&partial).exists() {
+    while partial().is_none() {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "{:?}",
@@ -233,6 +229,7 @@ fn a_run_killed_midway_leaves_only_a_file_named_partial() {
     child.kill().expect("killed");
     let _ = child.wait();
     drop(stdin);
+    let partial = partial().expect("the partial file is left");
     assert_eq!(entries(&folder), [partial.as_str(), "typed.rules"]);
     let _ = std::fs::remove_dir_all(folder);
 }

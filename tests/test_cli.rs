@@ -2,8 +2,10 @@
 //! prints, tests written in an included library, a library given alone, the default
 //! as-of time, a playbook with errors, and exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
+
+mod support;
 
 const LIBRARY: &str = r#"
 channel dm "私信" {
@@ -60,20 +62,11 @@ test "a snapshot without orders is rejected" {
 "#;
 
 fn siyu(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_siyu"))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("siyu runs")
+    support::siyu().args(args).output().expect("siyu runs")
 }
 
-fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("siyu-test-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    for (file, text) in files {
-        std::fs::write(dir.join(file), text).expect("scratch file");
-    }
-    dir
+fn scratch(name: &str, files: &[(&str, &str)]) -> support::Scratch {
+    support::scratch_with(name, files)
 }
 
 fn path(path: &Path) -> &str {

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use rayon::prelude::*;
 use siyu::{did_you_mean, AsOf, Declaration, MemberError, Plan, Trace};
 
 use super::members::{Entry, Members};
@@ -126,12 +125,25 @@ impl Session {
         }
         let playbook = &self.playbook;
         let as_of = self.as_of;
-        let results: Vec<Result<Plan, MemberError>> = self
-            .members
-            .entries
-            .par_iter()
-            .map(|entry| playbook.plan(&entry.snapshot, as_of))
-            .collect();
+        let entries = &self.members.entries;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = entries.len().div_ceil(threads).max(1);
+        let results: Vec<Result<Plan, MemberError>> = std::thread::scope(|scope| {
+            let parts: Vec<_> = entries
+                .chunks(share)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|entry| playbook.plan(&entry.snapshot, as_of))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|part| part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
         let mut summary = playbook.summary();
         let mut first_invalid = None;
         for (entry, result) in self.members.entries.iter().zip(&results) {
