@@ -152,11 +152,13 @@ impl fmt::Display for Reason {
 }
 
 /// One member's outreach plan.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
     /// The member's id, as a string.
+    #[serde(serialize_with = "text")]
     pub member: Arc<str>,
     /// The stage's name, or `None` when no stage's condition was true.
+    #[serde(serialize_with = "optional_text")]
     pub stage: Option<Arc<str>>,
     /// Whether the member is in the control group.
     pub holdout: bool,
@@ -165,108 +167,96 @@ pub struct Plan {
     /// Suppressions, in the order they happened.
     pub suppressed: Vec<Suppression>,
     /// The index of the stage, for the summary.
+    #[serde(skip)]
     pub(crate) stage_index: Option<u32>,
     /// The indices of the rules that were candidates, for the summary.
+    #[serde(skip)]
     pub(crate) fired: Vec<u32>,
 }
 
-impl Serialize for Plan {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_struct("Plan", 5)?;
-        out.serialize_field("member", &*self.member)?;
-        out.serialize_field("stage", &self.stage.as_deref())?;
-        out.serialize_field("holdout", &self.holdout)?;
-        out.serialize_field("actions", &self.actions)?;
-        out.serialize_field("suppressed", &self.suppressed)?;
-        out.end()
-    }
-}
-
 /// A planned action.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Action {
     /// The rule that planned it.
+    #[serde(serialize_with = "text")]
     pub rule: Arc<str>,
     /// What it does.
     pub verb: Verb,
     /// The channel, for touches.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "optional_text"
+    )]
     pub channel: Option<Arc<str>>,
     /// The rendered template.
+    #[serde(serialize_with = "text")]
     pub content: Arc<str>,
     /// When, in the playbook's time zone.
+    #[serde(serialize_with = "rfc3339")]
     pub at: jiff::Zoned,
     /// The rule's priority.
     pub priority: i64,
     /// The `with { … }` values, in source order.
+    #[serde(serialize_with = "args")]
     pub args: Vec<(Arc<str>, serde_json::Value)>,
+    #[serde(skip)]
     pub(crate) rule_index: u32,
+    #[serde(skip)]
     pub(crate) channel_index: Option<u32>,
 }
 
-impl Serialize for Action {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let fields = if self.channel.is_some() { 7 } else { 6 };
-        let mut out = serializer.serialize_struct("Action", fields)?;
-        out.serialize_field("rule", &*self.rule)?;
-        out.serialize_field("verb", &self.verb)?;
-        if let Some(channel) = &self.channel {
-            out.serialize_field("channel", &**channel)?;
-        }
-        out.serialize_field("content", &*self.content)?;
-        out.serialize_field("at", &Rfc3339(&self.at))?;
-        out.serialize_field("priority", &self.priority)?;
-        out.serialize_field("args", &Args(&self.args))?;
-        out.end()
-    }
-}
-
 /// An action or a rule held back, and why.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suppression {
     /// The rule.
+    #[serde(serialize_with = "text")]
     pub rule: Arc<str>,
     /// Why.
     pub reason: Reason,
     /// The action's channel, when the suppression concerns one action with a channel.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "optional_text"
+    )]
     pub channel: Option<Arc<str>>,
+    #[serde(skip)]
     pub(crate) rule_index: u32,
 }
 
-impl Serialize for Suppression {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let fields = if self.channel.is_some() { 3 } else { 2 };
-        let mut out = serializer.serialize_struct("Suppression", fields)?;
-        out.serialize_field("rule", &*self.rule)?;
-        out.serialize_field("reason", &self.reason)?;
-        if let Some(channel) = &self.channel {
-            out.serialize_field("channel", &**channel)?;
-        }
-        out.end()
+/// Serialises shared text as a string.
+fn text<S: Serializer>(value: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(value)
+}
+
+/// Serialises optional shared text as a string or `null`.
+fn optional_text<S: Serializer>(
+    value: &Option<Arc<str>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => serializer.serialize_str(value),
+        None => serializer.serialize_none(),
     }
 }
 
-struct Args<'a>(&'a [(Arc<str>, serde_json::Value)]);
-
-impl Serialize for Args<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in self.0 {
-            map.serialize_entry(&**key, value)?;
-        }
-        map.end()
+/// Serialises `with { … }` values as an object, in source order.
+fn args<S: Serializer>(
+    values: &[(Arc<str>, serde_json::Value)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(values.len()))?;
+    for (key, value) in values {
+        map.serialize_entry(&**key, value)?;
     }
+    map.end()
 }
 
 /// Serialises a zoned date-time as RFC 3339 with its offset.
-struct Rfc3339<'a>(&'a jiff::Zoned);
-
-impl Serialize for Rfc3339<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut buffer = [0u8; 48];
-        let length = write_rfc3339(self.0, &mut buffer);
-        let text = std::str::from_utf8(buffer.get(..length).unwrap_or_default()).unwrap_or("");
-        serializer.serialize_str(text)
-    }
+fn rfc3339<S: Serializer>(at: &jiff::Zoned, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut buffer = [0u8; 48];
+    let length = write_rfc3339(at, &mut buffer);
+    let text = std::str::from_utf8(buffer.get(..length).unwrap_or_default()).unwrap_or("");
+    serializer.serialize_str(text)
 }
 
 /// Formats `2026-11-25T10:00:00+08:00` (fractional seconds only when present) into a
@@ -379,18 +369,21 @@ impl miette::Diagnostic for MemberError {
 }
 
 /// One line of `--errors`: a snapshot that got no plan.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorRecord {
     /// 1-based line number in the input, blank lines counted (for CSV, the record's
     /// first line).
     pub line: u64,
     /// The member's id, when it could be read.
+    #[serde(serialize_with = "optional_text")]
     pub member: Option<Arc<str>>,
     /// The rule whose evaluation failed, for run-time errors.
+    #[serde(serialize_with = "optional_text")]
     pub rule: Option<Arc<str>>,
     /// What went wrong.
     pub error: String,
     /// What kind of problem (not serialised).
+    #[serde(skip)]
     pub kind: ErrorKind,
 }
 
@@ -404,17 +397,6 @@ impl ErrorRecord {
             error: error.message,
             kind: error.kind,
         }
-    }
-}
-
-impl Serialize for ErrorRecord {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_struct("ErrorRecord", 4)?;
-        out.serialize_field("line", &self.line)?;
-        out.serialize_field("member", &self.member.as_deref())?;
-        out.serialize_field("rule", &self.rule.as_deref())?;
-        out.serialize_field("error", &self.error)?;
-        out.end()
     }
 }
 
