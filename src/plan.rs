@@ -422,12 +422,22 @@ pub struct RuleCounts {
     pub planned: u64,
     /// Suppression entries, by reason, in [`Reason::ALL`] order.
     pub suppressed: [u64; 6],
+    /// Members with at least one action of the rule planned.
+    pub reached: u64,
+    /// Members with at least one suppression of the rule, by reason, in
+    /// [`Reason::ALL`] order.
+    pub suppressed_members: [u64; 6],
 }
 
 impl RuleCounts {
     /// The number of suppressions for one reason.
     pub fn suppressed(&self, reason: Reason) -> u64 {
         self.suppressed[reason.index()]
+    }
+
+    /// The number of members with a suppression for one reason.
+    pub fn suppressed_members(&self, reason: Reason) -> u64 {
+        self.suppressed_members[reason.index()]
     }
 }
 
@@ -446,10 +456,12 @@ impl Serialize for RuleCounts {
                 map.end()
             }
         }
-        let mut out = serializer.serialize_struct("RuleCounts", 3)?;
+        let mut out = serializer.serialize_struct("RuleCounts", 5)?;
         out.serialize_field("fired", &self.fired)?;
         out.serialize_field("planned", &self.planned)?;
         out.serialize_field("suppressed", &Reasons(&self.suppressed))?;
+        out.serialize_field("reached", &self.reached)?;
+        out.serialize_field("suppressed_members", &Reasons(&self.suppressed_members))?;
         out.end()
     }
 }
@@ -464,6 +476,8 @@ pub struct Summary {
     stage_names: Vec<Arc<str>>,
     stage_counts: Vec<u64>,
     null_stage: u64,
+    /// Held-out members per stage, then those with no stage.
+    holdout_stages: Vec<u64>,
     rule_names: Vec<Arc<str>>,
     rule_counts: Vec<RuleCounts>,
     channel_names: Vec<Arc<str>>,
@@ -482,6 +496,7 @@ impl Summary {
             invalid: 0,
             holdout: 0,
             stage_counts: vec![0; stages.len()],
+            holdout_stages: vec![0; stages.len() + 1],
             stage_names: stages,
             null_stage: 0,
             rule_counts: vec![RuleCounts::default(); rules.len()],
@@ -504,6 +519,38 @@ impl Summary {
         for suppression in &plan.suppressed {
             self.count_suppression(suppression.rule_index, suppression.reason);
         }
+        self.count_members(
+            plan.actions.iter().map(|action| action.rule_index),
+            plan.suppressed.iter().map(|s| (s.rule_index, s.reason)),
+        );
+    }
+
+    /// Counts one member among those each rule reached (at least one action planned)
+    /// and among those it suppressed, per reason: `actions` gives the rule of each
+    /// planned action of the member, `suppressions` the rule and reason of each of its
+    /// suppressions.
+    pub(crate) fn count_members<A, S>(&mut self, actions: A, suppressions: S)
+    where
+        A: Iterator<Item = u32> + Clone,
+        S: Iterator<Item = (u32, Reason)> + Clone,
+    {
+        // A plan holds a handful of entries: looking back is cheaper than a set.
+        for (i, rule) in actions.clone().enumerate() {
+            if actions.clone().take(i).any(|earlier| earlier == rule) {
+                continue;
+            }
+            if let Some(counts) = self.rule_counts.get_mut(rule as usize) {
+                counts.reached += 1;
+            }
+        }
+        for (i, entry) in suppressions.clone().enumerate() {
+            if suppressions.clone().take(i).any(|earlier| earlier == entry) {
+                continue;
+            }
+            if let Some(counts) = self.rule_counts.get_mut(entry.0 as usize) {
+                counts.suppressed_members[entry.1.index()] += 1;
+            }
+        }
     }
 
     /// Counts a planned member in its stage (an index, or none).
@@ -511,6 +558,9 @@ impl Summary {
         self.planned += 1;
         if holdout {
             self.holdout += 1;
+            let last = self.holdout_stages.len() - 1;
+            let index = stage.map_or(last, |i| (i as usize).min(last));
+            self.holdout_stages[index] += 1;
         }
         match stage.and_then(|i| self.stage_counts.get_mut(i as usize)) {
             Some(count) => *count += 1,
@@ -556,10 +606,17 @@ impl Summary {
         for (mine, theirs) in self.stage_counts.iter_mut().zip(&other.stage_counts) {
             *mine += theirs;
         }
+        for (mine, theirs) in self.holdout_stages.iter_mut().zip(&other.holdout_stages) {
+            *mine += theirs;
+        }
         for (mine, theirs) in self.rule_counts.iter_mut().zip(&other.rule_counts) {
             mine.fired += theirs.fired;
             mine.planned += theirs.planned;
+            mine.reached += theirs.reached;
             for (a, b) in mine.suppressed.iter_mut().zip(theirs.suppressed) {
+                *a += b;
+            }
+            for (a, b) in mine.suppressed_members.iter_mut().zip(theirs.suppressed_members) {
                 *a += b;
             }
         }
@@ -597,6 +654,15 @@ impl Summary {
             .chain(std::iter::once(("null", self.null_stage)))
     }
 
+    /// Held-out members per stage, in declaration order, then `null`.
+    pub fn holdout_stages(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.stage_names
+            .iter()
+            .map(|name| &**name)
+            .chain(std::iter::once("null"))
+            .zip(self.holdout_stages.iter().copied())
+    }
+
     /// Counts per rule, in declaration order.
     pub fn rules(&self) -> impl Iterator<Item = (&str, &RuleCounts)> {
         self.rule_names
@@ -622,6 +688,12 @@ impl Serialize for Summary {
                 serializer.collect_map(self.0.stages())
             }
         }
+        struct HoldoutStages<'a>(&'a Summary);
+        impl Serialize for HoldoutStages<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_map(self.0.holdout_stages())
+            }
+        }
         struct Rules<'a>(&'a Summary);
         impl Serialize for Rules<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -642,7 +714,7 @@ impl Serialize for Summary {
                 serializer.collect_map(self.0.channels().map(|(name, n)| (name, Planned(n))))
             }
         }
-        let mut out = serializer.serialize_struct("Summary", 7)?;
+        let mut out = serializer.serialize_struct("Summary", 8)?;
         out.serialize_field("members", &self.members())?;
         out.serialize_field("planned", &self.planned)?;
         out.serialize_field("invalid", &self.invalid)?;
@@ -650,6 +722,7 @@ impl Serialize for Summary {
         out.serialize_field("stages", &Stages(self))?;
         out.serialize_field("rules", &Rules(self))?;
         out.serialize_field("channels", &Channels(self))?;
+        out.serialize_field("holdout_stages", &HoldoutStages(self))?;
         out.end()
     }
 }

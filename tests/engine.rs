@@ -276,7 +276,16 @@ fn the_summary_has_the_documented_shape() {
         .collect();
     assert_eq!(
         keys,
-        ["members", "planned", "invalid", "holdout", "stages", "rules", "channels"]
+        [
+            "members",
+            "planned",
+            "invalid",
+            "holdout",
+            "stages",
+            "rules",
+            "channels",
+            "holdout_stages"
+        ]
     );
     let stages: Vec<&str> = json["stages"]
         .as_object()
@@ -401,4 +410,67 @@ fn csv_input_is_typed_by_the_schema() {
     let plan = plans[0].as_ref().expect("planned");
     assert_eq!(plan.stage.as_deref(), Some("new_fan"));
     assert_eq!(&*plan.actions[0].rule, "invite_group");
+}
+
+#[test]
+fn the_summary_counts_members_per_rule_as_the_plans_show_them() {
+    let playbook = playbook(LUMI);
+    let input = members(300);
+    let (plans, _, summary) = run(&playbook, &input, 2);
+    let plans: Vec<serde_json::Value> = plans
+        .iter()
+        .map(|line| serde_json::from_str(line).expect("plan JSON"))
+        .collect();
+    let mut held_out = 0;
+    for (rule, counts) in summary.rules() {
+        let reached = plans
+            .iter()
+            .filter(|plan| {
+                plan["actions"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|action| action["rule"] == rule))
+            })
+            .count() as u64;
+        let actions: u64 = plans
+            .iter()
+            .map(|plan| {
+                plan["actions"].as_array().map_or(0, |a| {
+                    a.iter().filter(|action| action["rule"] == rule).count() as u64
+                })
+            })
+            .sum();
+        assert_eq!(counts.reached, reached, "rule {rule}");
+        assert_eq!(counts.planned, actions, "rule {rule}");
+        assert!(counts.reached <= counts.fired, "rule {rule}");
+        for reason in siyu::Reason::ALL {
+            let members = plans
+                .iter()
+                .filter(|plan| {
+                    plan["suppressed"].as_array().is_some_and(|a| {
+                        a.iter()
+                            .any(|s| s["rule"] == rule && s["reason"] == reason.code())
+                    })
+                })
+                .count() as u64;
+            assert_eq!(
+                counts.suppressed_members(reason),
+                members,
+                "{rule} {reason}"
+            );
+            assert!(members <= counts.suppressed(reason));
+        }
+    }
+    for (stage, count) in summary.holdout_stages() {
+        let expected = plans
+            .iter()
+            .filter(|plan| {
+                plan["holdout"] == true
+                    && (plan["stage"] == stage || (stage == "null" && plan["stage"].is_null()))
+            })
+            .count() as u64;
+        assert_eq!(count, expected, "stage {stage}");
+        held_out += count;
+    }
+    assert_eq!(held_out, summary.holdout());
+    assert!(held_out > 0, "the sample holds some members out");
 }

@@ -120,6 +120,10 @@ impl<'a> JsonPlan<'a> {
         for &(rule, reason) in &counts.suppressions {
             summary.count_suppression(rule, reason);
         }
+        summary.count_members(
+            counts.actions.iter().map(|&(rule, _)| rule),
+            counts.suppressions.iter().copied(),
+        );
     }
 }
 
