@@ -13,6 +13,7 @@ mod explain;
 mod fmt;
 mod render;
 mod repl;
+mod report;
 mod run;
 mod test;
 
@@ -38,6 +39,8 @@ enum Command {
     Fmt(fmt::Args),
     /// The interactive shell.
     Repl(repl::Args),
+    /// Plan every member and write a page with the funnel, reach and suppressions drawn.
+    Report(report::Args),
 }
 
 /// Exit code for success.
@@ -69,5 +72,6 @@ pub fn main() -> i32 {
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Repl(args) => repl::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

@@ -6,6 +6,8 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use siyu::{
@@ -127,6 +129,7 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
     let (reader, format) = open_members(&args.members)?;
+    let (reader, input) = counted(&args.members, reader);
     let mut out = match &args.out {
         Some(path) => Output::File(create(path)?),
         None => Output::stdout(),
@@ -136,7 +139,7 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         .threads(args.threads.unwrap_or(0))
         .format(format);
     let mut summary = playbook.summary();
-    let mut progress = Progress::new(args.quiet);
+    let mut progress = Progress::new(args.quiet, input);
     let mut code = EXIT_OK;
     for chunk in playbook.plan_lines_json(reader, as_of, options) {
         if let Err(error) = out.write_all(&chunk.plans) {
@@ -246,25 +249,30 @@ pub(super) fn summary_table(summary: &Summary) -> String {
         .max()
         .unwrap_or(0)
         .max(8);
-    let _ = writeln!(out, "{:width$}  {:>8}", "stage", "members");
-    for (name, count) in summary.stages() {
-        let _ = writeln!(out, "{name:width$}  {count:>8}");
+    let _ = writeln!(
+        out,
+        "{:width$}  {:>8}  {:>8}",
+        "stage", "members", "held out"
+    );
+    for ((name, count), (_, held)) in summary.stages().zip(summary.holdout_stages()) {
+        let _ = writeln!(out, "{name:width$}  {count:>8}  {held:>8}");
     }
     let _ = writeln!(
         out,
-        "{:width$}  {:>8}  {:>8}  suppressed",
-        "rule", "fired", "planned"
+        "{:width$}  {:>10}  {:>8}  {:>8}  suppressed (members)",
+        "rule", "candidates", "reached", "actions"
     );
     for (name, counts) in summary.rules() {
         let reasons: Vec<String> = siyu::Reason::ALL
             .iter()
-            .filter(|reason| counts.suppressed(**reason) > 0)
-            .map(|reason| format!("{reason} {}", counts.suppressed(*reason)))
+            .filter(|reason| counts.suppressed_members(**reason) > 0)
+            .map(|reason| format!("{reason} {}", counts.suppressed_members(*reason)))
             .collect();
         let _ = writeln!(
             out,
-            "{name:width$}  {:>8}  {:>8}  {}",
+            "{name:width$}  {:>10}  {:>8}  {:>8}  {}",
             counts.fired,
+            counts.reached,
             counts.planned,
             reasons.join(", ")
         );
@@ -276,20 +284,25 @@ pub(super) fn summary_table(summary: &Summary) -> String {
     out
 }
 
-/// A progress spinner on stderr, shown only on a terminal and only once a run has
-/// lasted long enough to need one.
+/// A progress bar on stderr, shown only on a terminal and only once a run has lasted
+/// long enough to need one. With a file, it shows how much of the file is read (a
+/// percentage and the time left); from stdin, the members planned so far. The rate is
+/// members per second since the start, in whole members.
 struct Progress {
     enabled: bool,
     started: Instant,
     bar: Option<indicatif::ProgressBar>,
+    /// The input's size and how much of it has been read, when it is a file.
+    input: InputCount,
 }
 
 impl Progress {
-    fn new(quiet: bool) -> Self {
+    fn new(quiet: bool, input: InputCount) -> Self {
         Progress {
             enabled: !quiet && io::stderr().is_terminal(),
             started: Instant::now(),
             bar: None,
+            input,
         }
     }
 
@@ -297,24 +310,143 @@ impl Progress {
         if !self.enabled {
             return;
         }
-        if self.bar.is_none() && self.started.elapsed() > Duration::from_millis(500) {
-            let bar = indicatif::ProgressBar::new_spinner();
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{spinner} {pos} members planned ({per_sec})",
-            ) {
-                bar.set_style(style);
+        let elapsed = self.started.elapsed();
+        if self.bar.is_none() && elapsed > Duration::from_millis(500) {
+            self.bar = Some(self.start_bar());
+        }
+        let Some(bar) = &self.bar else {
+            return;
+        };
+        let rate = (members as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
+        match &self.input {
+            Some((size, read)) => {
+                let read = read.load(Ordering::Relaxed).min(*size);
+                bar.set_position(read);
+                // The time left at the pace so far, by the share of the file read.
+                let left = elapsed.as_secs_f64() * (*size - read) as f64 / read.max(1) as f64;
+                bar.set_message(format!(
+                    "{members} members, {rate} members/s, about {} left",
+                    duration_words(left)
+                ));
             }
-            bar.enable_steady_tick(Duration::from_millis(120));
-            self.bar = Some(bar);
+            None => {
+                bar.set_position(members);
+                bar.set_message(format!("{rate} members/s"));
+            }
         }
-        if let Some(bar) = &self.bar {
-            bar.set_position(members);
+    }
+
+    fn start_bar(&self) -> indicatif::ProgressBar {
+        let (bar, template) = match &self.input {
+            Some((size, _)) => (
+                indicatif::ProgressBar::new(*size),
+                "{bar:30} {percent:>3}%  {msg}",
+            ),
+            None => (
+                indicatif::ProgressBar::new_spinner(),
+                "{spinner} {pos} members planned  ({msg})",
+            ),
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            bar.set_style(style);
         }
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
     }
 
     fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// `42 s`, `3 min 05 s`, `1 h 20 min`: a duration in seconds, rounded up.
+fn duration_words(seconds: f64) -> String {
+    let seconds = seconds.ceil().clamp(0.0, 1e9) as u64;
+    match seconds {
+        0..=59 => format!("{seconds} s"),
+        60..=3599 => format!("{} min {:02} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {:02} min", seconds / 3600, seconds % 3600 / 60),
+    }
+}
+
+/// A reader that counts the bytes taken from it, for the progress bar.
+pub(super) struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R> Counted<R> {
+    /// Wraps `inner`; the count is shared with whoever holds `read`.
+    pub(super) fn new(inner: R, read: Arc<AtomicU64>) -> Self {
+        Counted { inner, read }
+    }
+}
+
+impl<R: io::Read> io::Read for Counted<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.read.fetch_add(amount as u64, Ordering::Relaxed);
+        self.inner.consume(amount);
+    }
+}
+
+/// An input's size in bytes and the count of bytes read from it so far.
+pub(super) type InputCount = Option<(u64, Arc<AtomicU64>)>;
+
+/// The members' reader, counted when the input is a file whose size is known (for the
+/// progress bar), with that size and count.
+pub(super) fn counted(path: &Path, reader: Box<dyn BufRead>) -> (Box<dyn BufRead>, InputCount) {
+    let size = (path.as_os_str() != "-")
+        .then(|| std::fs::metadata(path).ok())
+        .flatten()
+        .filter(|metadata| metadata.is_file() && metadata.len() > 0)
+        .map(|metadata| metadata.len());
+    match size {
+        Some(size) => {
+            let read = Arc::new(AtomicU64::new(0));
+            let reader = Box::new(Counted::new(reader, read.clone()));
+            (reader, Some((size, read)))
+        }
+        None => (reader, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn durations_read_as_words() {
+        assert_eq!(duration_words(0.0), "0 s");
+        assert_eq!(duration_words(41.2), "42 s");
+        assert_eq!(duration_words(185.0), "3 min 05 s");
+        assert_eq!(duration_words(4800.0), "1 h 20 min");
+        assert_eq!(duration_words(f64::NAN), "0 s");
+    }
+
+    #[test]
+    fn a_counted_reader_counts_what_is_read_and_consumed() {
+        let read = Arc::new(AtomicU64::new(0));
+        let mut reader = Counted::new(io::Cursor::new(b"abcdef\nghi\n".to_vec()), read.clone());
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("a line");
+        assert_eq!(read.load(Ordering::Relaxed), 7);
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest).expect("the rest");
+        assert_eq!(read.load(Ordering::Relaxed), 11);
     }
 }

@@ -1,0 +1,105 @@
+//! `siyu report`: plans every member as `siyu run` does and writes one self-contained
+//! HTML page (no script, no network: styles inline, charts as inline SVG) with the
+//! funnel by stage, planned touches per channel, per rule the members reached and
+//! suppressed by reason, the held-out members per stage, the playbook's warnings and
+//! the invalid snapshots. The page itself is drawn by `page`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use siyu::{ErrorKind, PlanOptions};
+
+use super::output::AtomicFile;
+use super::run::{as_of, load_playbook, open_members};
+use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+
+mod page;
+
+/// How many invalid snapshots the page lists by line and reason.
+const FIRST_INVALID: usize = 10;
+
+/// Arguments of `siyu report`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The playbook to run.
+    pub playbook: PathBuf,
+    /// Member snapshots: JSON Lines, or a `.csv` file; `-` reads stdin.
+    #[arg(long, value_name = "PATH")]
+    pub members: PathBuf,
+    /// The as-of time, RFC 3339 (default: now).
+    #[arg(long, value_name = "DATETIME")]
+    pub as_of: Option<String>,
+    /// Where to write the page.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: PathBuf,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// An invalid snapshot, as the page lists it.
+pub(super) struct Invalid {
+    pub line: u64,
+    pub member: Option<String>,
+    pub error: String,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: Args) -> i32 {
+    match run_inner(&args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn run_inner(args: &Args) -> Result<i32, i32> {
+    // The page's file is opened first: a path that cannot be written is said before any
+    // planning is done.
+    let mut out = AtomicFile::create(&args.out).map_err(|error| {
+        eprintln!("error: cannot write `{}`: {error}", args.out.display());
+        EXIT_USAGE
+    })?;
+    let playbook = load_playbook(&args.playbook)?;
+    let as_of = as_of(args.as_of.as_deref())?;
+    let (reader, format) = open_members(&args.members)?;
+    let options = PlanOptions::default()
+        .threads(args.threads.unwrap_or(0))
+        .format(format);
+    let mut summary = playbook.summary();
+    let mut invalid = Vec::new();
+    for chunk in playbook.plan_lines_json(reader, as_of, options) {
+        summary.merge(&chunk.summary);
+        let Some(record) = chunk.error else {
+            continue;
+        };
+        if record.kind == ErrorKind::Input {
+            eprintln!("error: line {}: {}", record.line, record.error);
+            return Err(EXIT_USAGE);
+        }
+        if invalid.len() < FIRST_INVALID {
+            invalid.push(Invalid {
+                line: record.line,
+                member: record.member.as_deref().map(str::to_string),
+                error: record.error,
+            });
+        }
+    }
+    let html = page::draw(&page::Report {
+        playbook: &playbook,
+        as_of: args.as_of.as_deref().unwrap_or("now · 现在"),
+        summary: &summary,
+        invalid: &invalid,
+    });
+    let written = out.write_all(html.as_bytes()).and_then(|()| out.commit());
+    if let Err(error) = written {
+        eprintln!("error: cannot write `{}`: {error}", args.out.display());
+        return Err(EXIT_FAILURE);
+    }
+    eprintln!(
+        "wrote {}: {} members read = planned {} + invalid {}",
+        args.out.display(),
+        summary.members(),
+        summary.planned(),
+        summary.invalid()
+    );
+    Ok(EXIT_OK)
+}

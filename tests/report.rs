@@ -1,0 +1,211 @@
+//! `siyu report` through the built binary: one self-contained page with every stage,
+//! channel and rule, the invalid snapshots listed, a path that cannot be written refused
+//! before any planning, and the page opened in a real headless Chromium.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+mod support;
+use support::{scratch, siyu, text};
+
+const AS_OF: &str = "2026-11-25T09:00:00+08:00";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn beauty() -> PathBuf {
+    root().join("rules/beauty_fmcg.rules")
+}
+
+fn report(playbook: &Path, members: &Path, out: &Path) -> Output {
+    siyu()
+        .args(["report"])
+        .arg(playbook)
+        .arg("--members")
+        .arg(members)
+        .args(["--as-of", AS_OF, "-o"])
+        .arg(out)
+        .output()
+        .expect("siyu runs")
+}
+
+/// The names a playbook declares, from `siyu run`'s summary JSON.
+fn declared(members: &Path, folder: &Path) -> serde_json::Value {
+    let summary = folder.join("summary.json");
+    let output = siyu()
+        .arg("run")
+        .arg(beauty())
+        .arg("--members")
+        .arg(members)
+        .args(["--as-of", AS_OF, "--quiet", "--out"])
+        .arg(folder.join("plans.jsonl"))
+        .arg("--summary")
+        .arg(&summary)
+        .output()
+        .expect("siyu runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    serde_json::from_str(&std::fs::read_to_string(summary).expect("summary")).expect("JSON")
+}
+
+#[test]
+fn the_page_holds_every_stage_channel_and_rule_and_needs_no_network() {
+    let folder = scratch("report-page");
+    let members = root().join("examples/members.jsonl");
+    let page = folder.join("report.html");
+    let output = report(&beauty(), &members, &page);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let html = std::fs::read_to_string(&page).expect("the page");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("阶段漏斗") && html.contains("Funnel by stage"));
+    let summary = declared(&members, &folder);
+    for key in ["stages", "channels", "rules"] {
+        let names = summary[key].as_object().expect("names");
+        for name in names.keys().filter(|name| *name != "null") {
+            assert!(
+                html.contains(&format!(">{name}<")),
+                "{key} `{name}` missing"
+            );
+        }
+    }
+    for (stage, count) in summary["stages"].as_object().expect("stages") {
+        if stage != "null" {
+            assert!(html.contains(&format!(">{count} · ")), "count of {stage}");
+        }
+    }
+    let members_read = summary["members"].as_u64().expect("members");
+    assert!(html.contains(&format!("<b>{members_read}</b>")));
+    // Nothing is fetched: no script, no stylesheet or image by address. The one URL is
+    // SVG's namespace name, which is never loaded.
+    assert!(!html.contains("<script"));
+    assert!(!html.contains(" src=") && !html.contains(" href="));
+    let urls = html.matches("http").count();
+    let namespaces = html.matches("http://www.w3.org/2000/svg").count();
+    assert_eq!(urls, namespaces);
+}
+
+#[test]
+fn invalid_snapshots_are_counted_and_the_first_reasons_listed() {
+    let folder = scratch("report-invalid");
+    let sample = std::fs::read_to_string(root().join("examples/members.jsonl")).expect("sample");
+    let mut members: String = sample.lines().take(50).map(|l| format!("{l}\n")).collect();
+    members.push_str("{\"id\":\"broken\",\"orders\":\"many\"}\n");
+    members.push_str("not json at all\n");
+    let path = folder.join("members.jsonl");
+    std::fs::write(&path, members).expect("members");
+    let page = folder.join("report.html");
+    let output = report(&beauty(), &path, &page);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let html = std::fs::read_to_string(&page).expect("the page");
+    assert!(
+        html.contains("<b>2</b><span>无效数据 · invalid</span>"),
+        "{html}"
+    );
+    assert!(html.contains("2 snapshots were invalid"));
+    assert!(html.contains("<td class=\"n\">51</td><td>broken</td>"));
+    assert!(html.contains("<td class=\"n\">52</td>"));
+    assert!(html.contains("malformed JSON"));
+}
+
+#[test]
+fn a_page_that_cannot_be_written_is_refused_before_planning() {
+    let folder = scratch("report-unwritable");
+    let page = folder.join("no-such-folder/report.html");
+    // The members file does not exist either: the page's path is checked first.
+    let output = report(&beauty(), &folder.join("missing.jsonl"), &page);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("cannot write"), "{stderr}");
+    assert!(stderr.contains("report.html"), "{stderr}");
+    assert!(!stderr.contains("missing.jsonl"), "{stderr}");
+}
+
+/// The Chromium to open pages with: `SIYU_CHROMIUM`, or one on the `PATH`.
+fn chromium() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("SIYU_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| {
+            ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name))
+        })
+        .find(|candidate| candidate.is_file())
+}
+
+/// Opens `page` in headless Chromium: the rendered DOM, the console messages, and a
+/// screenshot written to `screenshot`.
+fn open_in_browser(browser: &Path, page: &Path, screenshot: &Path) -> (String, Vec<String>) {
+    let profile = scratch("chromium-profile");
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--window-size=1100,2600",
+    ];
+    let url = format!("file://{}", page.display());
+    let run = |extra: &str| {
+        std::process::Command::new(browser)
+            .args(flags)
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(extra)
+            .arg(&url)
+            .output()
+            .expect("chromium runs")
+    };
+    let dom = run("--dump-dom");
+    assert!(dom.status.success(), "{}", text(&dom.stderr));
+    let shot = run(&format!("--screenshot={}", screenshot.display()));
+    assert!(shot.status.success(), "{}", text(&shot.stderr));
+    let console = text(&dom.stderr)
+        .lines()
+        .chain(text(&shot.stderr).lines())
+        .filter(|line| line.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    (text(&dom.stdout), console)
+}
+
+#[test]
+fn the_page_opens_in_a_real_browser_with_no_console_errors() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "SKIPPED the_page_opens_in_a_real_browser_with_no_console_errors: \
+             no chromium found (set SIYU_CHROMIUM or install Debian's chromium)"
+        );
+        return;
+    };
+    let folder = scratch("report-browser");
+    let members = root().join("examples/members.jsonl");
+    let page = folder.join("report.html");
+    let output = report(&beauty(), &members, &page);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let screenshot = folder.join("report.png");
+    let (dom, console) = open_in_browser(&browser, &page, &screenshot);
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let summary = declared(&members, &folder);
+    for stage in summary["stages"].as_object().expect("stages").keys() {
+        if stage != "null" {
+            assert!(dom.contains(&format!(">{stage}</text>")), "stage `{stage}`");
+        }
+    }
+    let png = std::fs::read(&screenshot).expect("the screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+
+    // The console check is not vacuous: a page with a script error is caught.
+    let broken = folder.join("broken.html");
+    std::fs::write(&broken, "<p>x</p><script>notAFunction();</script>").expect("page");
+    let (_, console) = open_in_browser(&browser, &broken, &folder.join("broken.png"));
+    assert!(
+        console.iter().any(|line| line.contains("notAFunction")),
+        "{console:?}"
+    );
+}
