@@ -290,6 +290,18 @@ impl Playbook {
         self.program.stages.iter().map(|s| &*s.name)
     }
 
+    /// Stage names with their labels (`stage first_buyer "首购客" …`; the name when
+    /// there is no label), in declaration order.
+    pub fn stage_labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.program.stages.iter().map(|s| (&*s.name, &*s.label))
+    }
+
+    /// Rule names with their labels (the name when there is no label), in declaration
+    /// order.
+    pub fn rule_labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.program.rules.iter().map(|r| (&*r.name, &*r.label))
+    }
+
     /// Rule names, in declaration order.
     pub fn rules(&self) -> impl Iterator<Item = &str> {
         self.program.rules.iter().map(|r| &*r.name)

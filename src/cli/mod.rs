@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod output;
 
 mod check;
+mod diff;
 mod explain;
 mod fmt;
 mod render;
@@ -41,6 +42,8 @@ enum Command {
     Repl(repl::Args),
     /// Plan every member and write a page with the funnel, reach and suppressions drawn.
     Report(report::Args),
+    /// Plan every member under two playbooks and say who is affected by the change.
+    Diff(diff::Args),
 }
 
 /// Exit code for success.
@@ -73,5 +76,6 @@ pub fn main() -> i32 {
         Command::Fmt(args) => fmt::run(args),
         Command::Repl(args) => repl::run(args),
         Command::Report(args) => report::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }

@@ -64,10 +64,12 @@ pub(super) fn draw(report: &Report<'_>) -> String {
         escape(report.as_of)
     );
     tiles(&mut page, summary);
-    funnel(&mut page, summary);
+    let stage_labels: Vec<(&str, &str)> = report.playbook.stage_labels().collect();
+    let rule_labels: Vec<(&str, &str)> = report.playbook.rule_labels().collect();
+    funnel(&mut page, summary, &stage_labels);
     channels(&mut page, summary);
-    rules(&mut page, summary);
-    holdout(&mut page, summary);
+    rules(&mut page, summary, &rule_labels);
+    holdout(&mut page, summary, &stage_labels);
     checks(&mut page, report);
     invalid(&mut page, report);
     page.push_str("</main>\n</body>\n</html>\n");
@@ -92,7 +94,16 @@ fn tiles(page: &mut String, summary: &Summary) {
     page.push_str("</div>\n");
 }
 
-fn funnel(page: &mut String, summary: &Summary) {
+/// `首购客 first_buyer`: a stage's or rule's label, then its name (the name alone when it
+/// has no label of its own).
+fn labelled(labels: &[(&str, &str)], name: &str) -> String {
+    match labels.iter().find(|(n, _)| *n == name) {
+        Some((_, label)) if *label != name => format!("{label} {name}"),
+        _ => name.to_string(),
+    }
+}
+
+fn funnel(page: &mut String, summary: &Summary, labels: &[(&str, &str)]) {
     section_start(page, "阶段漏斗", "Funnel by stage", "funnel");
     let total = summary.planned().max(1);
     let rows: Vec<Row> = summary
@@ -102,7 +113,7 @@ fn funnel(page: &mut String, summary: &Summary) {
             label: if name == "null" {
                 "（无阶段 · no stage）".to_string()
             } else {
-                name.to_string()
+                labelled(labels, name)
             },
             segments: vec![(count, "#fe2c55")],
             value: format!("{count} · {}", percent(count, total)),
@@ -157,7 +168,7 @@ fn reason_label(reason: Reason) -> String {
     format!("{chinese} {}", reason.code())
 }
 
-fn rules(page: &mut String, summary: &Summary) {
+fn rules(page: &mut String, summary: &Summary, labels: &[(&str, &str)]) {
     section_start(
         page,
         "规则触达",
@@ -179,7 +190,7 @@ fn rules(page: &mut String, summary: &Summary) {
     let mut rows = Vec::new();
     for (name, counts) in summary.rules() {
         rows.push(Row {
-            label: name.to_string(),
+            label: labelled(labels, name),
             segments: vec![(counts.reached, "#2da44e")],
             value: format!("{} / {}", counts.reached, counts.fired),
         });
@@ -232,7 +243,7 @@ fn rules(page: &mut String, summary: &Summary) {
     page.push_str("</table>\n</section>\n");
 }
 
-fn holdout(page: &mut String, summary: &Summary) {
+fn holdout(page: &mut String, summary: &Summary, labels: &[(&str, &str)]) {
     section_start(page, "对照组", "Held-out members per stage", "holdout");
     let rows: Vec<Row> = summary
         .holdout_stages()
@@ -241,7 +252,7 @@ fn holdout(page: &mut String, summary: &Summary) {
             label: if name == "null" {
                 "（无阶段 · no stage）".to_string()
             } else {
-                name.to_string()
+                labelled(labels, name)
             },
             segments: vec![(count, "#8c959f")],
             value: count.to_string(),

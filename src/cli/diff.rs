@@ -1,0 +1,457 @@
+//! `siyu diff OLD NEW --members M`: plans every member under both playbooks with the
+//! same planner, in step (the members file is read twice, side by side, each stream
+//! planned on every core), and says who is affected: stage moves, members who gain or
+//! lose a rule's actions, touches per channel before and after, the control group.
+//! Memory is bounded: counts per name and three example ids per line of the table.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use siyu::{AsOf, ErrorKind, PlanOptions, Playbook, StreamItem};
+
+use super::output::{AtomicFile, Output};
+use super::run::{as_of, load_playbook, open_members};
+use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+
+/// Example member ids kept per line of the table.
+const EXAMPLES: usize = 3;
+
+/// Arguments of `siyu diff`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The playbook as it is.
+    pub old: PathBuf,
+    /// The playbook as it would be.
+    pub new: PathBuf,
+    /// Member snapshots: JSON Lines, or a `.csv` file (read twice, so not stdin).
+    #[arg(long, value_name = "PATH")]
+    pub members: PathBuf,
+    /// The as-of time, RFC 3339 (default: now).
+    #[arg(long, value_name = "DATETIME")]
+    pub as_of: Option<String>,
+    /// Where to write one JSON line per member whose plan differs.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Where to write the counts as JSON.
+    #[arg(long, value_name = "PATH")]
+    pub summary: Option<PathBuf>,
+    /// Exit with 1 when any member's plan differs.
+    #[arg(long)]
+    pub fail_on_change: bool,
+    /// Worker threads per playbook (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No table on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// One member under one playbook, reduced on the worker threads to what the diff needs.
+struct Side {
+    /// The member's id (of the plan, or of the error record when it could be read).
+    member: Option<Arc<str>>,
+    /// The plan line as `run` writes it, or `None` for an invalid snapshot.
+    json: Option<String>,
+    /// The error, for an invalid snapshot.
+    error: Option<String>,
+    /// Whether the input itself could not be read (the stream ends there).
+    input_error: bool,
+    stage: Option<Arc<str>>,
+    holdout: bool,
+    /// Rules with at least one action planned, each once.
+    rules: Vec<Arc<str>>,
+    /// The channel of each planned touch.
+    touches: Vec<Arc<str>>,
+}
+
+impl Side {
+    fn of(item: StreamItem) -> Side {
+        match item {
+            Ok(plan) => {
+                let mut rules: Vec<Arc<str>> = Vec::new();
+                for action in &plan.actions {
+                    if !rules.contains(&action.rule) {
+                        rules.push(action.rule.clone());
+                    }
+                }
+                let touches = plan
+                    .actions
+                    .iter()
+                    .filter_map(|action| action.channel.clone())
+                    .collect();
+                Side {
+                    member: Some(plan.member.clone()),
+                    json: serde_json::to_string(&plan).ok(),
+                    error: None,
+                    input_error: false,
+                    stage: plan.stage.clone(),
+                    holdout: plan.holdout,
+                    rules,
+                    touches,
+                }
+            }
+            Err(record) => Side {
+                member: record.member.clone(),
+                json: None,
+                input_error: record.kind == ErrorKind::Input,
+                error: Some(record.error),
+                stage: None,
+                holdout: false,
+                rules: Vec::new(),
+                touches: Vec::new(),
+            },
+        }
+    }
+}
+
+/// A count with a few example member ids.
+#[derive(Debug, Default)]
+struct Examples {
+    members: u64,
+    examples: Vec<String>,
+}
+
+impl Examples {
+    fn add(&mut self, member: &Option<Arc<str>>) {
+        self.members += 1;
+        if let Some(member) = member {
+            if self.examples.len() < EXAMPLES {
+                self.examples.push(member.to_string());
+            }
+        }
+    }
+}
+
+/// What changed for one rule.
+#[derive(Debug, Default)]
+struct RuleChange {
+    gained: Examples,
+    lost: Examples,
+}
+
+impl Serialize for RuleChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("RuleChange", 4)?;
+        out.serialize_field("gained", &self.gained.members)?;
+        out.serialize_field("lost", &self.lost.members)?;
+        out.serialize_field("examples_gained", &self.gained.examples)?;
+        out.serialize_field("examples_lost", &self.lost.examples)?;
+        out.end()
+    }
+}
+
+/// Before and after.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+struct Counts {
+    before: u64,
+    after: u64,
+}
+
+/// A stage move: the stage before and after (`None`: no stage, or invalid).
+type Move = (Option<Arc<str>>, Option<Arc<str>>);
+
+/// The counts of a diff.
+#[derive(Debug, Default)]
+struct Diff {
+    members: u64,
+    changed: Examples,
+    /// Stage moves, `(from, to)` (`None`: no stage or invalid), in first-seen order.
+    stages: IndexMap<Move, Examples>,
+    rules: IndexMap<Arc<str>, RuleChange>,
+    channels: IndexMap<Arc<str>, Counts>,
+    holdout: Counts,
+    invalid: Counts,
+}
+
+impl Diff {
+    /// A diff over the two playbooks' rules and channels, new declaration order first.
+    fn new(old: &Playbook, new: &Playbook) -> Diff {
+        let mut diff = Diff::default();
+        for name in new.rules().chain(old.rules()) {
+            diff.rules.entry(Arc::from(name)).or_default();
+        }
+        for name in new.channels().chain(old.channels()) {
+            diff.channels.entry(Arc::from(name)).or_default();
+        }
+        diff
+    }
+
+    /// Counts one member; whether its plan differs.
+    fn add(&mut self, before: &Side, after: &Side) -> bool {
+        self.members += 1;
+        let member = after.member.clone().or_else(|| before.member.clone());
+        let member = &member;
+        for touch in &before.touches {
+            self.channels.entry(touch.clone()).or_default().before += 1;
+        }
+        for touch in &after.touches {
+            self.channels.entry(touch.clone()).or_default().after += 1;
+        }
+        self.holdout.before += u64::from(before.holdout);
+        self.holdout.after += u64::from(after.holdout);
+        self.invalid.before += u64::from(before.json.is_none());
+        self.invalid.after += u64::from(after.json.is_none());
+        let changed = before.json != after.json || before.error != after.error;
+        if !changed {
+            return false;
+        }
+        self.changed.add(member);
+        let stage_of = |side: &Side| side.json.as_ref().and(side.stage.clone());
+        let (from, to) = (stage_of(before), stage_of(after));
+        if from != to || before.json.is_none() != after.json.is_none() {
+            self.stages.entry((from, to)).or_default().add(member);
+        }
+        for rule in &after.rules {
+            if !before.rules.contains(rule) {
+                self.rules
+                    .entry(rule.clone())
+                    .or_default()
+                    .gained
+                    .add(member);
+            }
+        }
+        for rule in &before.rules {
+            if !after.rules.contains(rule) {
+                self.rules.entry(rule.clone()).or_default().lost.add(member);
+            }
+        }
+        true
+    }
+
+    /// The stage moves, most members first (first seen first among equals).
+    fn stage_moves(&self) -> Vec<(&Move, &Examples)> {
+        let mut moves: Vec<_> = self.stages.iter().collect();
+        moves.sort_by_key(|(_, examples)| std::cmp::Reverse(examples.members));
+        moves
+    }
+}
+
+/// A stage's name in the diff, `null` for none.
+fn stage_name(stage: &Option<Arc<str>>) -> &str {
+    stage.as_deref().unwrap_or("null")
+}
+
+impl Serialize for Diff {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        #[derive(Serialize)]
+        struct StageMove<'a> {
+            from: &'a str,
+            to: &'a str,
+            members: u64,
+            examples: &'a [String],
+        }
+        let stages: Vec<StageMove<'_>> = self
+            .stage_moves()
+            .into_iter()
+            .map(|((from, to), examples)| StageMove {
+                from: stage_name(from),
+                to: stage_name(to),
+                members: examples.members,
+                examples: &examples.examples,
+            })
+            .collect();
+        struct Named<'a, T>(&'a IndexMap<Arc<str>, T>);
+        impl<T: Serialize> Serialize for Named<'_, T> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_map(self.0.iter().map(|(name, value)| (&**name, value)))
+            }
+        }
+        let mut out = serializer.serialize_struct("Diff", 8)?;
+        out.serialize_field("members", &self.members)?;
+        out.serialize_field("changed", &self.changed.members)?;
+        out.serialize_field("stages", &stages)?;
+        out.serialize_field("rules", &Named(&self.rules))?;
+        out.serialize_field("channels", &Named(&self.channels))?;
+        out.serialize_field("holdout", &self.holdout)?;
+        out.serialize_field("invalid", &self.invalid)?;
+        out.serialize_field("examples_changed", &self.changed.examples)?;
+        out.end()
+    }
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: Args) -> i32 {
+    match run_inner(&args) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn run_inner(args: &Args) -> Result<i32, i32> {
+    if args.members.as_os_str() == "-" {
+        eprintln!(
+            "error: `siyu diff` reads the members twice, side by side: give a file, not stdin"
+        );
+        return Err(EXIT_USAGE);
+    }
+    let old = load_playbook(&args.old)?;
+    let new = load_playbook(&args.new)?;
+    let as_of = as_of(args.as_of.as_deref())?;
+    let mut out = match &args.out {
+        Some(path) => Some(create(path)?),
+        None => None,
+    };
+    let diff = plan_both(&old, &new, as_of, args, out.as_mut())?;
+    if let Some(out) = out {
+        if let Err(error) = out.commit() {
+            return write_failed(&error, "the changed plans");
+        }
+    }
+    if let Some(path) = &args.summary {
+        let mut file = create(path)?;
+        let written = serde_json::to_writer_pretty(&mut file, &diff)
+            .map_err(io::Error::from)
+            .and_then(|()| file.write_all(b"\n"))
+            .and_then(|()| file.commit());
+        if let Err(error) = written {
+            return write_failed(&error, "the summary");
+        }
+    }
+    if !args.quiet {
+        eprint!("{}", table(&diff));
+    }
+    Ok(if args.fail_on_change && diff.changed.members > 0 {
+        EXIT_FAILURE
+    } else {
+        EXIT_OK
+    })
+}
+
+fn create(path: &Path) -> Result<Output, i32> {
+    AtomicFile::create(path).map(Output::File).map_err(|error| {
+        eprintln!("error: cannot write `{}`: {error}", path.display());
+        EXIT_USAGE
+    })
+}
+
+fn write_failed(error: &io::Error, what: &str) -> Result<i32, i32> {
+    eprintln!("error: cannot write {what}: {error}");
+    Err(EXIT_FAILURE)
+}
+
+/// Plans the members under both playbooks in step, writing the changed plans to `out`.
+fn plan_both(
+    old: &Playbook,
+    new: &Playbook,
+    as_of: AsOf,
+    args: &Args,
+    mut out: Option<&mut Output>,
+) -> Result<Diff, i32> {
+    let (old_reader, format) = open_members(&args.members)?;
+    let (new_reader, _) = open_members(&args.members)?;
+    let options = PlanOptions::default()
+        .threads(args.threads.unwrap_or(0))
+        .format(format);
+    let before = old.plan_lines_with(old_reader, as_of, options.clone(), Side::of);
+    let after = new.plan_lines_with(new_reader, as_of, options, Side::of);
+    let mut diff = Diff::new(old, new);
+    let mut line = Vec::new();
+    for (before, after) in before.zip(after) {
+        if before.input_error || after.input_error {
+            let error = before.error.as_deref().or(after.error.as_deref());
+            eprintln!("error: {}", error.unwrap_or("the members cannot be read"));
+            return Err(EXIT_USAGE);
+        }
+        if !diff.add(&before, &after) {
+            continue;
+        }
+        let Some(out) = out.as_deref_mut() else {
+            continue;
+        };
+        line.clear();
+        changed_line(&mut line, &before, &after);
+        if let Err(error) = out.write_all(&line) {
+            write_failed(&error, "the changed plans")?;
+        }
+    }
+    Ok(diff)
+}
+
+/// `{"member": …, "before": PLAN, "after": PLAN}`; an invalid side is
+/// `{"error": "…"}`.
+fn changed_line(line: &mut Vec<u8>, before: &Side, after: &Side) {
+    let member = after.member.as_ref().or(before.member.as_ref());
+    line.extend_from_slice(b"{\"member\":");
+    let _ = serde_json::to_writer(&mut *line, &member.map(|m| &**m));
+    for (key, side) in [("before", before), ("after", after)] {
+        let _ = write!(line, ",\"{key}\":");
+        match &side.json {
+            Some(json) => line.extend_from_slice(json.as_bytes()),
+            None => {
+                let _ = serde_json::to_writer(
+                    &mut *line,
+                    &serde_json::json!({ "error": side.error.as_deref().unwrap_or("") }),
+                );
+            }
+        }
+    }
+    line.extend_from_slice(b"}\n");
+}
+
+/// The readable table shown on stderr.
+fn table(diff: &Diff) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let examples = |e: &Examples| {
+        if e.examples.is_empty() {
+            String::new()
+        } else {
+            format!("  e.g. {}", e.examples.join(", "))
+        }
+    };
+    let _ = writeln!(
+        out,
+        "members {}  changed {}{}",
+        diff.members,
+        diff.changed.members,
+        examples(&diff.changed)
+    );
+    let moves = diff.stage_moves();
+    if !moves.is_empty() {
+        let _ = writeln!(out, "stage moves (from → to)            members");
+        for ((from, to), e) in moves {
+            let pair = format!("{} → {}", stage_name(from), stage_name(to));
+            let _ = writeln!(out, "  {pair:32} {:>7}{}", e.members, examples(e));
+        }
+    }
+    let changed_rules: Vec<_> = diff
+        .rules
+        .iter()
+        .filter(|(_, c)| c.gained.members > 0 || c.lost.members > 0)
+        .collect();
+    if !changed_rules.is_empty() {
+        let _ = writeln!(out, "rule                                gained     lost");
+        for (name, change) in changed_rules {
+            let mut both = examples(&change.gained);
+            if !change.lost.examples.is_empty() {
+                both.push_str(&format!("  lost e.g. {}", change.lost.examples.join(", ")));
+            }
+            let _ = writeln!(
+                out,
+                "  {name:32} {:>7}  {:>7}{both}",
+                change.gained.members, change.lost.members
+            );
+        }
+    }
+    let _ = writeln!(out, "channel                             before    after");
+    for (name, counts) in &diff.channels {
+        let _ = writeln!(out, "  {name:32} {:>7}  {:>7}", counts.before, counts.after);
+    }
+    let _ = writeln!(
+        out,
+        "held out                           {:>7}  {:>7}",
+        diff.holdout.before, diff.holdout.after
+    );
+    if diff.invalid.before + diff.invalid.after > 0 {
+        let _ = writeln!(
+            out,
+            "invalid                            {:>7}  {:>7}",
+            diff.invalid.before, diff.invalid.after
+        );
+    }
+    out
+}
