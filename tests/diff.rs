@@ -214,6 +214,29 @@ fn a_changed_stage_is_diffed_as_two_runs_show_it() {
 
     let table = text(&output.stderr);
     assert!(table.contains("repeat_buyer → "), "{table}");
+
+    // The same diff as a page: every stage move, rule change and channel is drawn.
+    let page = folder.join("diff.html");
+    let drawn = diff(
+        &old,
+        &new,
+        &folder,
+        &["--quiet", "--html", page.to_str().expect("path")],
+    );
+    assert_eq!(drawn.status.code(), Some(0), "{}", text(&drawn.stderr));
+    let html = std::fs::read_to_string(&page).expect("the page");
+    assert!(html.starts_with("<!DOCTYPE html>") && !html.contains("<script"));
+    for (from, to) in moves.keys() {
+        assert!(
+            html.contains(&format!(">{from} → {to}</text>")),
+            "{from} → {to}"
+        );
+    }
+    for (rule, change) in summary["rules"].as_object().expect("rules") {
+        if change["gained"] != 0 || change["lost"] != 0 {
+            assert!(html.contains(&format!(">{rule}</text>")), "{rule}");
+        }
+    }
     let failing = diff(&old, &new, &folder, &["--fail-on-change", "--quiet"]);
     assert_eq!(failing.status.code(), Some(1));
     assert!(failing.stderr.is_empty(), "{}", text(&failing.stderr));

@@ -140,6 +140,23 @@ fn stage_labels() -> Vec<(String, String)> {
     labels
 }
 
+/// The shipped libraries beside a playbook written into `folder`, for its includes.
+fn copy_rules(folder: &Path) {
+    fn copy(from: &Path, to: &Path) {
+        for entry in std::fs::read_dir(from).expect("folder") {
+            let entry = entry.expect("entry");
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                std::fs::create_dir_all(&target).expect("folder");
+                copy(&entry.path(), &target);
+            } else if !target.exists() {
+                std::fs::copy(entry.path(), target).expect("copy");
+            }
+        }
+    }
+    copy(&root().join("rules"), folder);
+}
+
 /// The Chromium to open pages with: `SIYU_CHROMIUM`, or one on the `PATH`.
 fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("SIYU_CHROMIUM") {
@@ -219,6 +236,29 @@ fn the_page_opens_in_a_real_browser_with_no_console_errors() {
     }
     let png = std::fs::read(&screenshot).expect("the screenshot");
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
+
+    // The diff page, in the same style, opens as cleanly.
+    let changed = folder.join("changed.rules");
+    let source = std::fs::read_to_string(beauty()).expect("playbook");
+    let edited = source.replace("when orders >= 2\n", "when orders >= 3\n");
+    assert_ne!(edited, source);
+    copy_rules(&folder);
+    std::fs::write(&changed, edited).expect("edited playbook");
+    let diff_page = folder.join("diff.html");
+    let output = siyu()
+        .arg("diff")
+        .arg(beauty())
+        .arg(&changed)
+        .arg("--members")
+        .arg(&members)
+        .args(["--as-of", AS_OF, "--quiet", "--html"])
+        .arg(&diff_page)
+        .output()
+        .expect("siyu runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let (dom, console) = open_in_browser(&browser, &diff_page, &folder.join("diff.png"));
+    assert!(console.is_empty(), "console messages: {console:?}");
+    assert!(dom.contains(">repeat_buyer → active_fan</text>"), "{dom}");
 
     // The console check is not vacuous: a page with a script error is caught.
     let broken = folder.join("broken.html");

@@ -38,6 +38,9 @@ pub struct Args {
     /// Where to write the counts as JSON.
     #[arg(long, value_name = "PATH")]
     pub summary: Option<PathBuf>,
+    /// Where to write the diff as a page to open in the browser.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Exit with 1 when any member's plan differs.
     #[arg(long)]
     pub fail_on_change: bool,
@@ -295,6 +298,11 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         Some(path) => Some(create(path)?),
         None => None,
     };
+    // Opened before planning, so that a path that cannot be written is said first.
+    let html = match &args.html {
+        Some(path) => Some((path, create(path)?)),
+        None => None,
+    };
     let diff = plan_both(&old, &new, as_of, args, out.as_mut())?;
     if let Some(out) = out {
         if let Err(error) = out.commit() {
@@ -309,6 +317,22 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
             .and_then(|()| file.commit());
         if let Err(error) = written {
             return write_failed(&error, "the summary");
+        }
+    }
+    if let Some((path, mut file)) = html {
+        let title = format!("{} → {}", old.name(), new.name());
+        let subtitle = format!(
+            "改动影响 · Diff — {} → {}, 计划时间 as of {}",
+            args.old.display(),
+            args.new.display(),
+            args.as_of.as_deref().unwrap_or("now · 现在")
+        );
+        let written = file
+            .write_all(page(&diff, &title, &subtitle).as_bytes())
+            .and_then(|()| file.commit());
+        if let Err(error) = written {
+            eprintln!("error: cannot write `{}`: {error}", path.display());
+            return Err(EXIT_FAILURE);
         }
     }
     if !args.quiet {
@@ -454,4 +478,106 @@ fn table(diff: &Diff) -> String {
         );
     }
     out
+}
+
+/// The diff as a page, in the style of `siyu report`.
+fn page(diff: &Diff, title: &str, subtitle: &str) -> String {
+    use super::report::page::{bar_chart, page_start, section_start, tile_row, Row};
+    let mut page = String::with_capacity(32 * 1024);
+    page_start(&mut page, title, "改动影响 Diff", subtitle);
+    tile_row(
+        &mut page,
+        &[
+            (diff.members, "读取会员 · members read"),
+            (diff.changed.members, "计划有变 · changed"),
+            (diff.holdout.before, "对照组（改前）· held out before"),
+            (diff.holdout.after, "对照组（改后）· held out after"),
+        ],
+    );
+    let examples = |e: &Examples| {
+        if e.examples.is_empty() {
+            String::new()
+        } else {
+            format!(" · e.g. {}", e.examples.join(", "))
+        }
+    };
+    section_start(&mut page, "阶段变化", "Stage moves", "stages");
+    let moves: Vec<Row> = diff
+        .stage_moves()
+        .into_iter()
+        .map(|((from, to), e)| Row {
+            label: format!("{} → {}", stage_name(from), stage_name(to)),
+            segments: vec![(e.members, "#fe2c55")],
+            value: format!("{}{}", e.members, examples(e)),
+        })
+        .collect();
+    if moves.is_empty() {
+        page.push_str("<p class=\"none\">没有会员换阶段 · no member changes stage</p>\n");
+    } else {
+        bar_chart(&mut page, &moves, "members per stage move");
+    }
+    page.push_str("</section>\n");
+    section_start(
+        &mut page,
+        "规则得失",
+        "Members who gain or lose a rule",
+        "rules",
+    );
+    page.push_str(
+        "<p class=\"legend\"><span><i style=\"background:#2da44e\"></i>新增 gained</span>\
+         <span><i style=\"background:#cf222e\"></i>失去 lost</span></p>\n",
+    );
+    let mut rows = Vec::new();
+    for (name, change) in &diff.rules {
+        if change.gained.members == 0 && change.lost.members == 0 {
+            continue;
+        }
+        rows.push(Row {
+            label: name.to_string(),
+            segments: vec![(change.gained.members, "#2da44e")],
+            value: format!("+{}{}", change.gained.members, examples(&change.gained)),
+        });
+        rows.push(Row {
+            label: String::new(),
+            segments: vec![(change.lost.members, "#cf222e")],
+            value: format!("−{}{}", change.lost.members, examples(&change.lost)),
+        });
+    }
+    if rows.is_empty() {
+        page.push_str("<p class=\"none\">没有规则得失 · no rule gains or loses a member</p>\n");
+    } else {
+        bar_chart(&mut page, &rows, "members who gain or lose each rule");
+    }
+    page.push_str("</section>\n");
+    section_start(
+        &mut page,
+        "渠道触达",
+        "Planned touches per channel, before and after",
+        "channels",
+    );
+    page.push_str(
+        "<p class=\"legend\"><span><i style=\"background:#8c959f\"></i>改前 before</span>\
+         <span><i style=\"background:#25b8c8\"></i>改后 after</span></p>\n",
+    );
+    let mut rows = Vec::new();
+    for (name, counts) in &diff.channels {
+        rows.push(Row {
+            label: name.to_string(),
+            segments: vec![(counts.before, "#8c959f")],
+            value: counts.before.to_string(),
+        });
+        rows.push(Row {
+            label: String::new(),
+            segments: vec![(counts.after, "#25b8c8")],
+            value: counts.after.to_string(),
+        });
+    }
+    bar_chart(
+        &mut page,
+        &rows,
+        "planned touches per channel before and after",
+    );
+    page.push_str("</section>\n");
+    page.push_str("</main>\n</body>\n</html>\n");
+    page
 }

@@ -13,7 +13,7 @@ use super::output::AtomicFile;
 use super::run::{as_of, load_playbook, open_members};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
-mod page;
+pub(super) mod page;
 
 /// How many invalid snapshots the page lists by line and reason.
 const FIRST_INVALID: usize = 10;

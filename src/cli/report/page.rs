@@ -22,7 +22,7 @@ const BAR_WIDTH: u32 = 460;
 const VALUE_WIDTH: u32 = 140;
 const ROW_HEIGHT: u32 = 26;
 
-const STYLE: &str = r#"
+pub(in crate::cli) const STYLE: &str = r#"
 body { font-family: "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", system-ui, sans-serif;
        margin: 0; background: #f6f7f9; color: #1f2328; }
 header { background: #fe2c55; color: #fff; padding: 20px 32px; }
@@ -54,14 +54,15 @@ code { background: #f0f2f4; padding: 0 4px; border-radius: 3px; }
 pub(super) fn draw(report: &Report<'_>) -> String {
     let summary = report.summary;
     let mut page = String::with_capacity(64 * 1024);
-    let title = escape(report.playbook.name());
-    let _ = write!(
-        page,
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title} · 运营报告 Report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-         <header><h1>{title}</h1><p>运营报告 · Outreach report — 计划时间 as of {}</p></header>\n<main>\n",
-        escape(report.as_of)
+    let subtitle = format!(
+        "运营报告 · Outreach report — 计划时间 as of {}",
+        report.as_of
+    );
+    page_start(
+        &mut page,
+        report.playbook.name(),
+        "运营报告 Report",
+        &subtitle,
     );
     tiles(&mut page, summary);
     let stage_labels: Vec<(&str, &str)> = report.playbook.stage_labels().collect();
@@ -76,16 +77,38 @@ pub(super) fn draw(report: &Report<'_>) -> String {
     page
 }
 
+/// The page's head and header: `title` (the playbook), `kind` (for the window's title)
+/// and the subtitle under it.
+pub(in crate::cli) fn page_start(page: &mut String, title: &str, kind: &str, subtitle: &str) {
+    let title = escape(title);
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} · {kind}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <header><h1>{title}</h1><p>{}</p></header>\n<main>\n",
+        escape(subtitle)
+    );
+}
+
 fn tiles(page: &mut String, summary: &Summary) {
     let touches: u64 = summary.channels().map(|(_, n)| n).sum();
+    tile_row(
+        page,
+        &[
+            (summary.members(), "读取会员 · members read"),
+            (summary.planned(), "已计划 · planned"),
+            (summary.invalid(), "无效数据 · invalid"),
+            (summary.holdout(), "对照组 · held out"),
+            (touches, "计划触达 · planned touches"),
+        ],
+    );
+}
+
+/// A row of tiles, each a number and its label.
+pub(in crate::cli) fn tile_row(page: &mut String, tiles: &[(u64, &str)]) {
     page.push_str("<div class=\"tiles\">\n");
-    for (value, label) in [
-        (summary.members(), "读取会员 · members read"),
-        (summary.planned(), "已计划 · planned"),
-        (summary.invalid(), "无效数据 · invalid"),
-        (summary.holdout(), "对照组 · held out"),
-        (touches, "计划触达 · planned touches"),
-    ] {
+    for (value, label) in tiles {
         let _ = writeln!(
             page,
             "<div class=\"tile\"><b>{value}</b><span>{label}</span></div>"
@@ -320,7 +343,7 @@ fn invalid(page: &mut String, report: &Report<'_>) {
     page.push_str("</section>\n");
 }
 
-fn section_start(page: &mut String, chinese: &str, english: &str, id: &str) {
+pub(in crate::cli) fn section_start(page: &mut String, chinese: &str, english: &str, id: &str) {
     let _ = writeln!(
         page,
         "<section id=\"{id}\"><h2>{chinese} <small>· {english}</small></h2>"
@@ -329,14 +352,14 @@ fn section_start(page: &mut String, chinese: &str, english: &str, id: &str) {
 
 /// One row of a horizontal bar chart: its label, its stacked parts (value, colour) and
 /// the text after the bar.
-struct Row {
-    label: String,
-    segments: Vec<(u64, &'static str)>,
-    value: String,
+pub(in crate::cli) struct Row {
+    pub label: String,
+    pub segments: Vec<(u64, &'static str)>,
+    pub value: String,
 }
 
 /// A horizontal bar chart as inline SVG, every bar scaled to the longest.
-fn bar_chart(page: &mut String, rows: &[Row], title: &str) {
+pub(in crate::cli) fn bar_chart(page: &mut String, rows: &[Row], title: &str) {
     let longest = rows
         .iter()
         .map(|row| row.segments.iter().map(|(v, _)| v).sum::<u64>())
@@ -392,7 +415,7 @@ fn percent(part: u64, whole: u64) -> String {
 }
 
 /// Text made safe inside HTML and SVG.
-fn escape(text: &str) -> String {
+pub(in crate::cli) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
