@@ -50,6 +50,7 @@ macro_rules! stages {
 }
 
 stages! {
+    analysis;
     ast;
     check;
     compile;

@@ -453,6 +453,14 @@ impl Playbook {
         trace::explain(&self.program, &member, &self.clock(as_of))
     }
 
+    /// The findings of `check --deep`: stages no member can reach and rules that can
+    /// never fire (proven), touches on channels without consent, and, each with an
+    /// example member confirmed by planning it at `as_of`, channels over their cap and
+    /// stages that overlap (notes). A playbook without a `member` block gets none.
+    pub fn deep_check(&self, as_of: AsOf) -> Vec<Diagnostic> {
+        crate::analysis::findings(self, as_of)
+    }
+
     /// Evaluates an expression (parsed and checked by the caller) for a member.
     pub(crate) fn evaluate_expr(
         &self,

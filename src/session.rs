@@ -27,6 +27,14 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// A report of these diagnostics, whose spans lie in `sources`.
+    pub fn new(sources: SourceMap, diagnostics: Vec<Diagnostic>) -> Self {
+        CheckReport {
+            sources,
+            diagnostics,
+        }
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)

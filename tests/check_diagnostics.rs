@@ -37,6 +37,9 @@ fn render(checked: &Checked) -> String {
 /// the committed file stays tiny.
 fn check(name: &str) -> Checked {
     let path = input(name);
+    if name.starts_with("deep_") {
+        return deep(&path);
+    }
     if name != "too_large" {
         return check_file(&path);
     }
@@ -46,6 +49,17 @@ fn check(name: &str) -> Checked {
         text.push_str(&unit);
     }
     siyu::check::check_source(&path.to_string_lossy(), Some(&path), &text)
+}
+
+/// The `check --deep` findings of an input, as a check of it (the playbook's sources).
+fn deep(path: &Path) -> Checked {
+    let playbook = siyu::Playbook::from_file(path).expect("a deep input compiles");
+    let as_of = siyu::AsOf::parse("2026-11-25T09:00:00+08:00").expect("as-of");
+    Checked {
+        diagnostics: playbook.deep_check(as_of),
+        sources: playbook.sources().clone(),
+        ..check_file(path)
+    }
 }
 
 #[test]
@@ -76,7 +90,7 @@ fn every_input_triggers_its_code_and_matches_its_snapshot() {
         for diagnostic in checked
             .diagnostics
             .iter()
-            .filter(|d| d.code.starts_with("siyu::check::"))
+            .filter(|d| d.code.starts_with("siyu::check::") || d.code.starts_with("siyu::deep::"))
         {
             let message = &diagnostic.message;
             let lower = !message.starts_with(|c: char| c.is_uppercase());

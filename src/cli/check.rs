@@ -28,6 +28,13 @@ pub struct Args {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Also the deep analyses: stages no member can reach, rules that never fire,
+    /// touches without consent, channels over their cap, overlapping stages.
+    #[arg(long)]
+    pub deep: bool,
+    /// The time `--deep` plans its example members at, RFC 3339 (default: now).
+    #[arg(long, value_name = "DATETIME", requires = "deep")]
+    pub as_of: Option<String>,
 }
 
 /// Runs the command; returns the exit code.
@@ -46,12 +53,19 @@ pub fn run(args: Args) -> i32 {
     if unreadable {
         return EXIT_USAGE;
     }
-    let checked: Vec<CheckReport> = args
+    let mut checked: Vec<CheckReport> = args
         .files
         .iter()
         .zip(&texts)
         .map(|(path, text)| check_source(&path.to_string_lossy(), Some(path), text))
         .collect();
+    if args.deep {
+        let as_of = match super::run::as_of(args.as_of.as_deref()) {
+            Ok(as_of) => as_of,
+            Err(code) => return code,
+        };
+        checked = deepened(checked, &args.files, as_of);
+    }
     match args.format {
         Format::Text => print_reports(&checked, &args.files),
         Format::Json => print_json(&checked),
@@ -63,15 +77,39 @@ pub fn run(args: Args) -> i32 {
     }
 }
 
+/// The reports with the deep findings of each playbook that loads without errors (a
+/// library without `playbook` has none of its own: its rules are analysed in the
+/// playbooks that include it).
+fn deepened(checked: Vec<CheckReport>, files: &[PathBuf], as_of: siyu::AsOf) -> Vec<CheckReport> {
+    let mut out = Vec::with_capacity(checked.len());
+    for (report, path) in checked.into_iter().zip(files) {
+        let findings = if report.has_errors() {
+            None
+        } else {
+            siyu::Playbook::from_file(path)
+                .ok()
+                .map(|playbook| (playbook.deep_check(as_of), playbook.sources().clone()))
+        };
+        out.push(report);
+        if let Some((diagnostics, sources)) = findings {
+            if !diagnostics.is_empty() {
+                out.push(CheckReport::new(sources, diagnostics));
+            }
+        }
+    }
+    out
+}
+
 /// Draws every diagnostic on stderr, then a line summing up.
 fn print_reports(checked: &[CheckReport], files: &[PathBuf]) {
     let handler = super::render::handler();
     let mut out = std::io::stderr().lock();
-    let (mut errors, mut warnings) = (0, 0);
+    let (mut errors, mut warnings, mut notes) = (0, 0, 0);
     for one in checked {
         for diagnostic in &one.diagnostics {
             match diagnostic.severity {
                 Severity::Warning => warnings += 1,
+                Severity::Note => notes += 1,
                 _ => errors += 1,
             }
             let drawn = super::render::draw(&handler, &diagnostic.report(&one.sources));
@@ -82,9 +120,14 @@ fn print_reports(checked: &[CheckReport], files: &[PathBuf]) {
         [one] => one.display().to_string(),
         many => format!("{} files", many.len()),
     };
+    let notes = if notes > 0 {
+        format!(", {}", count(notes, "note"))
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{}, {} in {place}",
+        "{}, {}{notes} in {place}",
         count(errors, "error"),
         count(warnings, "warning")
     );

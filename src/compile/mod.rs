@@ -33,7 +33,7 @@ use names::NameIndex;
 pub(crate) use expr::{Compare, Function, Node, NodeKind, Quantifier, Scope};
 pub use program::Program;
 pub(crate) use program::{ActionSpec, CapLimit, DayWindow, Rule, Segment, TemplatePiece};
-pub(crate) use schema::{FieldType, Layout, ObjectSchema};
+pub(crate) use schema::{FieldType, IdType, Layout, ObjectSchema};
 
 /// The deepest evaluation (segments expanded) a playbook may ask for.
 const MAX_EVALUATION_DEPTH: usize = crate::limits::MAX_EVALUATION_DEPTH;

@@ -52,6 +52,8 @@ pub(crate) struct Stage {
     pub label: Arc<str>,
     /// `None` for `otherwise`.
     pub condition: Option<Node>,
+    /// The stage's name where it is declared.
+    pub span: Span,
 }
 
 /// `cap N per DURATION`, compiled.
@@ -93,6 +95,8 @@ pub(crate) struct Channel {
     pub consent: Option<Node>,
     pub window: Option<DayWindow>,
     pub cap: Option<CapLimit>,
+    /// The channel's name where it is declared.
+    pub span: Span,
 }
 
 /// A rule, compiled.
@@ -109,6 +113,8 @@ pub(crate) struct Rule {
     pub priority: i64,
     pub cap: Option<CapLimit>,
     pub group: Option<u32>,
+    /// The rule's name where it is declared.
+    pub span: Span,
 }
 
 impl Rule {
@@ -131,6 +137,8 @@ pub(crate) struct ActionSpec {
     /// `at HH:MM`, in seconds since midnight.
     pub at: Option<u32>,
     pub args: Vec<(Arc<str>, Node)>,
+    /// The `then` clause.
+    pub span: Span,
 }
 
 /// A template, split into text and expressions.

@@ -116,6 +116,7 @@ pub(super) fn stages(
             name: Arc::from(decl.name.name.as_str()),
             label: label(&decl.label, &decl.name),
             condition,
+            span: decl.name.span,
         });
     }
 }
@@ -139,6 +140,7 @@ pub(super) fn channels(
             consent: None,
             window: None,
             cap: None,
+            span: decl.name.span,
         };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for clause in &decl.clauses {
@@ -277,6 +279,7 @@ impl RuleCompiler<'_> {
             priority: 0,
             cap: None,
             group: None,
+            span: decl.name.span,
         };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
         for clause in &decl.clauses {
@@ -422,6 +425,7 @@ impl RuleCompiler<'_> {
             channel,
             at,
             args,
+            span: action.span,
         })
     }
 

@@ -145,6 +145,17 @@ codes! {
     UnusedChannel => UNUSED_CHANNEL = "siyu::check::unused_channel",
     /// Warning: a segment nothing uses.
     UnusedSegment => UNUSED_SEGMENT = "siyu::check::unused_segment",
+    /// `check --deep` warning: proven that no valid snapshot reaches a stage.
+    DeepUnreachableStage => DEEP_UNREACHABLE_STAGE = "siyu::deep::unreachable_stage",
+    /// `check --deep` warning: proven that no valid snapshot makes a rule a candidate.
+    DeepRuleNeverFires => DEEP_RULE_NEVER_FIRES = "siyu::deep::rule_never_fires",
+    /// `check --deep` warning: a touch on a channel without `consent` while others have one.
+    DeepTouchWithoutConsent => DEEP_TOUCH_WITHOUT_CONSENT = "siyu::deep::touch_without_consent",
+    /// `check --deep` warning: an example member is planned more touches on a channel than
+    /// its cap allows.
+    DeepTouchBudget => DEEP_TOUCH_BUDGET = "siyu::deep::touch_budget",
+    /// `check --deep` note: two stages both hold for an example member.
+    DeepStageOverlap => DEEP_STAGE_OVERLAP = "siyu::deep::stage_overlap",
 }
 
 #[cfg(test)]

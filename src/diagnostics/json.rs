@@ -39,6 +39,7 @@ impl Diagnostic {
                     }
                 })
                 .collect(),
+            example: self.example.clone(),
         }
     }
 }
@@ -68,6 +69,9 @@ pub struct JsonDiagnostic {
     pub help: Option<String>,
     /// Secondary places.
     pub labels: Vec<JsonLabel>,
+    /// A member snapshot that shows the finding (`check --deep`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub example: Option<serde_json::Value>,
 }
 
 /// A secondary place in `check --format json`.

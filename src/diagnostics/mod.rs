@@ -165,6 +165,8 @@ pub enum Severity {
     Error,
     /// Reported, but does not fail `check`.
     Warning,
+    /// For information (`check --deep`'s `stage_overlap`): neither an error nor a warning.
+    Note,
 }
 
 /// A secondary place a diagnostic points at.
@@ -193,6 +195,8 @@ pub struct Diagnostic {
     pub labels: Vec<Label>,
     /// How to fix it, when known.
     pub help: Option<String>,
+    /// A member snapshot that shows the finding (`check --deep`), as `siyu run` reads it.
+    pub example: Option<serde_json::Value>,
 }
 
 impl Diagnostic {
@@ -206,6 +210,7 @@ impl Diagnostic {
             label: String::new(),
             labels: Vec::new(),
             help: None,
+            example: None,
         }
     }
 
@@ -229,6 +234,20 @@ impl Diagnostic {
             message: message.into(),
             span,
         });
+        self
+    }
+
+    /// A note: reported for information, counted neither as an error nor a warning.
+    pub fn note(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::error(code, message, span)
+        }
+    }
+
+    /// Attaches the member snapshot that shows the finding.
+    pub fn with_example(mut self, example: serde_json::Value) -> Self {
+        self.example = Some(example);
         self
     }
 
