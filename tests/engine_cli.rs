@@ -409,3 +409,66 @@ fn a_duplicate_id_is_planned_once_whatever_the_thread_count() {
         "{records}"
     );
 }
+
+/// Runs `siyu run` on the golden `csv_input` case with the members on stdin.
+fn run_csv_on_stdin(extra: &[&str]) -> Output {
+    let case = golden("csv_input");
+    let members = std::fs::read(case.join("members.csv")).expect("members");
+    let as_of = std::fs::read_to_string(case.join("as_of.txt")).expect("as-of");
+    let playbook = case.join("playbook.rules");
+    let mut args = vec![
+        "run",
+        playbook.to_str().unwrap_or_default(),
+        "--members",
+        "-",
+        "--as-of",
+        as_of.trim(),
+    ];
+    args.extend_from_slice(extra);
+    let mut child = siyu()
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("siyu starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&members);
+    });
+    let output = child.wait_with_output().expect("siyu ends");
+    let _ = writer.join();
+    output
+}
+
+#[test]
+fn csv_on_stdin_is_read_with_members_format_csv() {
+    let case = golden("csv_input");
+    let output = run_csv_on_stdin(&["--members-format", "csv", "--quiet"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let expected = std::fs::read_to_string(case.join("expected.jsonl")).expect("expected");
+    let parse = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect()
+    };
+    assert_eq!(parse(&text(&output.stdout)), parse(&expected));
+}
+
+#[test]
+fn an_input_with_no_valid_snapshot_is_said_plainly_even_when_quiet() {
+    // CSV on stdin without `--members-format` is read as JSON Lines: every line is
+    // invalid. The run still exits 0 under `--on-invalid skip`, but says so.
+    let output = run_csv_on_stdin(&["--quiet", "--errors", "/dev/null"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("warning: every snapshot of the input was invalid")
+            && stderr.contains("`--members-format csv`"),
+        "{stderr}"
+    );
+    // A run with at least one valid snapshot says nothing of the kind.
+    let fine = run_csv_on_stdin(&["--members-format", "csv", "--quiet"]);
+    assert!(!text(&fine.stderr).contains("every snapshot"));
+}

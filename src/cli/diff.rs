@@ -29,6 +29,10 @@ pub struct Args {
     /// Member snapshots: JSON Lines, or a `.csv` file (read twice, so not stdin).
     #[arg(long, value_name = "PATH")]
     pub members: PathBuf,
+    /// The format of `--members`: `jsonl` or `csv` (default: from the file's
+    /// extension; JSON Lines for stdin).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub members_format: Option<super::run::MembersFormat>,
     /// The as-of time, RFC 3339 (default: now).
     #[arg(long, value_name = "DATETIME")]
     pub as_of: Option<String>,
@@ -365,8 +369,8 @@ fn plan_both(
     args: &Args,
     mut out: Option<&mut Output>,
 ) -> Result<Diff, i32> {
-    let (old_reader, format) = open_members(&args.members)?;
-    let (new_reader, _) = open_members(&args.members)?;
+    let (old_reader, format) = open_members(&args.members, args.members_format)?;
+    let (new_reader, _) = open_members(&args.members, args.members_format)?;
     let options = PlanOptions::default()
         .threads(args.threads.unwrap_or(0))
         .format(format);

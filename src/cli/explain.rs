@@ -17,6 +17,10 @@ pub struct Args {
     /// Member snapshots: JSON Lines, or a `.csv` file; `-` reads stdin.
     #[arg(long, value_name = "PATH")]
     pub members: PathBuf,
+    /// The format of `--members`: `jsonl` or `csv` (default: from the file's
+    /// extension; JSON Lines for stdin).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub members_format: Option<super::run::MembersFormat>,
     /// The id of the member to explain.
     #[arg(long)]
     pub id: String,
@@ -35,7 +39,7 @@ pub fn run(args: Args) -> i32 {
 fn explain(args: &Args) -> Result<i32, i32> {
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
-    let (reader, format) = open_members(&args.members)?;
+    let (reader, format) = open_members(&args.members, args.members_format)?;
     let mut close = CloseIds::new(&args.id);
     for (line, snapshot) in Snapshots::new(&playbook, reader, format) {
         let snapshot = match snapshot {

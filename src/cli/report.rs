@@ -26,6 +26,10 @@ pub struct Args {
     /// Member snapshots: JSON Lines, or a `.csv` file; `-` reads stdin.
     #[arg(long, value_name = "PATH")]
     pub members: PathBuf,
+    /// The format of `--members`: `jsonl` or `csv` (default: from the file's
+    /// extension; JSON Lines for stdin).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub members_format: Option<super::run::MembersFormat>,
     /// The as-of time, RFC 3339 (default: now).
     #[arg(long, value_name = "DATETIME")]
     pub as_of: Option<String>,
@@ -60,7 +64,7 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
     })?;
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
-    let (reader, format) = open_members(&args.members)?;
+    let (reader, format) = open_members(&args.members, args.members_format)?;
     let options = PlanOptions::default()
         .threads(args.threads.unwrap_or(0))
         .format(format);
@@ -101,5 +105,8 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         summary.planned(),
         summary.invalid()
     );
+    if let Some(warning) = super::run::all_invalid(&summary, format) {
+        eprintln!("{warning}");
+    }
     Ok(EXIT_OK)
 }

@@ -27,6 +27,15 @@ pub enum OnInvalid {
     Fail,
 }
 
+/// The format of `--members`, when its name does not say it.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembersFormat {
+    /// One JSON object a line.
+    Jsonl,
+    /// A header row, then one record a member.
+    Csv,
+}
+
 /// Arguments of `siyu run`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -35,6 +44,10 @@ pub struct Args {
     /// Member snapshots: JSON Lines, or a `.csv` file; `-` reads stdin.
     #[arg(long, value_name = "PATH")]
     pub members: PathBuf,
+    /// The format of `--members`: `jsonl` or `csv` (default: from the file's
+    /// extension; JSON Lines for stdin).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub members_format: Option<MembersFormat>,
     /// The as-of time, RFC 3339 (default: now).
     #[arg(long, value_name = "DATETIME")]
     pub as_of: Option<String>,
@@ -94,15 +107,25 @@ pub(super) fn as_of(text: Option<&str>) -> Result<AsOf, i32> {
 }
 
 /// Opens `--members` (`-` is stdin) with its format.
-pub(super) fn open_members(path: &Path) -> Result<(Box<dyn BufRead>, InputFormat), i32> {
-    if path.as_os_str() == "-" {
-        return Ok((Box::new(io::stdin().lock()), InputFormat::JsonLines));
+///
+/// `--members-format` wins; otherwise a `.csv` name is CSV and anything else,
+/// stdin included, is JSON Lines.
+pub(super) fn open_members(
+    path: &Path,
+    format: Option<MembersFormat>,
+) -> Result<(Box<dyn BufRead>, InputFormat), i32> {
+    let stdin = path.as_os_str() == "-";
+    let format = match format {
+        Some(MembersFormat::Jsonl) => InputFormat::JsonLines,
+        Some(MembersFormat::Csv) => InputFormat::Csv,
+        None if stdin => InputFormat::JsonLines,
+        None => InputFormat::from_path(path),
+    };
+    if stdin {
+        return Ok((Box::new(io::stdin().lock()), format));
     }
     match File::open(path) {
-        Ok(file) => Ok((
-            Box::new(BufReader::with_capacity(1 << 18, file)),
-            InputFormat::from_path(path),
-        )),
+        Ok(file) => Ok((Box::new(BufReader::with_capacity(1 << 18, file)), format)),
         Err(error) => {
             eprintln!("error: cannot read `{}`: {error}", path.display());
             Err(EXIT_USAGE)
@@ -128,7 +151,7 @@ pub fn run(args: Args) -> i32 {
 fn run_inner(args: &Args) -> Result<i32, i32> {
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
-    let (reader, format) = open_members(&args.members)?;
+    let (reader, format) = open_members(&args.members, args.members_format)?;
     let (reader, input) = counted(&args.members, reader);
     let mut out = match &args.out {
         Some(path) => Output::File(create(path)?),
@@ -189,7 +212,27 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
     if !args.quiet {
         eprint!("{}", summary_table(&summary));
     }
+    if let Some(warning) = all_invalid(&summary, format) {
+        eprintln!("{warning}");
+    }
     Ok(code)
+}
+
+/// The plain warning for an input of which no snapshot could be planned; it is
+/// printed even with `--quiet`, since a run that planned nobody is seldom meant.
+pub(super) fn all_invalid(summary: &Summary, format: InputFormat) -> Option<String> {
+    if summary.members() == 0 || summary.invalid() < summary.members() {
+        return None;
+    }
+    let hint = match format {
+        InputFormat::JsonLines => "; if the input is CSV, say so with `--members-format csv`",
+        _ => "; if the input is JSON Lines, say so with `--members-format jsonl`",
+    };
+    Some(format!(
+        "warning: every snapshot of the input was invalid ({} of {}), so nothing was planned{hint}",
+        summary.invalid(),
+        summary.members()
+    ))
 }
 
 /// A closed pipe ends quietly; any other write error is reported.
