@@ -168,8 +168,9 @@ fn a_missing_file_is_a_usage_error() {
     let output = siyu_check(&["tests/playbooks/no_such_file.rules"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("no_such_file.rules"));
-    let output = siyu_check(&["tests/playbooks/complete_example.rules", "tests/playbooks"]);
-    assert_eq!(output.status.code(), Some(2), "a folder is not a playbook");
+    let output = siyu_check(&["tests/playbooks/complete_example.rules", "tests/nowhere"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("tests/nowhere"));
 }
 
 #[test]
@@ -209,4 +210,75 @@ fn text_and_json_count_columns_in_characters() {
         text.contains(&format!("[{file}:13:29]")),
         "the text header points at the same character:\n{text}"
     );
+}
+
+const FOLDER_PLAYBOOK: &str = r#"playbook "a" {
+  quadrant online high, frequency high
+}
+include "shared.rules"
+member {
+  id: string
+  orders: int
+  consent: { dm: bool }
+}
+stage buyer "买家" when big
+stage fan "粉丝" otherwise
+rule hello "你好" {
+  stage fan
+  then send "hi" via dm
+}
+"#;
+
+#[test]
+fn a_folder_is_checked_with_its_libraries_as_their_playbooks_include_them() {
+    let shipped = siyu_check(&["rules"]);
+    assert_eq!(shipped.status.code(), Some(0), "{}", stderr(&shipped));
+    let text = stderr(&shipped);
+    assert!(!text.contains("no_playbook"), "{text}");
+    assert!(
+        text.ends_with("no errors, no warnings in rules\n"),
+        "{text}"
+    );
+
+    // Two playbooks include one library with a mistake: it is reported once, at its
+    // place in the library; a library nothing includes is checked (and warned) alone.
+    let folder = support::scratch_with(
+        "check-folder",
+        &[
+            ("a.rules", FOLDER_PLAYBOOK),
+            ("b.rules", &FOLDER_PLAYBOOK.replace("\"a\"", "\"b\"")),
+            (
+                "shared.rules",
+                "channel dm \"私信\" {\n  consent consent.dm\n  cap 1 per 1d\n}\nsegment big = ordrs >= 2\n",
+            ),
+            ("orphan.rules", "segment lonely = true\n"),
+        ],
+    );
+    let path = folder.to_str().unwrap_or_default();
+    let (output, diagnostics) = json_diagnostics(&["--format", "json", path]);
+    assert_eq!(output.status.code(), Some(1));
+    let codes: Vec<(&str, &str)> = diagnostics
+        .iter()
+        .map(|d| {
+            let file = d["file"].as_str().unwrap_or_default();
+            let name = file.rsplit('/').next().unwrap_or_default();
+            (d["code"].as_str().unwrap_or_default(), name)
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("siyu::check::unknown_field", "shared.rules"),
+            ("siyu::check::no_playbook", "orphan.rules"),
+        ]
+    );
+    let drawn = siyu_check(&[path, "tests/playbooks/complete_example.rules"]);
+    // a.rules, b.rules, orphan.rules and the file named.
+    assert!(stderr(&drawn).ends_with("1 error, 2 warnings in 4 files\n"));
+
+    // Named on its own, a library is still checked alone, as before.
+    let alone = siyu_check(&[folder.join("shared.rules").to_str().unwrap_or_default()]);
+    assert!(stderr(&alone).contains("no_playbook"));
+    let missing = siyu_check(&[folder.join("nowhere").to_str().unwrap_or_default()]);
+    assert_eq!(missing.status.code(), Some(2));
 }

@@ -1,12 +1,13 @@
-//! `siyu check FILE…`: parse and check playbooks and report every problem, drawn with
+//! `siyu check FILE_OR_DIR…`: parse and check playbooks and report every problem, drawn with
 //! source snippets on stderr (colour only on a terminal, and never with `NO_COLOR`), or
 //! as JSON on stdout with `--format json`. Exit code 0 without errors (warnings are
 //! fine), 1 with any error, 2 when a file cannot be read.
 
+use std::collections::HashSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use siyu::{check_source, CheckReport, Severity};
+use siyu::{check_source, CheckReport, Code, Severity};
 
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
@@ -22,8 +23,10 @@ pub enum Format {
 /// Arguments of `siyu check`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The playbooks to check (their includes are read too).
-    #[arg(required = true, value_name = "FILE")]
+    /// The playbooks to check (their includes are read too), or folders: every
+    /// `*.rules` file under a folder is checked, a library (no `playbook`) as part of
+    /// the playbooks found that include it.
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
     pub files: Vec<PathBuf>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value = "text")]
@@ -39,41 +42,128 @@ pub struct Args {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: Args) -> i32 {
+    let Some(files) = expand(&args.files) else {
+        return EXIT_USAGE;
+    };
     let mut texts = Vec::new();
     let mut unreadable = false;
-    for path in &args.files {
-        match siyu::read_source(path) {
+    for file in &files {
+        match siyu::read_source(&file.path) {
             Ok(text) => texts.push(text),
             Err(error) => {
                 unreadable = true;
-                eprintln!("siyu check: cannot read `{}`: {error}", path.display());
+                eprintln!("siyu check: cannot read `{}`: {error}", file.path.display());
             }
         }
     }
     if unreadable {
         return EXIT_USAGE;
     }
-    let mut checked: Vec<CheckReport> = args
-        .files
+    let checked: Vec<CheckReport> = files
         .iter()
         .zip(&texts)
-        .map(|(path, text)| check_source(&path.to_string_lossy(), Some(path), text))
+        .map(|(file, text)| check_source(&file.path.to_string_lossy(), Some(&file.path), text))
         .collect();
+    let (files, mut checked) = fold_libraries(files, checked);
+    let paths: Vec<PathBuf> = files.into_iter().map(|file| file.path).collect();
     if args.deep {
         let as_of = match super::run::as_of(args.as_of.as_deref()) {
             Ok(as_of) => as_of,
             Err(code) => return code,
         };
-        checked = deepened(checked, &args.files, as_of);
+        checked = deepened(checked, &paths, as_of);
     }
+    dedupe(&mut checked);
     match args.format {
-        Format::Text => print_reports(&checked, &args.files),
+        Format::Text => print_reports(&checked, &args.files, paths.len()),
         Format::Json => print_json(&checked),
     }
     if checked.iter().any(CheckReport::has_errors) {
         EXIT_FAILURE
     } else {
         EXIT_OK
+    }
+}
+
+/// A file to check, and whether it was named or found in a folder.
+struct ToCheck {
+    path: PathBuf,
+    found: bool,
+}
+
+/// The files named, with every `*.rules` file under each folder named (in name
+/// order); `None` after saying which path does not exist.
+fn expand(paths: &[PathBuf]) -> Option<Vec<ToCheck>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            match siyu::testing::collect_files(std::slice::from_ref(path)) {
+                Ok(found) => {
+                    files.extend(found.into_iter().map(|path| ToCheck { path, found: true }))
+                }
+                Err(missing) => {
+                    eprintln!("siyu check: {missing}");
+                    return None;
+                }
+            }
+        } else {
+            // A missing file is reported when it is read.
+            files.push(ToCheck {
+                path: path.clone(),
+                found: false,
+            });
+        }
+    }
+    let mut seen = HashSet::new();
+    files.retain(|file| seen.insert(canonical(&file.path)));
+    Some(files)
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Drops the report of each library found in a folder (a file without `playbook`)
+/// that a playbook being checked includes: it was checked as part of that playbook,
+/// which is how it is used. A library nothing includes keeps its own report.
+fn fold_libraries(
+    files: Vec<ToCheck>,
+    checked: Vec<CheckReport>,
+) -> (Vec<ToCheck>, Vec<CheckReport>) {
+    let mut included = HashSet::new();
+    for report in &checked {
+        for (id, file) in report.sources.files() {
+            if id.0 > 0 {
+                if let Some(path) = &file.path {
+                    included.insert(canonical(path));
+                }
+            }
+        }
+    }
+    files
+        .into_iter()
+        .zip(checked)
+        .filter(|(file, report)| {
+            let library = report
+                .diagnostics
+                .iter()
+                .any(|d| d.code == Code::NoPlaybook.as_str());
+            !(file.found && library && included.contains(&canonical(&file.path)))
+        })
+        .unzip()
+}
+
+/// Removes a diagnostic already reported by an earlier report (a problem in a file
+/// that two playbooks include is shown once).
+fn dedupe(checked: &mut [CheckReport]) {
+    let mut seen = HashSet::new();
+    for report in checked.iter_mut() {
+        let sources = &report.sources;
+        report.diagnostics.retain(|d| {
+            let file = sources.get(d.span.file);
+            let place = file.path.as_deref().map(canonical);
+            seen.insert((place, d.span.range(), d.code, d.message.clone()))
+        });
     }
 }
 
@@ -101,7 +191,8 @@ fn deepened(checked: Vec<CheckReport>, files: &[PathBuf], as_of: siyu::AsOf) -> 
 }
 
 /// Draws every diagnostic on stderr, then a line summing up.
-fn print_reports(checked: &[CheckReport], files: &[PathBuf]) {
+/// `named` are the paths given; `checked` files were checked in all.
+fn print_reports(checked: &[CheckReport], named: &[PathBuf], files: usize) {
     let handler = super::render::handler();
     let mut out = std::io::stderr().lock();
     let (mut errors, mut warnings, mut notes) = (0, 0, 0);
@@ -116,9 +207,9 @@ fn print_reports(checked: &[CheckReport], files: &[PathBuf]) {
             let _ = writeln!(out, "{drawn}");
         }
     }
-    let place = match files {
+    let place = match named {
         [one] => one.display().to_string(),
-        many => format!("{} files", many.len()),
+        _ => format!("{files} files"),
     };
     let notes = if notes > 0 {
         format!(", {}", count(notes, "note"))
