@@ -282,3 +282,54 @@ fn a_folder_is_checked_with_its_libraries_as_their_playbooks_include_them() {
     let missing = siyu_check(&[folder.join("nowhere").to_str().unwrap_or_default()]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn an_operator_left_at_the_end_of_a_line_is_blamed_in_words() {
+    // `when orders > 1 and` then `then …`: the `and` is the mistake, not the `send` of
+    // the next line that the parser trips on; likewise a stray `5%`.
+    let (output, diagnostics) = json_diagnostics(&[
+        "--format",
+        "json",
+        "tests/playbooks/dangling_operators.rules",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let found: Vec<(i64, i64, &str)> = diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_i64().unwrap_or_default(),
+                d["column"].as_i64().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (17, 19, "`and` needs a condition after it"),
+            (
+                22,
+                17,
+                "`%` needs a number after it: in an expression it is the remainder"
+            ),
+        ]
+    );
+    let help = diagnostics[1]["help"].as_str().unwrap_or_default();
+    assert!(
+        help.starts_with("percentages are only written in `holdout`"),
+        "{help}"
+    );
+    // A condition may still go on over lines when the next line is not a clause.
+    let folder = support::scratch_with(
+        "multi-line",
+        &[(
+            "ok.rules",
+            &std::fs::read_to_string("tests/playbooks/dangling_operators.rules")
+                .unwrap_or_default()
+                .replace("orders > 1 and\n", "orders > 1 and\n    spend > 2\n")
+                .replace("spend > 5%", "spend > 5"),
+        )],
+    );
+    let ok = siyu_check(&[folder.join("ok.rules").to_str().unwrap_or_default()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+}

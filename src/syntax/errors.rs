@@ -399,6 +399,9 @@ pub fn describe(
     if let Some(diagnostic) = unclosed_block(&place, &expected) {
         return diagnostic;
     }
+    if let Some(diagnostic) = dangling_operator(&place) {
+        return diagnostic;
+    }
     let words = plain_words(&expected, position, whole_expression);
     let found = found_at(slice, position);
     let mut message = format!("expected {}", join_words(&words));
@@ -513,6 +516,101 @@ fn unclosed_block(place: &Place<'_>, expected: &BTreeSet<Expected>) -> Option<Di
         Diagnostic::error(codes::SYNTAX, format!("expected `}}` to close {block}"), at)
             .with_label(label)
             .with_secondary("the block opens here", opening),
+    )
+}
+
+/// The token that ends just before `position` (whitespace and line breaks skipped): its
+/// start and its text.
+fn token_before(text: &str, position: usize) -> Option<(usize, &str)> {
+    let before = text.get(..position)?.trim_end();
+    let last = before.chars().next_back()?;
+    let start = if is_ident_char(last) {
+        before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !is_ident_char(c))
+            .map_or(0, |(i, c)| i + c.len_utf8())
+    } else {
+        let two = before.get(before.len().saturating_sub(2)..).unwrap_or("");
+        if ["==", "!=", "<=", ">=", "??"].contains(&two) {
+            before.len() - 2
+        } else {
+            before.len() - last.len_utf8()
+        }
+    };
+    Some((start, &before[start..]))
+}
+
+/// Whether a line break lies between `from` and `to`.
+fn line_break_between(text: &str, from: usize, to: usize) -> bool {
+    text.get(from..to).is_some_and(|gap| gap.contains('\n'))
+}
+
+/// An operator left at the end of a line with nothing after it (`when a and`, `spend >
+/// 5%`). The expression then reads on into the next line, takes the clause keyword
+/// that starts it (`then`) for a name, and fails one token later; the mistake is the
+/// operator, so that is where it is reported, in words.
+fn dangling_operator(place: &Place<'_>) -> Option<Diagnostic> {
+    const OPERATORS: [&str; 17] = [
+        "and", "or", "not", "in", "%", "+", "-", "*", "/", "==", "!=", "<=", ">=", "<", ">",
+        "??", "=",
+    ];
+    const CLAUSES: [&str; 8] = [
+        "stage", "when", "then", "priority", "cap", "group", "quadrant", "variant",
+    ];
+    let (slice, position) = (place.slice, place.position);
+    let (mut start, mut token) = token_before(slice, position)?;
+    let mut after = position;
+    let line_start = slice[..start].rfind('\n').map_or(0, |i| i + 1);
+    let starts_line = slice[line_start..start].trim().is_empty() && line_start > 0;
+    if CLAUSES.contains(&token) && starts_line {
+        // `then` read as a name: look at what came before it.
+        after = start;
+        (start, token) = token_before(slice, start)?;
+    }
+    if !OPERATORS.contains(&token) || !line_break_between(slice, start + token.len(), after) {
+        return None;
+    }
+    if token == "-" || token == "=" {
+        // `-` may end a date or a duration, `=` a segment's name: leave those to pest.
+        return None;
+    }
+    let (message, label, help) = match token {
+        "and" | "or" => (
+            format!("`{token}` needs a condition after it"),
+            format!("nothing follows `{token}` on this line"),
+            format!(
+                "write the condition after `{token}` on this line, or remove the `{token}`: \
+                 a clause keyword on the next line starts a new clause"
+            ),
+        ),
+        "not" => (
+            "`not` needs a condition after it".to_string(),
+            "nothing follows `not` on this line".to_string(),
+            "write the condition to negate after `not`, or remove it".to_string(),
+        ),
+        "%" => (
+            "`%` needs a number after it: in an expression it is the remainder".to_string(),
+            "nothing follows `%` on this line".to_string(),
+            "percentages are only written in `holdout`; in an expression `%` is the \
+             remainder (`orders % 2 == 0`): compare with a plain number, like `spend > 5`"
+                .to_string(),
+        ),
+        _ => (
+            format!("`{token}` needs a value after it"),
+            format!("nothing follows `{token}` on this line"),
+            format!("write the value after `{token}` on this line, or remove the `{token}`"),
+        ),
+    };
+    let at = place.offset + start;
+    Some(
+        Diagnostic::error(
+            codes::SYNTAX,
+            message,
+            Span::new(place.file, at, at + token.len()),
+        )
+        .with_label(label)
+        .with_help(help),
     )
 }
 
