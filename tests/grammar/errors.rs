@@ -20,7 +20,7 @@ fn messages(text: &str) -> Vec<String> {
 fn common_mistakes_in_plain_words() {
     assert_eq!(
         messages("rule r {\n  when spend >=\n}"),
-        ["expected an expression after `>=`"]
+        ["`>=` needs a value after it"]
     );
     assert_eq!(
         messages("rule r {\n  when spend >= 1\n"),
