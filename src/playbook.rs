@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::ast;
 use crate::compile::{self, Program};
-use crate::diagnostics::{Diagnostic, Report, SourceMap};
+use crate::diagnostics::{codes, Diagnostic, Report, SourceMap, Span};
 use crate::eval::expr::{Clock, Evaluator, MemberData};
 use crate::eval::planner::plan_member;
 use crate::eval::trace::{self, Trace};
@@ -226,6 +226,29 @@ impl Playbook {
             return Err(PlaybookError::invalid(
                 checked.sources.clone(),
                 checked.diagnostics.clone(),
+            ));
+        }
+        if !checked
+            .items
+            .iter()
+            .any(|item| matches!(item, ast::Item::Playbook(_)))
+        {
+            // A library: say so at the file that was run, not at its first
+            // declaration, which may come from a file it includes.
+            let root = &checked.sources.get(checked.root).text;
+            let first_line = root.find('\n').unwrap_or(root.len());
+            let diagnostic = Diagnostic::error(
+                codes::NO_PLAYBOOK,
+                "this file has no `playbook` declaration, so it cannot be run",
+                Span::new(checked.root, 0, first_line),
+            )
+            .with_label("the file that was run")
+            .with_help(
+                "run a playbook that includes this file, or add `playbook \"name\" { … }` to it",
+            );
+            return Err(PlaybookError::invalid(
+                checked.sources.clone(),
+                vec![diagnostic],
             ));
         }
         let warnings: Vec<Diagnostic> = checked

@@ -333,3 +333,146 @@ fn an_operator_left_at_the_end_of_a_line_is_blamed_in_words() {
     let ok = siyu_check(&[folder.join("ok.rules").to_str().unwrap_or_default()]);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
 }
+
+/// A copy of the shipped `rules/` folder in a scratch folder, with `edit` applied to
+/// each file's text (by its path under `rules/`); a file `edit` maps to `None` is left
+/// out.
+fn shipped_rules_with(
+    name: &str,
+    edit: impl Fn(&str, String) -> Option<String>,
+) -> support::Scratch {
+    let folder = support::scratch(name);
+    std::fs::create_dir(folder.join("channels")).expect("scratch folder");
+    for sub in ["", "channels"] {
+        let dir = std::path::Path::new("rules").join(sub);
+        for entry in std::fs::read_dir(&dir).expect("rules/ is there") {
+            let path = entry.expect("a file").path();
+            if path.extension().is_none_or(|e| e != "rules") {
+                continue;
+            }
+            let relative = path.strip_prefix("rules").expect("under rules/");
+            let text = std::fs::read_to_string(&path).expect("a playbook");
+            let key = relative.to_str().unwrap_or_default().replace('\\', "/");
+            if let Some(text) = edit(&key, text) {
+                std::fs::write(folder.join(relative), text).expect("scratch file");
+            }
+        }
+    }
+    folder
+}
+
+#[test]
+fn a_consent_flag_missing_from_the_schema_is_one_error_pointing_at_the_member_block() {
+    // `live` removed from the `consent` object: the real error (in a shared channel
+    // file) comes first, with a label at the user's own `member` block, and the ten
+    // test snapshots that give `live` are counted in its help, not warned about.
+    let folder = shipped_rules_with("consent-cause", |file, text| {
+        Some(if file == "beauty_fmcg.rules" {
+            text.replacen(
+                "consent: { douyin_dm: bool, live: bool,",
+                "consent: { douyin_dm: bool,",
+                1,
+            )
+        } else {
+            text
+        })
+    });
+    let playbook = folder.join("beauty_fmcg.rules");
+    let (output, diagnostics) =
+        json_diagnostics(&["--format", "json", playbook.to_str().unwrap_or_default()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let error = &diagnostics[0];
+    assert_eq!(error["code"], "siyu::check::unknown_field");
+    assert!(error["file"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with("douyin_live.rules"));
+    let labels = error["labels"].as_array().cloned().unwrap_or_default();
+    assert!(
+        labels.iter().any(|l| {
+            l["file"]
+                .as_str()
+                .unwrap_or_default()
+                .ends_with("beauty_fmcg.rules")
+                && l["line"] == 38
+                && l["message"] == "`consent` is declared here, without `live`"
+        }),
+        "{labels:#?}"
+    );
+    let help = error["help"].as_str().unwrap_or_default();
+    assert!(
+        help.contains("add `live: bool` to `consent` in the `member` block"),
+        "{help}"
+    );
+    assert!(help.contains("10 test snapshots give `live` too"), "{help}");
+}
+
+#[test]
+fn errors_come_before_warnings() {
+    let folder = support::scratch_with(
+        "errors-first",
+        &[(
+            "p.rules",
+            "playbook \"p\" { quadrant online_high_freq_high }\nmember { id: string, orders: int }\n\
+             segment unused = orders > 1\nrule r { when ordrs > 1 then tag \"x\" }\n",
+        )],
+    );
+    let (_, diagnostics) = json_diagnostics(&[
+        "--format",
+        "json",
+        folder.join("p.rules").to_str().unwrap_or_default(),
+    ]);
+    let severities: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["severity"].as_str().unwrap_or_default())
+        .collect();
+    assert!(severities.len() >= 2, "{diagnostics:#?}");
+    assert_eq!(severities[0], "error", "{diagnostics:#?}");
+    assert!(
+        severities
+            .windows(2)
+            .all(|w| !(w[0] == "warning" && w[1] == "error")),
+        "{severities:?}"
+    );
+}
+
+#[test]
+fn a_missing_include_is_reported_without_the_unknown_names_that_follow_from_it() {
+    let folder = shipped_rules_with("include-cause", |file, text| {
+        (file != "channels/wecom.rules").then_some(text)
+    });
+    let playbook = folder.join("beauty_fmcg.rules");
+    let (output, diagnostics) =
+        json_diagnostics(&["--format", "json", playbook.to_str().unwrap_or_default()]);
+    assert_eq!(output.status.code(), Some(1));
+    let codes: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(codes, ["siyu::check::include_missing"], "{diagnostics:#?}");
+    let help = diagnostics[0]["help"].as_str().unwrap_or_default();
+    assert!(
+        help.contains("uses of `wecom` not reported: the missing file may declare them"),
+        "{help}"
+    );
+}
+
+#[test]
+fn running_a_library_points_at_the_file_that_was_run() {
+    let output = support::siyu()
+        .args([
+            "run",
+            "rules/common.rules",
+            "--members",
+            "examples/members.jsonl",
+        ])
+        .args(["--as-of", "2026-11-25T09:00:00+08:00"])
+        .output()
+        .expect("the siyu binary runs");
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("no `playbook` declaration"), "{text}");
+    assert!(text.contains("[rules/common.rules:1:1]"), "{text}");
+    assert!(!text.contains("douyin_dm.rules"), "{text}");
+}

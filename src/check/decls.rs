@@ -121,7 +121,9 @@ pub(super) fn channel(decl: &ChannelDecl, names: &Names, cx: &mut Context) {
         match clause {
             ChannelClause::Consent(expr) => {
                 clauses.see("consent", expr.span, cx);
+                let before = cx.diagnostics.len();
                 ExprChecker::new(cx, names).condition(expr, "`consent`");
+                consent_field_help(&mut cx.diagnostics[before..]);
             }
             ChannelClause::Window(window) => {
                 clauses.see("window", window.span, cx);
@@ -271,5 +273,27 @@ pub(super) fn policy(decl: &PolicyDecl, cx: &mut Context) {
                 }
             }
         }
+    }
+}
+
+/// A consent flag missing from the schema is a `bool`: say so in the help.
+fn consent_field_help(new: &mut [Diagnostic]) {
+    for diagnostic in new.iter_mut().filter(|d| d.code == codes::UNKNOWN_FIELD) {
+        let Some(help) = &diagnostic.help else {
+            continue;
+        };
+        // "add `live` to `consent` in the `member` block, with its type"
+        let Some(rest) = help.strip_prefix("add `") else {
+            continue;
+        };
+        let Some((field, place)) = rest.split_once('`') else {
+            continue;
+        };
+        let Some(place) = place.strip_suffix(", with its type") else {
+            continue;
+        };
+        diagnostic.help = Some(format!(
+            "add `{field}: bool`{place} (a consent flag is a `bool`)"
+        ));
     }
 }

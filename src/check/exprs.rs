@@ -203,7 +203,7 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
                 "`{name}` is a stage; a rule picks stages with a `stage {name}` clause"
             ));
         }
-        self.cx.push(diagnostic);
+        self.push_miss(None, name, diagnostic);
         Type::Unknown
     }
 
@@ -224,8 +224,16 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
         if let Some(help) = suggestion(&field.name, schema.names()) {
             diagnostic = diagnostic.with_help(help);
         }
-        self.cx.push(diagnostic);
+        self.push_miss(None, &field.name, diagnostic);
         Type::Unknown
+    }
+
+    /// Reports a field the schema (or one of its objects, declared at `declared`)
+    /// lacks, remembering it so test snapshots that give it are not warned about too.
+    fn push_miss(&mut self, declared: Option<Span>, name: &str, diagnostic: Diagnostic) {
+        let index = self.cx.diagnostics.len();
+        self.cx.schema_misses.push((declared, name.to_string(), index));
+        self.cx.push(diagnostic);
     }
 
     /// `a.b`: a field of an object.
@@ -241,10 +249,28 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
                         field.span,
                     )
                     .with_label("no such field");
-                    if let Some(help) = suggestion(&field.name, object.names()) {
+                    let base_name = self.cx.sources.slice(base.span).to_string();
+                    let help = suggestion(&field.name, object.names());
+                    if let Some(declared) = object.declared {
+                        // The fix is often in the `member` block, which may be in
+                        // another file than the use (a shared channel file).
+                        diagnostic = diagnostic.with_secondary(
+                            format!("`{base_name}` is declared here, without `{}`", field.name),
+                            declared,
+                        );
+                    }
+                    let help = match (help, object.declared) {
+                        (Some(help), _) => Some(help),
+                        (None, Some(_)) => Some(format!(
+                            "add `{}` to `{base_name}` in the `member` block, with its type",
+                            field.name
+                        )),
+                        (None, None) => None,
+                    };
+                    if let Some(help) = help {
                         diagnostic = diagnostic.with_help(help);
                     }
-                    self.cx.push(diagnostic);
+                    self.push_miss(object.declared, &field.name, diagnostic);
                     Type::Unknown
                 }
             },

@@ -152,11 +152,22 @@ fn check_loaded(
         .filter(|d| d.is_error())
         .map(|d| d.span.file)
         .collect();
+    context.include_missing = context
+        .diagnostics
+        .iter()
+        .any(|d| d.code == codes::INCLUDE_MISSING);
     run_checks(&items, root, &mut context);
+    fold_test_keys(&mut context);
     let mut checks = context.diagnostics;
+    if context.include_missing {
+        fold_into_missing_include(&mut checks);
+    }
     checks.sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
     let mut diagnostics = loaded.syntax;
     diagnostics.extend(checks);
+    // Causes before consequences: errors, then warnings, then notes, each kind in
+    // source order (the sort is stable).
+    diagnostics.sort_by_key(|d| d.severity);
     Checked {
         sources,
         root,
@@ -184,6 +195,79 @@ pub fn check_expression(
     let mut context = Context::new(sources);
     exprs::ExprChecker::new(&mut context, &names).expr(expression);
     context.diagnostics
+}
+
+/// A test snapshot key that an expression also misses is a consequence of that
+/// error: it is counted in the error's help instead of warned about on its own.
+fn fold_test_keys(cx: &mut Context) {
+    let mut folded = vec![0usize; cx.schema_misses.len()];
+    for (declared, name, warning) in std::mem::take(&mut cx.test_unknown_keys) {
+        let miss = cx
+            .schema_misses
+            .iter()
+            .position(|(d, n, _)| *d == declared && *n == name);
+        match miss {
+            Some(i) => folded[i] += 1,
+            None => cx.diagnostics.push(warning),
+        }
+    }
+    for ((_, name, index), count) in cx.schema_misses.iter().zip(folded) {
+        if count == 0 {
+            continue;
+        }
+        let snapshots = if count == 1 {
+            "1 test snapshot gives".to_string()
+        } else {
+            format!("{count} test snapshots give")
+        };
+        let note = format!("{snapshots} `{name}` too: declared, it is read there as well");
+        let diagnostic = &mut cx.diagnostics[*index];
+        diagnostic.help = Some(match diagnostic.help.take() {
+            Some(help) => format!("{help}\n{note}"),
+            None => note,
+        });
+    }
+}
+
+/// With an `include` missing, a name it may declare is not reported as unknown: the
+/// errors are dropped and counted in the missing include's help.
+fn fold_into_missing_include(checks: &mut Vec<Diagnostic>) {
+    let consequence = |d: &Diagnostic| {
+        matches!(
+            d.code,
+            codes::UNKNOWN_CHANNEL | codes::UNKNOWN_STAGE | codes::UNKNOWN_RULE
+        ) || (d.code == codes::UNKNOWN_FIELD && d.message.starts_with("unknown field `"))
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut count = 0;
+    checks.retain(|d| {
+        if !consequence(d) {
+            return true;
+        }
+        count += 1;
+        if let Some(name) = d.message.split('`').nth(1) {
+            let name = format!("`{name}`");
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        false
+    });
+    if count == 0 {
+        return;
+    }
+    let Some(include) = checks.iter_mut().find(|d| d.code == codes::INCLUDE_MISSING) else {
+        return;
+    };
+    let uses = if count == 1 { "use" } else { "uses" };
+    let note = format!(
+        "{count} {uses} of {} not reported: the missing file may declare them",
+        names.join(", ")
+    );
+    include.help = Some(match include.help.take() {
+        Some(help) => format!("{help}\n{note}"),
+        None => note,
+    });
 }
 
 /// Every check over the spliced declarations.
@@ -226,6 +310,14 @@ pub(crate) struct Context<'s> {
     pub segment_uses: HashMap<String, Vec<(String, Span)>>,
     /// Files with syntax errors (some of their declarations may be missing).
     pub broken_files: HashSet<FileId>,
+    /// An `include` names a file that is not there: what it declares is unknown.
+    pub include_missing: bool,
+    /// Fields used in an expression that the schema lacks: where the object is
+    /// declared (`None` for the schema itself), the name, and the index of the error.
+    pub schema_misses: Vec<(Option<Span>, String, usize)>,
+    /// Test snapshot keys the schema lacks, held back until the end: a key that an
+    /// expression also misses is folded into that error (the cause) instead.
+    pub test_unknown_keys: Vec<(Option<Span>, String, Diagnostic)>,
 }
 
 impl<'s> Context<'s> {
@@ -236,6 +328,9 @@ impl<'s> Context<'s> {
             used_segments: HashSet::new(),
             segment_uses: HashMap::new(),
             broken_files: HashSet::new(),
+            include_missing: false,
+            schema_misses: Vec::new(),
+            test_unknown_keys: Vec::new(),
         }
     }
 

@@ -228,7 +228,7 @@ fn once_only(what: &str, second: Span, first: Span) -> Diagnostic {
 /// parsed.
 fn lost(names: &Names, cx: &Context) -> Lost {
     let mut lost = Lost {
-        any: !cx.broken_files.is_empty(),
+        any: !cx.broken_files.is_empty() || cx.include_missing,
         ..Lost::default()
     };
     for &file in &cx.broken_files {

@@ -187,7 +187,9 @@ impl Validator<'_, '_> {
                     if let Some(help) = suggestion(&key.name, ty.names()) {
                         diagnostic = diagnostic.with_help(help);
                     }
-                    self.cx.push(diagnostic);
+                    self.cx
+                        .test_unknown_keys
+                        .push((ty.declared, key.name.clone(), diagnostic));
                 }
             }
         }

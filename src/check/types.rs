@@ -39,6 +39,8 @@ pub(super) enum Type {
 pub(super) struct ObjectType {
     /// The fields in declaration order.
     pub fields: IndexMap<String, FieldInfo>,
+    /// Where a nested object's type (`{ dm: bool }`) is written in the `member` block.
+    pub declared: Option<Span>,
 }
 
 /// One declared field.
@@ -164,7 +166,7 @@ impl fmt::Display for Type {
 /// Builds the schema of a `member` block, reporting unknown types, duplicate fields and
 /// an `id` declared as anything but `string` or `int`.
 pub(super) fn schema_of(member: &MemberDecl, cx: &mut Context) -> Rc<ObjectType> {
-    let schema = object_of(&member.fields, cx);
+    let schema = object_of(&member.fields, None, cx);
     if let Some(id) = member.fields.iter().find(|f| f.name.name == "id") {
         let plain = matches!(id.ty.kind, TypeKind::String | TypeKind::Int);
         let unknown = matches!(id.ty.kind, TypeKind::Unknown(_));
@@ -183,8 +185,11 @@ pub(super) fn schema_of(member: &MemberDecl, cx: &mut Context) -> Rc<ObjectType>
     schema
 }
 
-fn object_of(fields: &[FieldDecl], cx: &mut Context) -> Rc<ObjectType> {
-    let mut object = ObjectType::default();
+fn object_of(fields: &[FieldDecl], declared: Option<Span>, cx: &mut Context) -> Rc<ObjectType> {
+    let mut object = ObjectType {
+        declared,
+        ..ObjectType::default()
+    };
     let mut first: HashMap<&str, Span> = HashMap::new();
     for field in fields {
         let name = field.name.name.as_str();
@@ -232,7 +237,7 @@ fn type_of(ty: &TypeExpr, cx: &mut Context) -> Type {
         TypeKind::Date => Type::Date,
         TypeKind::DateTime => Type::DateTime,
         TypeKind::List(item) => Type::List(Box::new(field_type(item, cx).0)),
-        TypeKind::Object(fields) => Type::Object(object_of(fields, cx)),
+        TypeKind::Object(fields) => Type::Object(object_of(fields, Some(ty.span), cx)),
         TypeKind::Enum(values) => Type::Enum(
             values
                 .iter()
