@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ast::{Expr, ExprKind, FieldDecl, Item, RuleClause, TypeKind};
 use crate::check::{check_expression, check_session, Checked};
-use crate::diagnostics::{Diagnostic, FileId, SourceFile, SourceMap};
+use crate::diagnostics::{codes, Diagnostic, FileId, SourceFile, SourceMap, Span};
 use crate::eval::Value;
 use crate::playbook::{AsOf, EvaluateError, Member, Playbook, PlaybookError};
 use crate::syntax::parse_expression;
@@ -22,7 +22,7 @@ use crate::syntax::parse_expression;
 pub struct CheckReport {
     /// The root file and every file it includes.
     pub sources: SourceMap,
-    /// Every problem found, errors and warnings, in source order.
+    /// Every problem found: errors, then warnings, then notes, each in source order.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -144,6 +144,11 @@ impl Session {
         &self.checked.sources
     }
 
+    /// The root file: the playbook the session started from.
+    pub fn root_file(&self) -> FileId {
+        self.checked.root
+    }
+
     /// The files added with [`Session::declare`], in order.
     pub fn typed_files(&self) -> &[FileId] {
         &self.typed
@@ -152,6 +157,107 @@ impl Session {
     /// The declarations of the session's playbook, includes spliced in.
     pub fn declarations(&self) -> impl Iterator<Item = Declaration<'_>> {
         declarations(&self.checked)
+    }
+
+    /// The session's playbook as the text of one file, to be saved at `save_to`: the
+    /// root file's declarations and `include` lines, and the typed ones, in the
+    /// session's order (a typed declaration stands where the one it replaced stood),
+    /// each with the comment lines written just above it. What an `include` brings in
+    /// stays behind its `include` line, whose path is rewritten to be relative to
+    /// `save_to`'s folder. The text is as written, not formatted
+    /// ([`format_source`](crate::format_source) does that).
+    pub fn to_source(&self, save_to: &Path) -> String {
+        let root = self.checked.root;
+        let sources = &self.checked.sources;
+        let from_dir = sources
+            .get(root)
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf);
+        let includes_of = |file: FileId| -> Vec<crate::ast::Include> {
+            let parsed = crate::syntax::parse(&sources.get(file).text, file);
+            parsed
+                .module
+                .items
+                .into_iter()
+                .filter_map(|item| match item {
+                    Item::Include(include) => Some(include),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut pending: std::collections::VecDeque<crate::ast::Include> = includes_of(root).into();
+        let mut out = Source::default();
+        let items = &self.checked.items;
+        let next_root_start = |from: usize| {
+            items[from..]
+                .iter()
+                .find(|item| item.span().file == root)
+                .map_or(u32::MAX, |item| item.span().start)
+        };
+        let include_line = |include: &crate::ast::Include, dir: Option<&Path>| {
+            let written = include.path.value.as_str();
+            let path = match dir {
+                Some(dir) => rebase(&dir.join(written), save_to).unwrap_or_else(|| written.into()),
+                None => written.to_string(),
+            };
+            format!("include {}", quote(&path))
+        };
+        for (index, item) in items.iter().enumerate() {
+            let span = item.span();
+            let own = span.file == root || self.typed.contains(&span.file);
+            let flush_before = if span.file == root {
+                span.start
+            } else {
+                next_root_start(index)
+            };
+            while pending.front().is_some_and(|i| i.span.start < flush_before) {
+                if let Some(include) = pending.pop_front() {
+                    let text = &sources.get(root).text;
+                    let above = comments_above(text, include.span.start as usize);
+                    out.push(
+                        (root, include.span, "include"),
+                        above,
+                        &include_line(&include, from_dir.as_deref()),
+                        text,
+                    );
+                }
+            }
+            if !own {
+                continue;
+            }
+            let text = &sources.get(span.file).text;
+            let above = comments_above(text, span.start as usize);
+            out.push(
+                (span.file, span, describe(item).0),
+                above,
+                sources.slice(span),
+                text,
+            );
+        }
+        for include in pending {
+            let text = &sources.get(root).text;
+            out.push(
+                (root, include.span, "include"),
+                "",
+                &include_line(&include, from_dir.as_deref()),
+                text,
+            );
+        }
+        let here = std::env::current_dir().ok();
+        for &file in &self.typed {
+            for include in includes_of(file) {
+                let text = &sources.get(file).text;
+                out.push(
+                    (file, include.span, "include"),
+                    "",
+                    &include_line(&include, here.as_deref()),
+                    text,
+                );
+            }
+        }
+        out.text
     }
 
     /// Dotted paths of the fields inside object types of the `member` schema
@@ -186,6 +292,54 @@ impl Session {
                 diagnostics,
             },
         }
+    }
+
+    /// Like [`Session::expression`], for a session whose playbook has no `member`
+    /// schema: then the names the expression reads are checked against `keys`, the
+    /// top-level keys of the snapshots at hand, so that a mistyped `ordrs` is an error
+    /// ("did you mean `orders`?") instead of a quiet `null`. With a schema, `keys` is
+    /// not used: the schema decides.
+    pub fn expression_with_keys(&self, name: &str, text: &str, keys: &[String]) -> Expression {
+        let mut expression = self.expression(name, text);
+        if self.playbook.has_schema() {
+            return expression;
+        }
+        let Some(expr) = &expression.expr else {
+            return expression;
+        };
+        let segments: Vec<&str> = self.playbook.segments().collect();
+        let mut free = Vec::new();
+        free_names(expr, &mut Vec::new(), &mut free);
+        for (field, span) in free {
+            let known = keys.contains(&field) || segments.contains(&field.as_str());
+            if known {
+                continue;
+            }
+            let mut diagnostic = Diagnostic::error(
+                codes::UNKNOWN_FIELD,
+                format!("unknown field `{field}`"),
+                span,
+            );
+            if keys.is_empty() {
+                diagnostic = diagnostic
+                    .with_label("no `member` schema is declared and no snapshot is read")
+                    .with_help(
+                        "read snapshots with `:members FILE`, or declare the fields in a \
+                         `member { … }` block",
+                    );
+            } else {
+                diagnostic = diagnostic.with_label("not a key of the snapshots read nor a segment");
+                let candidates = keys
+                    .iter()
+                    .map(String::as_str)
+                    .chain(segments.iter().copied());
+                if let Some(close) = crate::diagnostics::did_you_mean(&field, candidates) {
+                    diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
+                }
+            }
+            expression.diagnostics.push(diagnostic);
+        }
+        expression
     }
 
     /// A playbook of the session's `playbook` declaration alone (its time zone), to
@@ -368,6 +522,158 @@ fn reads_member(expression: &Expr) -> bool {
         } => reads_member(needle) || reads_member(haystack),
         ExprKind::IsNull { operand, .. } => reads_member(operand),
         _ => other_reads_member(expression),
+    }
+}
+
+/// The text of a saved session, declaration by declaration.
+#[derive(Default)]
+struct Source {
+    text: String,
+    /// The file and end of the last declaration written.
+    last: Option<(FileId, u32)>,
+    /// The keyword of the last declaration written, if it was one line.
+    last_line: Option<&'static str>,
+}
+
+impl Source {
+    /// Appends one declaration (`body`, with the comment lines `above` it) written at
+    /// `span` in `file`, whose text is `file_text`: separated from the one before by a
+    /// blank line, unless both came from one file with no blank line between them, or
+    /// both are one-line declarations of one kind (a typed stage among the file's).
+    fn push(
+        &mut self,
+        (file, span, kind): (FileId, Span, &'static str),
+        above: &str,
+        body: &str,
+        file_text: &str,
+    ) {
+        let body = body.trim_end();
+        let one_line = !body.contains('\n');
+        if !self.text.is_empty() {
+            let other_file = self.last.is_some_and(|(last_file, _)| last_file != file);
+            let same_kind =
+                other_file && above.is_empty() && one_line && self.last_line == Some(kind);
+            let tight = same_kind
+                || match self.last {
+                    Some((last_file, end)) if last_file == file && end <= span.start => {
+                        let gap = &file_text[end as usize..span.start as usize];
+                        above.is_empty() && gap.matches('\n').count() <= 1
+                    }
+                    _ => false,
+                };
+            if !tight {
+                self.text.push('\n');
+            }
+        }
+        self.text.push_str(above.trim_start_matches('\n'));
+        self.text.push_str(body);
+        self.text.push('\n');
+        self.last = Some((file, span.end));
+        self.last_line = one_line.then_some(kind);
+    }
+}
+
+/// `target` written relative to the folder of `saved` (both made absolute), with `/`.
+fn rebase(target: &Path, saved: &Path) -> Option<String> {
+    let target = std::fs::canonicalize(target).ok()?;
+    let folder = std::fs::canonicalize(
+        saved
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    )
+    .ok()?;
+    let target: Vec<_> = target.components().collect();
+    let folder: Vec<_> = folder.components().collect();
+    let shared = target
+        .iter()
+        .zip(&folder)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut parts: Vec<String> = vec!["..".to_string(); folder.len() - shared];
+    parts.extend(
+        target[shared..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Some(parts.join("/"))
+}
+
+/// A string literal of the language for `text`.
+fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The comment lines (and blank lines between them) just above `start` in `text`,
+/// from the start of the first such line to `start`.
+fn comments_above(text: &str, start: usize) -> &str {
+    let Some(before) = text.get(..start) else {
+        return "";
+    };
+    // The declaration's own line, up to where it starts, must be blank.
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    if !before[line_start..].trim().is_empty() {
+        return "";
+    }
+    let mut first = line_start;
+    let mut cursor = line_start;
+    while cursor > 0 {
+        let above_end = cursor - 1; // the '\n' ending the line above
+        let above_start = text[..above_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = text[above_start..above_end].trim();
+        if line.starts_with("//") {
+            first = above_start;
+        } else if !line.is_empty() {
+            break;
+        }
+        cursor = above_start;
+    }
+    &text[first..start]
+}
+
+/// The member fields an expression reads, with where: bare names that are not lambda
+/// parameters (`bound`), and `member.x`.
+fn free_names(expression: &Expr, bound: &mut Vec<String>, out: &mut Vec<(String, Span)>) {
+    match &expression.kind {
+        ExprKind::Name(name) if !bound.contains(name) => {
+            out.push((name.clone(), expression.span));
+        }
+        ExprKind::MemberField(field) => out.push((field.name.clone(), field.span)),
+        ExprKind::Lambda(parameter, body) => {
+            bound.push(parameter.name.clone());
+            free_names(body, bound, out);
+            bound.pop();
+        }
+        ExprKind::List(items) | ExprKind::Call(_, items) => {
+            for item in items {
+                free_names(item, bound, out);
+            }
+        }
+        ExprKind::Field(inner, _)
+        | ExprKind::Not(inner)
+        | ExprKind::Neg(inner)
+        | ExprKind::Paren(inner)
+        | ExprKind::IsNull { operand: inner, .. } => free_names(inner, bound, out),
+        ExprKind::Index(left, right)
+        | ExprKind::Binary(_, left, right)
+        | ExprKind::In {
+            needle: left,
+            haystack: right,
+            ..
+        } => {
+            free_names(left, bound, out);
+            free_names(right, bound, out);
+        }
+        _ => {}
     }
 }
 

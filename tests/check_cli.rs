@@ -414,7 +414,7 @@ fn errors_come_before_warnings() {
         "errors-first",
         &[(
             "p.rules",
-            "playbook \"p\" { quadrant online_high_freq_high }\nmember { id: string, orders: int }\n\
+            "playbook \"p\" { quadrant online high, frequency high }\nmember { id: string, orders: int }\n\
              segment unused = orders > 1\nrule r { when ordrs > 1 then tag \"x\" }\n",
         )],
     );
@@ -427,6 +427,15 @@ fn errors_come_before_warnings() {
         .iter()
         .map(|d| d["severity"].as_str().unwrap_or_default())
         .collect();
+    let codes: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default())
+        .collect();
+    // The unused segment (line 3) is written before the unknown field (line 4).
+    assert_eq!(
+        codes,
+        ["siyu::check::unknown_field", "siyu::check::unused_segment"]
+    );
     assert!(severities.len() >= 2, "{diagnostics:#?}");
     assert_eq!(severities[0], "error", "{diagnostics:#?}");
     assert!(

@@ -496,3 +496,114 @@ playbook \"other\" {}
         "error: the `playbook` declaration of `tests/golden/worked/playbook.rules` stays as it is"
     ));
 }
+
+#[test]
+fn without_a_schema_an_unknown_name_is_an_error_with_the_snapshots_keys_suggested() {
+    // No playbook: before any snapshot is read, a field name cannot be known.
+    let before = repl(&[], "ordrs > 1\n");
+    assert_eq!(before.code, Some(1));
+    assert!(
+        before.stdout.trim().is_empty(),
+        "no value: {}",
+        before.stdout
+    );
+    assert!(
+        before.stderr.contains("unknown field `ordrs`"),
+        "{}",
+        before.stderr
+    );
+    assert!(before.stderr.contains(":members FILE"), "{}", before.stderr);
+
+    // With snapshots read, the name is looked up among their keys.
+    let session = repl(
+        &["--members", "examples/members.jsonl"],
+        "ordrs > 1\nmember.spned\norders >= 0\nany(tags, t => t == \"x\")\n",
+    );
+    assert_eq!(session.code, Some(1));
+    assert_in_order(
+        &session.stderr,
+        &[
+            "unknown field `ordrs`",
+            "did you mean `orders`?",
+            "unknown field `spned`",
+            "did you mean `spend`?",
+        ],
+    );
+    // Real keys and lambda parameters are read as before.
+    assert_eq!(lines(&session.stdout)[2..], ["true", "false"]);
+}
+
+#[test]
+fn save_writes_the_session_as_a_formatted_playbook_that_checks() {
+    let folder = scratch("repl-save");
+    let saved = folder.join("mine.rules");
+    let path = saved.to_str().unwrap_or_default();
+    let script = format!(
+        "segment night_owl = \"夜猫子\" in tags\n\
+         rule night_owl_tag \"夜猫子标签\" {{\n  when night_owl\n  then tag \"夜猫子\"\n}}\n\
+         stage new_fan \"新粉\" when new_follower and orders == 0\n\
+         :save {path}\n:save {path}\n:save! {path}\n"
+    );
+    let session = repl(&["rules/beauty_fmcg.rules"], &script);
+    // The second `:save` refuses to overwrite; the session says so and goes on.
+    assert_eq!(session.code, Some(1), "{}", session.stderr);
+    assert!(
+        session.stderr.contains("exists: `:save! "),
+        "{}",
+        session.stderr
+    );
+    assert_eq!(
+        session.stdout.matches("saved 36 declarations to ").count(),
+        2,
+        "{}",
+        session.stdout
+    );
+    let text = std::fs::read_to_string(&saved).expect("the saved file");
+    // Includes point back at the shipped files from the scratch folder.
+    assert!(text.contains("common.rules\""), "{text}");
+    assert!(!text.contains("include \"common.rules\""), "{text}");
+    // The typed stage stands where the file's stood; the new declarations follow.
+    assert_in_order(
+        &text,
+        &[
+            "stage repeat_buyer",
+            "stage new_fan      \"新粉\"     when new_follower and orders == 0",
+            "stage active_fan",
+            "segment night_owl = \"夜猫子\" in tags",
+            "rule night_owl_tag \"夜猫子标签\" {",
+        ],
+    );
+    // The file's comments are kept with its declarations.
+    assert!(text.contains("直播为主阵地"), "{text}");
+    assert_eq!(siyu::format_source(&text).as_deref(), Ok(text.as_str()));
+    let check = support::siyu()
+        .args(["check", path])
+        .output()
+        .expect("siyu runs");
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // Saved unchanged next to the original, the loaded file comes back as it was.
+    let copy = folder.join("copy.rules");
+    let _ = std::fs::remove_file(&copy);
+    let again = repl(
+        &["rules/beauty_fmcg.rules"],
+        &format!(":save {}\n", copy.display()),
+    );
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    let original = std::fs::read_to_string("rules/beauty_fmcg.rules").expect("shipped");
+    let copied = std::fs::read_to_string(&copy).expect("the copy");
+    // Only the include paths differ (they are relative to the copy's folder).
+    let kept = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| match l.strip_prefix("include \"") {
+                Some(path) => format!("include {}", path.rsplit("rules/").next().unwrap_or(path)),
+                None => l.to_string(),
+            })
+            .collect()
+    };
+    assert!(kept(&copied) == kept(&original), "{copied}");
+}

@@ -94,6 +94,7 @@ fn expected_for(rule: Rule) -> Option<Expected> {
         Rule::data_object | Rule::data_list | Rule::data_number | Rule::data_entry => {
             thing("a value")
         }
+        Rule::quadrant_axis => thing("an axis like `online high` or `frequency low`"),
         Rule::EOI => thing("the end"),
         _ => keyword_of(rule).map(|word| Word(format!("`{word}`"))),
     }

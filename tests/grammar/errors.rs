@@ -19,6 +19,10 @@ fn messages(text: &str) -> Vec<String> {
 #[test]
 fn common_mistakes_in_plain_words() {
     assert_eq!(
+        messages("playbook \"p\" { quadrant online_high_freq_high }"),
+        ["expected an axis like `online high` or `frequency low` after `quadrant`"]
+    );
+    assert_eq!(
         messages("rule r {\n  when spend >=\n}"),
         ["`>=` needs a value after it"]
     );

@@ -34,7 +34,7 @@ pub struct Command {
 }
 
 /// Every command, in the order `:help` lists them.
-pub const COMMANDS: [Command; 16] = [
+pub const COMMANDS: [Command; 17] = [
     command(
         "load",
         "[FILE]",
@@ -99,6 +99,12 @@ pub const COMMANDS: [Command; 16] = [
         Argument::Name,
         "the source of a declaration",
     ),
+    command(
+        "save",
+        "FILE",
+        Argument::File,
+        "write the session's playbook, formatted, to FILE (`:save!` overwrites)",
+    ),
     command("help", "", Argument::None, "this list"),
     command("quit", "", Argument::None, "leave (Ctrl-D does too)"),
 ];
@@ -136,6 +142,14 @@ pub fn find(name: &str) -> Option<&'static Command> {
 
 /// Runs `:name argument`.
 pub fn run(session: &mut Session, name: &str, argument: &str) -> Flow {
+    if name == "save!" {
+        if argument.is_empty() {
+            session.fail("`:save!` needs an argument: `:save! FILE`");
+        } else {
+            session.save(argument, true);
+        }
+        return Flow::Continue;
+    }
     let Some(command) = find(name) else {
         let names = COMMANDS.iter().map(|c| c.name);
         let hint = match did_you_mean(name, names) {
@@ -174,6 +188,7 @@ pub fn run(session: &mut Session, name: &str, argument: &str) -> Flow {
         "channels" => session.list_channels(),
         "fields" => session.list_fields(),
         "show" => session.show_declaration(argument),
+        "save" => session.save(argument, false),
         "help" => session.say(&help()),
         _ => return Flow::Quit,
     }

@@ -276,6 +276,66 @@ impl Session {
         }
     }
 
+    /// `:save FILE` (`:save! FILE` when `overwrite`): the session's playbook, the
+    /// loaded file's declarations and the typed ones, formatted, in one file. An
+    /// existing file is kept unless overwritten on purpose.
+    pub fn save(&mut self, path: &str, overwrite: bool) {
+        let target = std::path::Path::new(path);
+        if target.exists() && !overwrite {
+            return self.fail(&format!("`{path}` exists: `:save! {path}` overwrites it"));
+        }
+        let text = self.state.to_source(target);
+        let formatted = match siyu::format_source(&text) {
+            Ok(formatted) => formatted,
+            Err(_) => text,
+        };
+        match std::fs::write(target, &formatted) {
+            Ok(()) => {
+                let count = self.state.declarations().filter(|d| {
+                    let file = d.file();
+                    self.state.typed_files().contains(&file) || file == self.state.root_file()
+                });
+                let count = count.count();
+                let noun = if count == 1 {
+                    "declaration"
+                } else {
+                    "declarations"
+                };
+                self.say(&format!("saved {count} {noun} to {path}"));
+                self.check_saved(path, target, &formatted);
+            }
+            Err(error) => self.fail(&format!("cannot write `{path}`: {error}")),
+        }
+    }
+
+    /// A saved file is checked as `siyu check` would: a declaration typed to replace
+    /// one of an included file is saved, but the included file still has its own.
+    fn check_saved(&mut self, path: &str, target: &std::path::Path, text: &str) {
+        let report = siyu::check_source(path, Some(target), text);
+        let errors: Vec<&siyu::Diagnostic> =
+            report.diagnostics.iter().filter(|d| d.is_error()).collect();
+        let Some(first) = errors.first() else {
+            return;
+        };
+        let more = match errors.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        let hint = if errors
+            .iter()
+            .any(|d| d.code == siyu::Code::Duplicate.as_str())
+        {
+            "; a declaration typed to replace one of an included file is saved here while \
+             that file keeps its own: remove one of the two"
+        } else {
+            ""
+        };
+        self.fail(&format!(
+            "`{path}` does not check on its own: {}{more}{hint}; `siyu check {path}` shows where",
+            first.message
+        ));
+    }
+
     /// `:show NAME`: the source of every declaration with that name.
     pub fn show_declaration(&mut self, name: &str) {
         let found: Vec<String> = self

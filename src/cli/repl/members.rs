@@ -28,6 +28,8 @@ pub struct Members {
     /// Lines that could not be read as a snapshot with an id.
     pub unreadable: Vec<(u64, String)>,
     by_id: HashMap<String, usize>,
+    /// Every top-level key of the snapshots, in order of first appearance.
+    keys: Vec<String>,
 }
 
 impl Members {
@@ -58,6 +60,13 @@ impl Members {
     }
 
     fn push(&mut self, entry: Entry) {
+        if let Some(object) = entry.snapshot.as_object() {
+            for key in object.keys() {
+                if !self.keys.contains(key) {
+                    self.keys.push(key.clone());
+                }
+            }
+        }
         self.by_id
             .entry(entry.id.clone())
             .or_insert(self.entries.len());
@@ -77,6 +86,12 @@ impl Members {
     /// Every id, in file order.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|entry| entry.id.as_str())
+    }
+
+    /// The top-level keys the snapshots have (what a playbook without a schema can
+    /// read), in order of first appearance.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
     }
 
     /// How many snapshots were read.

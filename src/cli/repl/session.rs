@@ -354,7 +354,9 @@ impl Session {
     /// An expression typed: parsed, checked against the session's playbook, evaluated
     /// for the current member.
     fn evaluate(&mut self, text: &str, name: &str) {
-        let expression = self.state.expression(name, text);
+        let expression = self
+            .state
+            .expression_with_keys(name, text, self.members.keys());
         let sources = expression.sources().clone();
         self.draw(expression.diagnostics(), &sources);
         if expression.has_errors() {
