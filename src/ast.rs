@@ -49,6 +49,8 @@ pub enum Item {
     Stage(StageDecl),
     /// `rule name "label" { … }`
     Rule(RuleDecl),
+    /// `experiment name "label" { variant NAME P% … }`
+    Experiment(ExperimentDecl),
     /// `policy { … }`
     Policy(PolicyDecl),
     /// `test "name" { … }`
@@ -68,6 +70,7 @@ impl Item {
             Item::Rule(d) => d.span,
             Item::Policy(d) => d.span,
             Item::Test(d) => d.span,
+            Item::Experiment(d) => d.span,
         }
     }
 }
@@ -355,6 +358,45 @@ pub enum RuleClause {
     Cap(Cap),
     /// `group NAME` (the span covers the clause)
     Group(Ident, Span),
+    /// `variant EXP.VARIANT, …`: only members assigned to one of these variants.
+    Variant(Vec<VariantRef>, Span),
+}
+
+/// `first_coupon.big` in a `variant` clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantRef {
+    /// The experiment.
+    pub experiment: Ident,
+    /// The variant of it.
+    pub variant: Ident,
+    /// Both names and the dot.
+    pub span: Span,
+}
+
+/// `experiment name "label" { variant NAME P% … }`: an A/B split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentDecl {
+    /// The experiment's name (it seeds the assignment hash).
+    pub name: Ident,
+    /// The optional label.
+    pub label: Option<StrLit>,
+    /// The variants in declaration order.
+    pub variants: Vec<VariantDecl>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `variant big 50%`
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantDecl {
+    /// The variant's name.
+    pub name: Ident,
+    /// Its share, in percent as written (`50` for `50%`).
+    pub share: f64,
+    /// The percentage as written.
+    pub share_span: Span,
+    /// The whole clause.
+    pub span: Span,
 }
 
 /// One `then` action.
@@ -456,6 +498,15 @@ pub enum TestClause {
     ExpectHoldout(bool, Span),
     /// `expect invalid`
     ExpectInvalid(Span),
+    /// `expect variant EXP VARIANT`
+    ExpectVariant {
+        /// The experiment.
+        experiment: Ident,
+        /// The variant expected (`none` for no variant).
+        variant: Ident,
+        /// The whole clause.
+        span: Span,
+    },
 }
 
 /// A date-time literal in RFC 3339 (`2026-11-25T09:00:00+08:00`).

@@ -162,6 +162,13 @@ pub struct Plan {
     pub stage: Option<Arc<str>>,
     /// Whether the member is in the control group.
     pub holdout: bool,
+    /// The member's variant of each experiment, in declaration order (`none` when in
+    /// none of its variants); empty, and not written, when the playbook has none.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "variant_map"
+    )]
+    pub variants: Vec<(Arc<str>, Arc<str>)>,
     /// Planned actions, in planning order.
     pub actions: Vec<Action>,
     /// Suppressions, in the order they happened.
@@ -172,6 +179,17 @@ pub struct Plan {
     /// The indices of the rules that were candidates, for the summary.
     #[serde(skip)]
     pub(crate) fired: Vec<u32>,
+    /// The member's variant index of each experiment, for the summary.
+    #[serde(skip)]
+    pub(crate) variant_indices: Vec<Option<u16>>,
+}
+
+/// Serialises `[(experiment, variant)]` as a JSON object.
+fn variant_map<S: Serializer>(
+    value: &[(Arc<str>, Arc<str>)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(value.iter().map(|(e, v)| (&**e, &**v)))
 }
 
 /// A planned action.
@@ -482,9 +500,96 @@ pub struct Summary {
     rule_counts: Vec<RuleCounts>,
     channel_names: Vec<Arc<str>>,
     channel_planned: Vec<u64>,
+    experiments: Vec<ExperimentCounts>,
+}
+
+/// The counts of one experiment: one entry per variant, then `none`.
+#[derive(Debug, Clone, PartialEq)]
+struct ExperimentCounts {
+    name: Arc<str>,
+    variants: Vec<(Arc<str>, VariantCounts)>,
+}
+
+/// What the summary counts for one variant of an experiment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct VariantCounts {
+    /// Planned members assigned to the variant (held-out members included).
+    pub members: u64,
+    /// Of those, members with at least one planned action.
+    pub members_with_action: u64,
+    /// Actions planned for them.
+    pub actions: u64,
+    /// Touches planned for them, per channel in declaration order.
+    #[serde(skip)]
+    pub channels: Vec<u64>,
 }
 
 impl Summary {
+    /// The same summary, also counting members by variant of these experiments (each
+    /// with its variants' names, in declaration order).
+    pub(crate) fn with_experiments(mut self, experiments: Vec<(Arc<str>, Vec<Arc<str>>)>) -> Self {
+        let channels = self.channel_names.len();
+        self.experiments = experiments
+            .into_iter()
+            .map(|(name, variants)| ExperimentCounts {
+                name,
+                variants: variants
+                    .into_iter()
+                    .chain(std::iter::once(Arc::from("none")))
+                    .map(|v| {
+                        let counts = VariantCounts {
+                            channels: vec![0; channels],
+                            ..VariantCounts::default()
+                        };
+                        (v, counts)
+                    })
+                    .collect(),
+            })
+            .collect();
+        self
+    }
+
+    /// Counts a member by its variant of each experiment, with its planned actions'
+    /// channels.
+    pub(crate) fn count_variants<A>(&mut self, assignment: &[Option<u16>], actions: A)
+    where
+        A: Iterator<Item = Option<u32>> + Clone,
+    {
+        for (experiment, variant) in self.experiments.iter_mut().zip(assignment) {
+            let none = experiment.variants.len() - 1;
+            let index = variant.map_or(none, |v| (v as usize).min(none));
+            let counts = &mut experiment.variants[index].1;
+            counts.members += 1;
+            let mut any = false;
+            for channel in actions.clone() {
+                any = true;
+                counts.actions += 1;
+                if let Some(count) = channel.and_then(|c| counts.channels.get_mut(c as usize)) {
+                    *count += 1;
+                }
+            }
+            if any {
+                counts.members_with_action += 1;
+            }
+        }
+    }
+
+    /// Per experiment, in declaration order: its name and each variant's counts (then
+    /// `none`).
+    pub fn experiments(&self) -> impl Iterator<Item = (&str, Vec<(&str, &VariantCounts)>)> {
+        self.experiments.iter().map(|e| {
+            let variants = e.variants.iter().map(|(v, c)| (&**v, c)).collect();
+            (&*e.name, variants)
+        })
+    }
+
+    /// The channels' names, in declaration order (as [`VariantCounts::channels`] lists
+    /// them).
+    pub fn channel_names(&self) -> impl Iterator<Item = &str> {
+        self.channel_names.iter().map(|c| &**c)
+    }
+
     /// An empty summary over these stages, rules and channels (declaration order).
     pub(crate) fn new(
         stages: Vec<Arc<str>>,
@@ -503,6 +608,7 @@ impl Summary {
             rule_names: rules,
             channel_planned: vec![0; channels.len()],
             channel_names: channels,
+            experiments: Vec::new(),
         }
     }
 
@@ -522,6 +628,10 @@ impl Summary {
         self.count_members(
             plan.actions.iter().map(|action| action.rule_index),
             plan.suppressed.iter().map(|s| (s.rule_index, s.reason)),
+        );
+        self.count_variants(
+            &plan.variant_indices,
+            plan.actions.iter().map(|action| action.channel_index),
         );
     }
 
@@ -623,6 +733,16 @@ impl Summary {
         for (mine, theirs) in self.channel_planned.iter_mut().zip(&other.channel_planned) {
             *mine += theirs;
         }
+        for (mine, theirs) in self.experiments.iter_mut().zip(&other.experiments) {
+            for ((_, a), (_, b)) in mine.variants.iter_mut().zip(&theirs.variants) {
+                a.members += b.members;
+                a.members_with_action += b.members_with_action;
+                a.actions += b.actions;
+                for (x, y) in a.channels.iter_mut().zip(&b.channels) {
+                    *x += y;
+                }
+            }
+        }
     }
 
     /// Members read: planned plus invalid.
@@ -714,7 +834,45 @@ impl Serialize for Summary {
                 serializer.collect_map(self.0.channels().map(|(name, n)| (name, Planned(n))))
             }
         }
-        let mut out = serializer.serialize_struct("Summary", 8)?;
+        struct Experiments<'a>(&'a Summary);
+        impl Serialize for Experiments<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                struct Variant<'a>(&'a Summary, &'a VariantCounts);
+                impl Serialize for Variant<'_> {
+                    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                        let mut out = serializer.serialize_struct("Variant", 4)?;
+                        out.serialize_field("members", &self.1.members)?;
+                        out.serialize_field("members_with_action", &self.1.members_with_action)?;
+                        out.serialize_field("actions", &self.1.actions)?;
+                        out.serialize_field("channels", &ChannelCounts(self.0, self.1))?;
+                        out.end()
+                    }
+                }
+                struct ChannelCounts<'a>(&'a Summary, &'a VariantCounts);
+                impl Serialize for ChannelCounts<'_> {
+                    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                        serializer.collect_map(
+                            self.0.channel_names().zip(self.1.channels.iter().copied()),
+                        )
+                    }
+                }
+                struct Variants<'a>(&'a Summary, &'a ExperimentCounts);
+                impl Serialize for Variants<'_> {
+                    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                        serializer.collect_map(
+                            self.1.variants.iter().map(|(v, c)| (&**v, Variant(self.0, c))),
+                        )
+                    }
+                }
+                serializer.collect_map(
+                    self.0
+                        .experiments
+                        .iter()
+                        .map(|e| (&*e.name, Variants(self.0, e))),
+                )
+            }
+        }
+        let mut out = serializer.serialize_struct("Summary", 9)?;
         out.serialize_field("members", &self.members())?;
         out.serialize_field("planned", &self.planned)?;
         out.serialize_field("invalid", &self.invalid)?;
@@ -723,6 +881,9 @@ impl Serialize for Summary {
         out.serialize_field("rules", &Rules(self))?;
         out.serialize_field("channels", &Channels(self))?;
         out.serialize_field("holdout_stages", &HoldoutStages(self))?;
+        if !self.experiments.is_empty() {
+            out.serialize_field("experiments", &Experiments(self))?;
+        }
         out.end()
     }
 }

@@ -467,6 +467,16 @@ impl Playbook {
             names(&mut self.program.rules.iter().map(|r| r.name.clone())),
             names(&mut self.program.channels.iter().map(|c| c.name.clone())),
         )
+        .with_experiments(
+            self.program
+                .experiments
+                .iter()
+                .map(|e| {
+                    let variants = e.variants.iter().map(|(v, _, _)| v.clone()).collect();
+                    (e.name.clone(), variants)
+                })
+                .collect(),
+        )
     }
 
     /// A readable account of how one member was planned: the stage and why, every

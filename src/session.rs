@@ -477,6 +477,7 @@ fn describe(item: &Item) -> (&'static str, String) {
         Item::Rule(decl) => ("rule", decl.name.name.clone()),
         Item::Policy(_) => ("policy", String::new()),
         Item::Test(decl) => ("test", format!("{:?}", decl.name.value)),
+        Item::Experiment(decl) => ("experiment", decl.name.name.clone()),
     }
 }
 
@@ -653,6 +654,8 @@ fn free_names(expression: &Expr, bound: &mut Vec<String>, out: &mut Vec<(String,
             free_names(body, bound, out);
             bound.pop();
         }
+        // `variant(EXP)` names an experiment, not a field.
+        ExprKind::Call(function, _) if function.name == "variant" => {}
         ExprKind::List(items) | ExprKind::Call(_, items) => {
             for item in items {
                 free_names(item, bound, out);

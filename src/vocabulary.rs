@@ -24,6 +24,8 @@ pub enum Arg {
     Condition,
     /// A string literal: a regular expression, compiled before any member is read.
     Pattern,
+    /// The name of an `experiment`.
+    Experiment,
 }
 
 /// What a function gives.
@@ -145,6 +147,13 @@ pub const FUNCTIONS: &[Function] = &[
         "the whole days in a duration, rounded toward zero",
     ),
     function(
+        "variant",
+        &[Arg::Experiment],
+        Returns::Text,
+        "variant(first_coupon)",
+        "the member's variant of an experiment, or `\"none\"` when in none of its variants",
+    ),
+    function(
         "any",
         &[Arg::List, Arg::Condition],
         Returns::Bool,
@@ -198,12 +207,13 @@ pub const VERBS: [Verb; 7] = Verb::ALL;
 
 /// Declaration keywords: an input starting with one (followed by a name, a string or a
 /// block) is a declaration.
-pub const DECLARATION_KEYWORDS: [&str; 9] = [
+pub const DECLARATION_KEYWORDS: [&str; 10] = [
     "playbook", "include", "member", "channel", "segment", "stage", "rule", "policy", "test",
+    "experiment",
 ];
 
 /// Clause keywords.
-pub const CLAUSE_KEYWORDS: [&str; 20] = [
+pub const CLAUSE_KEYWORDS: [&str; 21] = [
     "quadrant",
     "online",
     "frequency",
@@ -224,6 +234,7 @@ pub const CLAUSE_KEYWORDS: [&str; 20] = [
     "group",
     "max_touches",
     "holdout",
+    "variant",
 ];
 
 /// Words reserved inside expressions.

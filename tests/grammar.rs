@@ -114,6 +114,7 @@ fn the_complete_example_parses() {
             Item::Rule(_) => "rule",
             Item::Policy(_) => "policy",
             Item::Test(_) => "test",
+            Item::Experiment(_) => "experiment",
         })
         .collect();
     assert_eq!(

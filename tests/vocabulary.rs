@@ -18,6 +18,7 @@ fn arg(arg: Arg) -> &'static str {
         Arg::List => "list",
         Arg::Condition => "x => condition",
         Arg::Pattern => "pattern literal",
+        Arg::Experiment => "experiment name",
         _ => "value",
     }
 }

@@ -21,7 +21,7 @@ fn accepts(arg: Arg, ty: &Type) -> bool {
             Arg::TextOrList => ty.is_text() || matches!(ty, Type::List(_)),
             Arg::Duration => *ty == Type::Duration,
             Arg::List => matches!(ty, Type::List(_)),
-            Arg::Condition => true,
+            Arg::Condition | Arg::Experiment => true,
         }
 }
 
@@ -67,6 +67,7 @@ impl ExprChecker<'_, '_, '_> {
         match signature.args {
             [Arg::List, Arg::Condition] => self.quantifier(signature, args),
             [_, Arg::Pattern] => self.matches(args),
+            [Arg::Experiment] => self.variant(args),
             _ => self.plain(signature, args),
         }
     }
@@ -175,6 +176,30 @@ impl ExprChecker<'_, '_, '_> {
     }
 
     /// `matches(text, "pattern")`: the pattern must be a literal and must compile.
+    /// `variant(EXP)`: the argument names an experiment.
+    fn variant(&mut self, args: &[Expr]) -> Type {
+        match args.first().map(|a| (&a.kind, a.span)) {
+            Some((ExprKind::Name(name), span)) => {
+                let ident = Ident {
+                    name: name.clone(),
+                    span,
+                };
+                super::experiments::experiment_name(&ident, self.names, self.cx);
+            }
+            Some((_, span)) => self.cx.push(
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    "`variant` takes the name of an experiment",
+                    span,
+                )
+                .with_label("not an experiment's name")
+                .with_help("write the experiment's name: `variant(first_coupon)`"),
+            ),
+            None => {}
+        }
+        Type::String
+    }
+
     fn matches(&mut self, args: &[Expr]) -> Type {
         let (Some(text), Some(pattern)) = (args.first(), args.get(1)) else {
             return Type::Bool;

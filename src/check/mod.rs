@@ -34,6 +34,7 @@
 
 mod calls;
 mod decls;
+mod experiments;
 mod exprs;
 mod load;
 mod names;
@@ -284,6 +285,7 @@ fn run_checks(items: &[Item], root: FileId, cx: &mut Context) {
             Item::Rule(decl) => rules::rule(decl, &names, cx),
             Item::Policy(decl) => decls::policy(decl, cx),
             Item::Test(decl) => test_blocks::test(decl, &names, cx),
+            Item::Experiment(decl) => experiments::experiment(decl, cx),
         }
     }
     stages::stage_order(&names, cx);
@@ -306,6 +308,8 @@ pub(crate) struct Context<'s> {
     pub diagnostics: Vec<Diagnostic>,
     /// Segments some expression uses.
     pub used_segments: HashSet<String>,
+    /// Experiments some rule or expression uses.
+    pub used_experiments: HashSet<String>,
     /// The segments each segment's condition uses, with where.
     pub segment_uses: HashMap<String, Vec<(String, Span)>>,
     /// Files with syntax errors (some of their declarations may be missing).
@@ -326,6 +330,7 @@ impl<'s> Context<'s> {
             sources,
             diagnostics: Vec::new(),
             used_segments: HashSet::new(),
+            used_experiments: HashSet::new(),
             segment_uses: HashMap::new(),
             broken_files: HashSet::new(),
             include_missing: false,

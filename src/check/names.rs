@@ -14,7 +14,7 @@ use indexmap::IndexMap;
 use super::types::{schema_of, ObjectType};
 use super::Context;
 use crate::ast::{
-    ChannelDecl, Item, MemberDecl, PlaybookDecl, PolicyDecl, RuleDecl, SegmentDecl, StageDecl,
+    ChannelDecl, ExperimentDecl, Item, MemberDecl, PlaybookDecl, PolicyDecl, RuleDecl, SegmentDecl, StageDecl,
     TestDecl,
 };
 use crate::diagnostics::{codes, Diagnostic, FileId, Span};
@@ -41,6 +41,8 @@ pub(super) struct Names<'a> {
     pub rules: IndexMap<&'a str, &'a RuleDecl>,
     /// The `policy` block, if any.
     pub policy: Option<&'a PolicyDecl>,
+    /// Experiments by name.
+    pub experiments: IndexMap<&'a str, &'a ExperimentDecl>,
     /// Declarations lost to syntax errors, as far as their first line shows.
     pub lost: Lost,
 }
@@ -85,6 +87,7 @@ impl<'a> Names<'a> {
             stage_order: Vec::new(),
             rules: IndexMap::new(),
             policy: None,
+            experiments: IndexMap::new(),
             lost: Lost::default(),
         };
         let mut tests: IndexMap<&'a str, &'a TestDecl> = IndexMap::new();
@@ -133,6 +136,14 @@ impl<'a> Names<'a> {
                 Item::Test(decl) => declare(&mut tests, "test", &decl.name.value, decl, cx, |d| {
                     d.name.span
                 }),
+                Item::Experiment(decl) => declare(
+                    &mut names.experiments,
+                    "experiment",
+                    &decl.name.name,
+                    decl,
+                    cx,
+                    |d| d.name.span,
+                ),
             }
         }
         names.lost = lost(&names, cx);
@@ -254,6 +265,7 @@ fn lost(names: &Names, cx: &Context) -> Lost {
                 "stage" => names.stages.contains_key(name.as_str()),
                 "channel" => names.channels.contains_key(name.as_str()),
                 "rule" => names.rules.contains_key(name.as_str()),
+                "experiment" => names.experiments.contains_key(name.as_str()),
                 _ => continue,
             };
             if !known && !name.is_empty() {

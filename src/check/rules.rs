@@ -38,6 +38,18 @@ pub(super) fn rule(decl: &RuleDecl, names: &Names, cx: &mut Context) {
                 check_cap(cap, "cap", cx);
             }
             RuleClause::Group(_, span) => clauses.see("group", *span, cx),
+            RuleClause::Variant(refs, span) => {
+                clauses.see("variant", *span, cx);
+                for reference in refs {
+                    super::experiments::reference(
+                        &reference.experiment,
+                        Some(&reference.variant),
+                        false,
+                        names,
+                        cx,
+                    );
+                }
+            }
         }
     }
 }

@@ -39,6 +39,7 @@ fn key(item: &Item) -> Option<(&'static str, &str)> {
         Item::Stage(decl) => Some(("stage", &decl.name.name)),
         Item::Rule(decl) => Some(("rule", &decl.name.name)),
         Item::Test(decl) => Some(("test", &decl.name.value)),
+        Item::Experiment(decl) => Some(("experiment", &decl.name.name)),
     }
 }
 

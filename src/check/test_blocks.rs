@@ -66,6 +66,11 @@ pub(super) fn test(decl: &TestDecl, names: &Names, cx: &mut Context) {
             }
             TestClause::ExpectHoldout(_, span) => clauses.see("expect holdout", *span, cx),
             TestClause::ExpectInvalid(_) => {}
+            TestClause::ExpectVariant {
+                experiment,
+                variant,
+                ..
+            } => super::experiments::reference(experiment, Some(variant), true, names, cx),
         }
     }
     match snapshot {

@@ -154,6 +154,7 @@ fn unused(items: &[Item], names: &Names, cx: &mut Context) {
             );
         }
     }
+    super::experiments::unused(names, cx);
     for (name, segment) in &names.segments {
         if segment.span.file == names.root && !cx.used_segments.contains(*name) {
             cx.push(

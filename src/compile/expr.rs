@@ -103,6 +103,8 @@ pub(crate) enum NodeKind {
         negated: bool,
     },
     Call(Function, Vec<Node>),
+    /// `variant(EXP)`: the member's variant of the experiment of this index.
+    Variant(u16),
     Matches(Box<Node>, Arc<Regex>),
     Quantify {
         kind: Quantifier,
@@ -156,6 +158,7 @@ impl Node {
             | NodeKind::Local(_)
             | NodeKind::Segment(_)
             | NodeKind::Now
+            | NodeKind::Variant(_)
             | NodeKind::Today => Vec::new(),
             NodeKind::List(items) | NodeKind::Call(_, items) => items.iter().collect(),
             NodeKind::FieldAt(base, _)
@@ -481,6 +484,7 @@ impl<'a> Scope<'a> {
             "all" => return self.quantify(Quantifier::All, args, span, depth),
             "count" => return self.quantify(Quantifier::Count, args, span, depth),
             "matches" => return self.matches(args, span, depth),
+            "variant" => return self.variant(args, span),
             "len" => Function::Len,
             "lower" => Function::Lower,
             "upper" => Function::Upper,
@@ -525,6 +529,39 @@ impl<'a> Scope<'a> {
                 .map_or(FieldType::Any, |t| t.required().clone()),
         };
         Some((Node::new(NodeKind::Call(function, nodes), span), ty))
+    }
+
+    /// `variant(EXP)`: the member's variant of an experiment, as a string.
+    fn variant(&mut self, args: &[Expr], span: Span) -> Option<(Node, FieldType)> {
+        let name = match args {
+            [Expr {
+                kind: ExprKind::Name(name),
+                ..
+            }] => name,
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        "`variant` takes the name of an experiment",
+                        span,
+                    )
+                    .with_help("write `variant(first_coupon)`"),
+                );
+                return None;
+            }
+        };
+        let Some(index) = self.layout.experiments.iter().position(|(n, _)| **n == **name) else {
+            self.diagnostics.push(Diagnostic::error(
+                codes::UNKNOWN_EXPERIMENT,
+                format!("unknown experiment `{name}`"),
+                span,
+            ));
+            return None;
+        };
+        Some((
+            Node::new(NodeKind::Variant(index as u16), span),
+            FieldType::String,
+        ))
     }
 
     fn arity(&mut self, name: &str, given: usize, wanted: usize, span: Span) -> bool {

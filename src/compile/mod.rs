@@ -44,6 +44,14 @@ pub fn compile(sources: &SourceMap, items: &[Item]) -> Result<Program, Vec<Diagn
     let mut diagnostics = Vec::new();
     let header = playbook_header(items, &mut diagnostics);
     let mut layout = member_layout(items, &mut diagnostics);
+    let experiments = experiments(items);
+    layout.experiments = experiments
+        .iter()
+        .map(|e| {
+            let variants = e.variants.iter().map(|(name, _, _)| name.clone()).collect();
+            (e.name.clone(), variants)
+        })
+        .collect();
     let segment_ids = segment_names(items, &layout, &mut diagnostics);
     let segments = compile_segments(items, &mut layout, &segment_ids, &mut diagnostics);
     let segment_depths = segment_depths(&segments, &mut diagnostics);
@@ -103,7 +111,27 @@ pub fn compile(sources: &SourceMap, items: &[Item]) -> Result<Program, Vec<Diagn
         holdout_percent: policy.holdout,
         channel_ids,
         rule_ids,
+        experiments,
     })
+}
+
+/// The experiments, in declaration order (the checker has vouched for their shares).
+fn experiments(items: &[Item]) -> Vec<program::Experiment> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Experiment(decl) => Some(decl),
+            _ => None,
+        })
+        .map(|decl| {
+            let shares: Vec<(Arc<str>, f64)> = decl
+                .variants
+                .iter()
+                .map(|v| (Arc::from(v.name.name.as_str()), v.share))
+                .collect();
+            program::Experiment::new(Arc::from(decl.name.name.as_str()), &shares)
+        })
+        .collect()
 }
 
 struct Header {

@@ -36,6 +36,62 @@ pub struct Program {
     pub(crate) channel_ids: NameIndex,
     /// Rule name → rule index, for touch histories.
     pub(crate) rule_ids: NameIndex,
+    /// The experiments, in declaration order.
+    pub(crate) experiments: Vec<Experiment>,
+}
+
+/// `experiment name { variant A P% … }`, with each variant's buckets.
+#[derive(Debug)]
+pub(crate) struct Experiment {
+    pub name: Arc<str>,
+    /// Each variant's name and its buckets `lo..hi` (of 0..10 000).
+    pub variants: Vec<(Arc<str>, u32, u32)>,
+}
+
+impl Experiment {
+    /// The variants laid out on the 10 000 buckets: the 1st, 3rd, 5th… declared stack
+    /// upward from bucket 0, the 2nd, 4th… downward from bucket 10 000, each taking
+    /// `round(P × 100)` buckets; the buckets left in the middle are `none`.
+    pub(crate) fn new(name: Arc<str>, shares: &[(Arc<str>, f64)]) -> Self {
+        let mut low = 0u32;
+        let mut high = crate::eval::BUCKETS;
+        let mut variants = Vec::with_capacity(shares.len());
+        for (index, (variant, share)) in shares.iter().enumerate() {
+            let size = ((share * 100.0).round().max(0.0) as u32).min(high - low);
+            if index % 2 == 0 {
+                variants.push((variant.clone(), low, low + size));
+                low += size;
+            } else {
+                variants.push((variant.clone(), high - size, high));
+                high -= size;
+            }
+        }
+        Experiment { name, variants }
+    }
+
+    /// The member's variant (its index), if any.
+    pub(crate) fn assign(&self, playbook_name: &str, member_id: &str) -> Option<u16> {
+        self.variant_of(crate::eval::experiment_bucket(
+            playbook_name,
+            &self.name,
+            member_id,
+        ))
+    }
+
+    /// The variant (its index) of the member whose bucket is `bucket`, if any.
+    pub(crate) fn variant_of(&self, bucket: u32) -> Option<u16> {
+        self.variants
+            .iter()
+            .position(|&(_, lo, hi)| lo <= bucket && bucket < hi)
+            .map(|i| i as u16)
+    }
+
+    /// The variant's name, `none` for no variant.
+    pub(crate) fn variant_name(&self, variant: Option<u16>) -> &str {
+        variant
+            .and_then(|v| self.variants.get(v as usize))
+            .map_or("none", |(name, _, _)| name)
+    }
 }
 
 /// `segment name = EXPR`
@@ -113,11 +169,21 @@ pub(crate) struct Rule {
     pub priority: i64,
     pub cap: Option<CapLimit>,
     pub group: Option<u32>,
+    /// `variant EXP.V, …`: the (experiment, variant) pairs admitted; empty for all.
+    pub variants: Vec<(u16, u16)>,
     /// The rule's name where it is declared.
     pub span: Span,
 }
 
 impl Rule {
+    /// Whether the rule applies to a member with these variants (one per experiment).
+    pub(crate) fn admits_variants(&self, variants: &[Option<u16>]) -> bool {
+        self.variants.is_empty()
+            || self.variants.iter().any(|&(experiment, variant)| {
+                variants.get(experiment as usize).copied().flatten() == Some(variant)
+            })
+    }
+
     /// Whether the rule applies to a member in this stage.
     pub(crate) fn admits(&self, stage: Option<u32>) -> bool {
         match (&self.stages, stage) {

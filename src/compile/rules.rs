@@ -279,6 +279,7 @@ impl RuleCompiler<'_> {
             priority: 0,
             cap: None,
             group: None,
+            variants: Vec::new(),
             span: decl.name.span,
         };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
@@ -291,6 +292,7 @@ impl RuleCompiler<'_> {
                 RuleClause::Priority(..) => "priority",
                 RuleClause::Cap(_) => "cap",
                 RuleClause::Group(..) => "group",
+                RuleClause::Variant(..) => "variant",
             };
             let span = clause_span(clause);
             if keyword != "then" {
@@ -350,6 +352,32 @@ impl RuleCompiler<'_> {
                     }
                 };
                 rule.group = Some(id as u32);
+            }
+            RuleClause::Variant(refs, _) => {
+                for reference in refs {
+                    let experiments = &self.layout.experiments;
+                    let found = experiments
+                        .iter()
+                        .position(|(name, _)| **name == *reference.experiment.name)
+                        .and_then(|e| {
+                            let variants = &experiments[e].1;
+                            let v = variants
+                                .iter()
+                                .position(|name| **name == *reference.variant.name)?;
+                            Some((e as u16, v as u16))
+                        });
+                    match found {
+                        Some(pair) => rule.variants.push(pair),
+                        None => self.diagnostics.push(Diagnostic::error(
+                            codes::UNKNOWN_VARIANT,
+                            format!(
+                                "no variant `{}.{}`",
+                                reference.experiment.name, reference.variant.name
+                            ),
+                            reference.span,
+                        )),
+                    }
+                }
             }
         }
     }
@@ -456,9 +484,10 @@ impl RuleCompiler<'_> {
 
 fn clause_span(clause: &RuleClause) -> Span {
     match clause {
-        RuleClause::Stage(_, span) | RuleClause::Priority(_, span) | RuleClause::Group(_, span) => {
-            *span
-        }
+        RuleClause::Stage(_, span)
+        | RuleClause::Priority(_, span)
+        | RuleClause::Group(_, span)
+        | RuleClause::Variant(_, span) => *span,
         RuleClause::Quadrant(spec) => spec.span,
         RuleClause::When(expr) => expr.span,
         RuleClause::Then(action) => action.span,

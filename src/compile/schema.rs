@@ -118,6 +118,9 @@ pub(crate) struct Layout {
     pub id_type: Option<IdType>,
     /// The slot of a declared or referenced `touches` field.
     pub touches_slot: Option<u32>,
+    /// The experiments' names and their variants' names, by index (what
+    /// `variant(EXP)` and a rule's `variant` clause refer to).
+    pub experiments: Vec<(Arc<str>, Vec<Arc<str>>)>,
 }
 
 impl Layout {
@@ -129,6 +132,7 @@ impl Layout {
             id_slot: None,
             id_type: None,
             touches_slot: None,
+            experiments: Vec::new(),
         }
     }
 
@@ -142,6 +146,7 @@ impl Layout {
             touches_slot: schema.field("touches").map(|(slot, _)| slot),
             id_type: None,
             fields: schema,
+            experiments: Vec::new(),
         };
         if let Some((_, ty)) = layout.fields.field("id") {
             layout.id_type = match ty {

@@ -135,6 +135,13 @@ codes! {
     Misplaced => MISPLACED = "siyu::check::misplaced",
     /// An unknown name in a test snapshot or expectation.
     BadTest => BAD_TEST = "siyu::check::bad_test",
+    /// An experiment whose shares add up to more than 100%, a share of 0%, or a variant
+    /// named `none` (the name of being in no variant).
+    BadExperiment => BAD_EXPERIMENT = "siyu::check::bad_experiment",
+    /// An experiment name that does not exist: `variant first_cupon.big`.
+    UnknownExperiment => UNKNOWN_EXPERIMENT = "siyu::check::unknown_experiment",
+    /// A variant its experiment does not have: `variant first_coupon.bigg`.
+    UnknownVariant => UNKNOWN_VARIANT = "siyu::check::unknown_variant",
     /// Warning: no `member` block, so nothing is type-checked.
     NoSchema => NO_SCHEMA = "siyu::check::no_schema",
     /// Warning: a rule's quadrant guard never matches this playbook's quadrant.
@@ -145,6 +152,8 @@ codes! {
     UnusedChannel => UNUSED_CHANNEL = "siyu::check::unused_channel",
     /// Warning: a segment nothing uses.
     UnusedSegment => UNUSED_SEGMENT = "siyu::check::unused_segment",
+    /// Warning: an experiment no rule's `variant` clause and no `variant(…)` uses.
+    UnusedExperiment => UNUSED_EXPERIMENT = "siyu::check::unused_experiment",
     /// `check --deep` warning: proven that no valid snapshot reaches a stage.
     DeepUnreachableStage => DEEP_UNREACHABLE_STAGE = "siyu::deep::unreachable_stage",
     /// `check --deep` warning: proven that no valid snapshot makes a rule a candidate.

@@ -292,6 +292,11 @@ impl<'a> Evaluator<'a> {
                 .cloned()
                 .unwrap_or(Value::Null)),
             NodeKind::MemberId => Ok(Value::Str(self.member.id.clone())),
+            NodeKind::Variant(experiment) => {
+                let experiment = &self.program.experiments[*experiment as usize];
+                let variant = experiment.assign(&self.program.name, &self.member.id);
+                Ok(Value::Str(Arc::from(experiment.variant_name(variant))))
+            }
             NodeKind::Local(index) => Ok(self
                 .locals
                 .get(*index as usize)

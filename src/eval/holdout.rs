@@ -7,6 +7,15 @@
 //! 10 000, and the member is held out when its bucket is below `round(P × 100)` for a
 //! `holdout P%`.
 
+//!
+//! Experiments use the same hash over other bytes, so that the two are independent:
+//! the text `siyu-experiment`, a `0x00`, the playbook's name, a `0x00`, the
+//! experiment's name, a `0x00`, and the member's id; modulo 10 000 it is the member's
+//! experiment bucket (see `Experiment::new` for how variants own buckets).
+
+/// How many buckets the holdout and each experiment divide members into.
+pub const BUCKETS: u32 = 10_000;
+
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
@@ -22,6 +31,25 @@ pub fn holdout_bucket(playbook_name: &str, member_id: &str) -> u32 {
         hash = hash.wrapping_mul(FNV_PRIME);
     }
     (splitmix64(hash) % 10_000) as u32
+}
+
+/// The member's bucket in an experiment, from 0 to 9 999.
+pub fn experiment_bucket(playbook_name: &str, experiment: &str, member_id: &str) -> u32 {
+    let mut hash = FNV_OFFSET;
+    let bytes = b"siyu-experiment"
+        .iter()
+        .copied()
+        .chain(std::iter::once(0u8))
+        .chain(playbook_name.bytes())
+        .chain(std::iter::once(0u8))
+        .chain(experiment.bytes())
+        .chain(std::iter::once(0u8))
+        .chain(member_id.bytes());
+    for byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(FNV_PRIME);
+    }
+    (splitmix64(hash) % u64::from(BUCKETS)) as u32
 }
 
 fn splitmix64(mut z: u64) -> u64 {

@@ -19,5 +19,5 @@ pub(crate) mod time;
 pub mod trace;
 pub mod value;
 
-pub use holdout::holdout_bucket;
+pub use holdout::{experiment_bucket, holdout_bucket, BUCKETS};
 pub use value::{Object, Value};

@@ -52,8 +52,15 @@ impl Content<'_> {
 
 /// Receives a member's plan as it is made.
 pub(crate) trait PlanOutput {
-    /// First: the member, its stage (an index, or none), and whether it is held out.
-    fn begin(&mut self, member: &Arc<str>, stage: Option<u32>, holdout: bool);
+    /// First: the member, its stage (an index, or none), whether it is held out, and its
+    /// variant of each experiment.
+    fn begin(
+        &mut self,
+        member: &Arc<str>,
+        stage: Option<u32>,
+        holdout: bool,
+        variants: &[Option<u16>],
+    );
     /// A rule that is a candidate (its `when` is true), in candidate order.
     fn fired(&mut self, rule: u32);
     /// A planned action, in planning order.
@@ -79,10 +86,12 @@ impl<'a> PlanBuilder<'a> {
                 member: Arc::from(""),
                 stage: None,
                 holdout: false,
+                variants: Vec::new(),
                 actions: Vec::new(),
                 suppressed: Vec::new(),
                 stage_index: None,
                 fired: Vec::new(),
+                variant_indices: Vec::new(),
             },
         }
     }
@@ -107,7 +116,21 @@ impl<'a> PlanBuilder<'a> {
 }
 
 impl PlanOutput for PlanBuilder<'_> {
-    fn begin(&mut self, member: &Arc<str>, stage: Option<u32>, holdout: bool) {
+    fn begin(
+        &mut self,
+        member: &Arc<str>,
+        stage: Option<u32>,
+        holdout: bool,
+        variants: &[Option<u16>],
+    ) {
+        self.plan.variants = self
+            .program
+            .experiments
+            .iter()
+            .zip(variants)
+            .map(|(e, &v)| (e.name.clone(), Arc::from(e.variant_name(v))))
+            .collect();
+        self.plan.variant_indices = variants.to_vec();
         self.plan.member = member.clone();
         self.plan.stage = stage
             .and_then(|s| self.program.stages.get(s as usize))

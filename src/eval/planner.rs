@@ -50,13 +50,15 @@ pub(crate) fn is_held_out(program: &Program, id: &str) -> bool {
     program.holdout_buckets > 0 && holdout_bucket(&program.name, id) < program.holdout_buckets
 }
 
-/// Whether a rule is a candidate: active, admits the stage, and its `when` is true.
+/// Whether a rule is a candidate: active, admits the stage and the member's variants,
+/// and its `when` is true.
 pub(crate) fn is_candidate(
     evaluator: &mut Evaluator<'_>,
     rule: &Rule,
     stage: Option<u32>,
+    variants: &[Option<u16>],
 ) -> Result<bool, MemberError> {
-    if !rule.active || !rule.admits(stage) {
+    if !rule.active || !rule.admits(stage) || !rule.admits_variants(variants) {
         return Ok(false);
     }
     match &rule.when {
@@ -149,6 +151,14 @@ pub(crate) struct PlanBuffers {
     text: String,
     /// An action's evaluated `with` values.
     args: Vec<Value>,
+    /// The member's variant of each experiment.
+    variants: Vec<Option<u16>>,
+}
+
+/// The member's variant of each experiment, into `out`.
+pub(crate) fn assign_variants(program: &Program, id: &str, out: &mut Vec<Option<u16>>) {
+    out.clear();
+    out.extend(program.experiments.iter().map(|e| e.assign(&program.name, id)));
 }
 
 /// Plans one member into `output`; gives back the events when asked to record them.
@@ -192,12 +202,16 @@ impl<O: PlanOutput> Planner<'_, '_, '_, O> {
         let member = self.evaluator.member;
         let stage = choose_stage(&mut self.evaluator)?;
         self.holdout = is_held_out(program, &member.id);
-        self.output.begin(&member.id, stage, self.holdout);
+        let mut variants = std::mem::take(&mut self.buffers.variants);
+        assign_variants(program, &member.id, &mut variants);
+        self.output
+            .begin(&member.id, stage, self.holdout, &variants);
+        self.buffers.variants = variants;
         for &index in &program.order {
             let Some(rule) = program.rules.get(index as usize) else {
                 continue;
             };
-            if !is_candidate(&mut self.evaluator, rule, stage)? {
+            if !is_candidate(&mut self.evaluator, rule, stage, &self.buffers.variants)? {
                 continue;
             }
             self.output.fired(index);

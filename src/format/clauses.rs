@@ -120,7 +120,8 @@ impl Printer<'_> {
         let span = match clause {
             RuleClause::Stage(_, span)
             | RuleClause::Priority(_, span)
-            | RuleClause::Group(_, span) => *span,
+            | RuleClause::Group(_, span)
+            | RuleClause::Variant(_, span) => *span,
             RuleClause::Quadrant(spec) => spec.span,
             RuleClause::Cap(cap) => cap.span,
             RuleClause::Then(action) => action.span,
@@ -150,6 +151,15 @@ impl Printer<'_> {
             RuleClause::Group(group, _) => {
                 self.text("group ");
                 self.name(group);
+            }
+            RuleClause::Variant(refs, _) => {
+                self.text("variant");
+                for (index, reference) in refs.iter().enumerate() {
+                    self.text(if index == 0 { " " } else { ", " });
+                    self.name(&reference.experiment);
+                    self.text(".");
+                    self.name(&reference.variant);
+                }
             }
         }
     }
@@ -258,6 +268,7 @@ impl Printer<'_> {
             | TestClause::ExpectHoldout(_, span)
             | TestClause::ExpectInvalid(span)
             | TestClause::ExpectAction { span, .. }
+            | TestClause::ExpectVariant { span, .. }
             | TestClause::ExpectSuppressed { span, .. } => *span,
         };
         (span.start as usize, span.end as usize)
@@ -297,6 +308,16 @@ impl Printer<'_> {
             TestClause::ExpectNoAction(rule, _) => {
                 self.text("expect no action ");
                 self.name(rule);
+            }
+            TestClause::ExpectVariant {
+                experiment,
+                variant,
+                ..
+            } => {
+                self.text("expect variant ");
+                self.name(experiment);
+                self.text(" ");
+                self.name(variant);
             }
             TestClause::ExpectSuppressed { rule, reason, .. } => {
                 self.text("expect suppressed ");

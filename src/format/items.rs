@@ -3,7 +3,7 @@
 //! stages is aligned as a table (names, then labels, then conditions).
 
 use crate::ast::{
-    ChannelDecl, Ident, Include, Item, MemberDecl, Module, PlaybookDecl, PolicyDecl, RuleDecl,
+    ChannelDecl, ExperimentDecl, Ident, Include, Item, MemberDecl, Module, PlaybookDecl, PolicyDecl, RuleDecl,
     SegmentDecl, StageCondition, StageDecl, StrLit, TestDecl,
 };
 
@@ -103,6 +103,7 @@ impl Printer<'_> {
             Item::Rule(decl) => self.rule(decl),
             Item::Policy(decl) => self.policy(decl),
             Item::Test(decl) => self.test(decl),
+            Item::Experiment(decl) => self.experiment(decl),
         }
     }
 
@@ -241,6 +242,31 @@ impl Printer<'_> {
             &decl.clauses,
             |p, c| p.rule_clause_span(c),
             |p, c| p.rule_clause(c),
+        );
+    }
+
+    /// `experiment name "label" {` with one `variant NAME P%` per line, the shares
+    /// aligned.
+    fn experiment(&mut self, decl: &ExperimentDecl) {
+        let header_end = self.named_header("experiment", &decl.name, decl.label.as_ref());
+        let widest = decl
+            .variants
+            .iter()
+            .map(|v| width(&v.name.name))
+            .max()
+            .unwrap_or(0);
+        self.clause_block(
+            header_end,
+            self.end_of(decl.span),
+            &decl.variants,
+            |_, v| (v.span.start as usize, v.span.end as usize),
+            |p, v| {
+                p.text("variant ");
+                p.inline_comments(v.name.span.start as usize);
+                p.text(&v.name.name);
+                p.text(&" ".repeat(widest - width(&v.name.name) + 1));
+                p.text(&format!("{}%", super::literal::number_text(v.share)));
+            },
         );
     }
 

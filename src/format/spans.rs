@@ -116,6 +116,16 @@ impl Erase for Item {
                 d.clauses.erase();
                 d.span.erase();
             }
+            Item::Experiment(d) => {
+                d.name.erase();
+                d.label.erase();
+                for variant in &mut d.variants {
+                    variant.name.erase();
+                    variant.share_span.erase();
+                    variant.span.erase();
+                }
+                d.span.erase();
+            }
             Item::Test(d) => {
                 d.name.erase();
                 d.clauses.erase();
@@ -230,6 +240,14 @@ impl Erase for RuleClause {
                 name.erase();
                 span.erase();
             }
+            RuleClause::Variant(refs, span) => {
+                for reference in refs {
+                    reference.experiment.erase();
+                    reference.variant.erase();
+                    reference.span.erase();
+                }
+                span.erase();
+            }
         }
     }
 }
@@ -295,6 +313,15 @@ impl Erase for TestClause {
                 span.erase();
             }
             TestClause::ExpectHoldout(_, span) | TestClause::ExpectInvalid(span) => span.erase(),
+            TestClause::ExpectVariant {
+                experiment,
+                variant,
+                span,
+            } => {
+                experiment.erase();
+                variant.erase();
+                span.erase();
+            }
         }
     }
 }

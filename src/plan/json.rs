@@ -68,6 +68,7 @@ impl Names {
 struct Counts {
     stage: Option<u32>,
     holdout: bool,
+    variants: Vec<Option<u16>>,
     fired: Vec<u32>,
     actions: Vec<(u32, Option<u32>)>,
     suppressions: Vec<(u32, Reason)>,
@@ -124,11 +125,21 @@ impl<'a> JsonPlan<'a> {
             counts.actions.iter().map(|&(rule, _)| rule),
             counts.suppressions.iter().copied(),
         );
+        summary.count_variants(
+            &counts.variants,
+            counts.actions.iter().map(|&(_, channel)| channel),
+        );
     }
 }
 
 impl PlanOutput for JsonPlan<'_> {
-    fn begin(&mut self, member: &std::sync::Arc<str>, stage: Option<u32>, holdout: bool) {
+    fn begin(
+        &mut self,
+        member: &std::sync::Arc<str>,
+        stage: Option<u32>,
+        holdout: bool,
+        variants: &[Option<u16>],
+    ) {
         let line = &mut *self.line;
         line.extend_from_slice(b"{\"member\":");
         put(line, &**member);
@@ -138,13 +149,30 @@ impl PlanOutput for JsonPlan<'_> {
             None => line.extend_from_slice(b"null"),
         }
         line.extend_from_slice(if holdout {
-            b",\"holdout\":true,\"actions\":["
+            b",\"holdout\":true"
         } else {
-            b",\"holdout\":false,\"actions\":["
+            b",\"holdout\":false"
         });
+        if !self.program.experiments.is_empty() {
+            line.extend_from_slice(b",\"variants\":{");
+            for (index, (experiment, &variant)) in
+                self.program.experiments.iter().zip(variants).enumerate()
+            {
+                if index > 0 {
+                    line.push(b',');
+                }
+                put(line, &*experiment.name);
+                line.push(b':');
+                put(line, experiment.variant_name(variant));
+            }
+            line.push(b'}');
+        }
+        line.extend_from_slice(b",\"actions\":[");
         let counts = &mut self.buffers.counts;
         counts.stage = stage;
         counts.holdout = holdout;
+        counts.variants.clear();
+        counts.variants.extend_from_slice(variants);
     }
 
     fn fired(&mut self, rule: u32) {

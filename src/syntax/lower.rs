@@ -105,6 +105,7 @@ impl Lowerer {
             Rule::rule_decl => Item::Rule(self.lower_rule_decl(declaration)?),
             Rule::policy_decl => Item::Policy(self.lower_policy_decl(declaration)),
             Rule::test_decl => Item::Test(self.lower_test_decl(declaration)?),
+            Rule::experiment_decl => Item::Experiment(self.lower_experiment_decl(declaration)?),
             _ => return None,
         };
         Some((lowered, end))
@@ -452,6 +453,23 @@ impl Lowerer {
                 Rule::group_clause => {
                     RuleClause::Group(self.lower_ident(child(&part, Rule::ident)?), part_span)
                 }
+                Rule::variant_clause => {
+                    let mut refs = Vec::new();
+                    for reference in significant(part).filter(|p| p.as_rule() == Rule::variant_ref) {
+                        let ref_span = self.span(&reference);
+                        let mut names = significant(reference)
+                            .filter(|p| p.as_rule() == Rule::ident)
+                            .map(|p| self.lower_ident(p));
+                        if let (Some(experiment), Some(variant)) = (names.next(), names.next()) {
+                            refs.push(VariantRef {
+                                experiment,
+                                variant,
+                                span: ref_span,
+                            });
+                        }
+                    }
+                    RuleClause::Variant(refs, part_span)
+                }
                 _ => continue,
             };
             clauses.push(clause);
@@ -555,6 +573,44 @@ impl Lowerer {
         PolicyDecl { clauses, span }
     }
 
+    /// `experiment_decl`
+    fn lower_experiment_decl(&mut self, pair: Pair<'_, Rule>) -> Option<ExperimentDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut label = None;
+        let mut variants = Vec::new();
+        for part in significant(pair) {
+            match part.as_rule() {
+                Rule::ident => name = Some(self.lower_ident(part)),
+                Rule::label => label = self.lower_label(part),
+                Rule::variant_decl => {
+                    let variant_span = self.span(&part);
+                    let variant = self.lower_ident(child(&part, Rule::ident)?);
+                    let percent = child(&part, Rule::percent)?;
+                    let share_span = self.span(&percent);
+                    let number = percent.as_str().trim_end_matches('%');
+                    let share = literal::float(number).unwrap_or_else(|error| {
+                        self.bad_literal(error, share_span);
+                        0.0
+                    });
+                    variants.push(VariantDecl {
+                        name: variant,
+                        share,
+                        share_span,
+                        span: variant_span,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Some(ExperimentDecl {
+            name: name?,
+            label,
+            variants,
+            span,
+        })
+    }
+
     /// `holdout_clause`: `holdout P%`
     fn lower_holdout_clause(&mut self, pair: Pair<'_, Rule>) -> Option<PolicyClause> {
         let span = self.span(&pair);
@@ -628,6 +684,11 @@ impl Lowerer {
                 TestClause::ExpectHoldout(child(&pair, Rule::kw_true).is_some(), span)
             }
             Rule::expect_invalid => TestClause::ExpectInvalid(span),
+            Rule::expect_variant => TestClause::ExpectVariant {
+                experiment: idents.next()?,
+                variant: idents.next()?,
+                span,
+            },
             _ => return None,
         })
     }

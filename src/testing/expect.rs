@@ -33,6 +33,11 @@ pub(super) fn expectation_text(clause: &TestClause) -> Option<String> {
         }
         TestClause::ExpectHoldout(flag, _) => format!("expect holdout {flag}"),
         TestClause::ExpectInvalid(_) => "expect invalid".to_string(),
+        TestClause::ExpectVariant {
+            experiment,
+            variant,
+            ..
+        } => format!("expect variant {} {}", experiment.name, variant.name),
     })
 }
 
@@ -76,6 +81,11 @@ pub(super) fn check(clause: &TestClause, outcome: &Outcome) -> Result<(), Mismat
             })
         }
         TestClause::ExpectHoldout(flag, _) => plan.holdout == *flag,
+        TestClause::ExpectVariant {
+            experiment,
+            variant,
+            ..
+        } => variant_of(plan, &experiment.name) == Some(variant.name.as_str()),
         TestClause::AsOf(_) | TestClause::Member(_) | TestClause::ExpectInvalid(_) => true,
     };
     if holds {
@@ -110,7 +120,20 @@ fn expected_words(clause: &TestClause) -> Option<String> {
         TestClause::ExpectHoldout(true, _) => "the member held out".to_string(),
         TestClause::ExpectHoldout(false, _) => "the member not held out".to_string(),
         TestClause::ExpectInvalid(_) => "the snapshot rejected by the schema".to_string(),
+        TestClause::ExpectVariant {
+            experiment,
+            variant,
+            ..
+        } => format!("variant `{}` of experiment `{}`", variant.name, experiment.name),
     })
+}
+
+/// The member's variant of an experiment, as the plan line gives it.
+fn variant_of<'p>(plan: &'p Plan, experiment: &str) -> Option<&'p str> {
+    plan.variants
+        .iter()
+        .find(|(e, _)| **e == *experiment)
+        .map(|(_, v)| &**v)
 }
 
 /// What the plan holds that bears on a clause that did not hold.
@@ -126,6 +149,10 @@ fn found_words(clause: &TestClause, plan: &Plan) -> String {
         TestClause::ExpectHoldout(..) => match plan.holdout {
             true => "the member held out".to_string(),
             false => "the member not held out".to_string(),
+        },
+        TestClause::ExpectVariant { experiment, .. } => match variant_of(plan, &experiment.name) {
+            Some(variant) => format!("variant `{variant}` of experiment `{}`", experiment.name),
+            None => format!("no experiment `{}` in the plan", experiment.name),
         },
         TestClause::AsOf(_) | TestClause::Member(_) | TestClause::ExpectInvalid(_) => String::new(),
     }

@@ -326,6 +326,7 @@ fn clause_span(clause: &TestClause, test: Span) -> Span {
         | TestClause::ExpectHoldout(_, span)
         | TestClause::ExpectInvalid(span)
         | TestClause::ExpectAction { span, .. }
+        | TestClause::ExpectVariant { span, .. }
         | TestClause::ExpectSuppressed { span, .. } => *span,
     };
     if span.end > span.start {

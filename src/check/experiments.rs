@@ -1,0 +1,187 @@
+//! Experiments: each `experiment` block (shares, variant names) and every reference to
+//! one (a rule's `variant` clause, `variant(EXP)`, `expect variant`).
+
+use std::collections::HashMap;
+
+use super::names::Names;
+use super::types::suggestion;
+use super::Context;
+use crate::ast::{ExperimentDecl, Ident};
+use crate::diagnostics::{codes, Diagnostic, Span};
+
+/// The name of being in no variant of an experiment.
+pub(super) const NONE: &str = "none";
+
+/// Checks an `experiment` block: at least one variant, each share above 0%, the shares
+/// at most 100% together, no variant named twice or named `none`.
+pub(super) fn experiment(decl: &ExperimentDecl, cx: &mut Context) {
+    let name = &decl.name.name;
+    if decl.variants.is_empty() {
+        cx.push(
+            Diagnostic::error(
+                codes::BAD_EXPERIMENT,
+                format!("experiment `{name}` has no variant"),
+                decl.name.span,
+            )
+            .with_label("no `variant` inside")
+            .with_help("declare its variants with their shares: `variant small 50%`"),
+        );
+        return;
+    }
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    let mut total = 0.0;
+    for variant in &decl.variants {
+        let variant_name = variant.name.name.as_str();
+        if let Some(&first) = seen.get(variant_name) {
+            cx.push(
+                Diagnostic::error(
+                    codes::DUPLICATE,
+                    format!("variant `{variant_name}` is named twice in experiment `{name}`"),
+                    variant.name.span,
+                )
+                .with_label("named again here")
+                .with_secondary("first named here", first)
+                .with_help("each variant of an experiment has its own name"),
+            );
+            continue;
+        }
+        seen.insert(variant_name, variant.name.span);
+        if variant_name == NONE {
+            cx.push(
+                Diagnostic::error(
+                    codes::BAD_EXPERIMENT,
+                    "a variant cannot be named `none`",
+                    variant.name.span,
+                )
+                .with_label("`none` is the name of being in no variant")
+                .with_help("leave the shares under 100% for members in no variant, and give this variant another name"),
+            );
+        }
+        if !(variant.share > 0.0 && variant.share <= 100.0) {
+            cx.push(
+                Diagnostic::error(
+                    codes::BAD_EXPERIMENT,
+                    format!("variant `{variant_name}` has a share of {}%", variant.share),
+                    variant.share_span,
+                )
+                .with_label("a share is above 0% and at most 100%")
+                .with_help("remove a variant that should get no one"),
+            );
+        }
+        total += variant.share;
+    }
+    // Shares are compared to the hundredth of a point they are assigned with.
+    if (total * 100.0).round() > 100.0 * 100.0 {
+        let first = decl.variants.first().map_or(decl.span, |v| v.share_span);
+        let last = decl.variants.last().map_or(decl.span, |v| v.share_span);
+        cx.push(
+            Diagnostic::error(
+                codes::BAD_EXPERIMENT,
+                format!(
+                    "the shares of experiment `{name}` add up to {}%, more than 100%",
+                    round2(total)
+                ),
+                first.to(last),
+            )
+            .with_label("these shares")
+            .with_help("lower them so they add up to 100% at most; what is left is `none`"),
+        );
+    }
+}
+
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// Checks `EXP.VARIANT` (or, where `none` is allowed, `EXP none`): an experiment that
+/// exists and a variant of it, with the closest names suggested.
+pub(super) fn reference(
+    experiment: &Ident,
+    variant: Option<&Ident>,
+    allow_none: bool,
+    names: &Names,
+    cx: &mut Context,
+) {
+    let Some(decl) = experiment_name(experiment, names, cx) else {
+        return;
+    };
+    let Some(variant) = variant else {
+        return;
+    };
+    let known = decl.variants.iter().any(|v| v.name.name == variant.name);
+    if known || (allow_none && variant.name == NONE) {
+        return;
+    }
+    let mut candidates: Vec<&str> = decl.variants.iter().map(|v| v.name.name.as_str()).collect();
+    if allow_none {
+        candidates.push(NONE);
+    }
+    let mut diagnostic = Diagnostic::error(
+        codes::UNKNOWN_VARIANT,
+        format!(
+            "experiment `{}` has no variant `{}`",
+            decl.name.name, variant.name
+        ),
+        variant.span,
+    )
+    .with_label("no such variant");
+    diagnostic = match suggestion(&variant.name, candidates.iter().copied()) {
+        Some(help) => diagnostic.with_help(help),
+        None => diagnostic.with_help(format!("its variants are {}", list(&candidates))),
+    };
+    cx.push(diagnostic.with_secondary("the experiment is declared here", decl.name.span));
+}
+
+/// The experiment of this name, marked as used; reported when there is none.
+pub(super) fn experiment_name<'a>(
+    experiment: &Ident,
+    names: &Names<'a>,
+    cx: &mut Context,
+) -> Option<&'a ExperimentDecl> {
+    if let Some(decl) = names.experiments.get(experiment.name.as_str()) {
+        cx.used_experiments.insert(experiment.name.clone());
+        return Some(decl);
+    }
+    if names.lost.has("experiment", &experiment.name) {
+        return None;
+    }
+    let mut diagnostic = Diagnostic::error(
+        codes::UNKNOWN_EXPERIMENT,
+        format!("unknown experiment `{}`", experiment.name),
+        experiment.span,
+    )
+    .with_label("no experiment has this name");
+    diagnostic = match suggestion(&experiment.name, names.experiments.keys().copied()) {
+        Some(help) => diagnostic.with_help(help),
+        None if names.experiments.is_empty() => diagnostic
+            .with_help("declare it with `experiment NAME { variant A 50%  variant B 50% }`"),
+        None => diagnostic,
+    };
+    cx.push(diagnostic);
+    None
+}
+
+fn list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    quoted.join(", ")
+}
+
+/// Warns about an experiment of the file that is run that nothing uses.
+pub(super) fn unused(names: &Names, cx: &mut Context) {
+    for (name, decl) in &names.experiments {
+        if decl.span.file == names.root && !cx.used_experiments.contains(*name) {
+            cx.push(
+                Diagnostic::warning(
+                    codes::UNUSED_EXPERIMENT,
+                    format!("experiment `{name}` is never used"),
+                    decl.name.span,
+                )
+                .with_label("no rule picks one of its variants")
+                .with_help(format!(
+                    "give a rule a `variant {name}.{}` clause, or remove the experiment",
+                    decl.variants.first().map_or("VARIANT", |v| v.name.name.as_str())
+                )),
+            );
+        }
+    }
+}
