@@ -208,7 +208,15 @@ pub const VERBS: [Verb; 7] = Verb::ALL;
 /// Declaration keywords: an input starting with one (followed by a name, a string or a
 /// block) is a declaration.
 pub const DECLARATION_KEYWORDS: [&str; 10] = [
-    "playbook", "include", "member", "channel", "segment", "stage", "rule", "policy", "test",
+    "playbook",
+    "include",
+    "member",
+    "channel",
+    "segment",
+    "stage",
+    "rule",
+    "policy",
+    "test",
     "experiment",
 ];
 

@@ -553,7 +553,7 @@ fn save_writes_the_session_as_a_formatted_playbook_that_checks() {
         session.stderr
     );
     assert_eq!(
-        session.stdout.matches("saved 36 declarations to ").count(),
+        session.stdout.matches("saved 39 declarations to ").count(),
         2,
         "{}",
         session.stdout

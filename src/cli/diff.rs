@@ -72,6 +72,8 @@ struct Side {
     rules: Vec<Arc<str>>,
     /// The channel of each planned touch.
     touches: Vec<Arc<str>>,
+    /// The member's variant of each experiment.
+    variants: Vec<(Arc<str>, Arc<str>)>,
 }
 
 impl Side {
@@ -98,6 +100,7 @@ impl Side {
                     holdout: plan.holdout,
                     rules,
                     touches,
+                    variants: plan.variants.clone(),
                 }
             }
             Err(record) => Side {
@@ -109,6 +112,7 @@ impl Side {
                 holdout: false,
                 rules: Vec::new(),
                 touches: Vec::new(),
+                variants: Vec::new(),
             },
         }
     }
@@ -161,6 +165,10 @@ struct Counts {
 /// A stage move: the stage before and after (`None`: no stage, or invalid).
 type Move = (Option<Arc<str>>, Option<Arc<str>>);
 
+/// A variant move: the experiment, the variant before and after (`none` when in none,
+/// or when the experiment is not in that playbook).
+type VariantMove = (Arc<str>, Arc<str>, Arc<str>);
+
 /// The counts of a diff.
 #[derive(Debug, Default)]
 struct Diff {
@@ -168,6 +176,8 @@ struct Diff {
     changed: Examples,
     /// Stage moves, `(from, to)` (`None`: no stage or invalid), in first-seen order.
     stages: IndexMap<Move, Examples>,
+    /// Members whose variant of an experiment changed, in first-seen order.
+    variants: IndexMap<VariantMove, Examples>,
     rules: IndexMap<Arc<str>, RuleChange>,
     channels: IndexMap<Arc<str>, Counts>,
     holdout: Counts,
@@ -206,6 +216,9 @@ impl Diff {
         if !changed {
             return false;
         }
+        if before.json.is_some() && after.json.is_some() {
+            self.variant_moves(before, after, member);
+        }
         self.changed.add(member);
         let stage_of = |side: &Side| side.json.as_ref().and(side.stage.clone());
         let (from, to) = (stage_of(before), stage_of(after));
@@ -227,6 +240,36 @@ impl Diff {
             }
         }
         true
+    }
+
+    /// Counts each experiment whose variant differs for the member.
+    fn variant_moves(&mut self, before: &Side, after: &Side, member: &Option<Arc<str>>) {
+        let none: Arc<str> = Arc::from("none");
+        let of = |side: &Side, experiment: &Arc<str>| {
+            side.variants
+                .iter()
+                .find(|(e, _)| e == experiment)
+                .map_or_else(|| none.clone(), |(_, v)| v.clone())
+        };
+        let experiments = after
+            .variants
+            .iter()
+            .chain(&before.variants)
+            .map(|(e, _)| e);
+        let mut seen: Vec<&Arc<str>> = Vec::new();
+        for experiment in experiments {
+            if seen.contains(&experiment) {
+                continue;
+            }
+            seen.push(experiment);
+            let (from, to) = (of(before, experiment), of(after, experiment));
+            if from != to {
+                self.variants
+                    .entry((experiment.clone(), from, to))
+                    .or_default()
+                    .add(member);
+            }
+        }
     }
 
     /// The stage moves, most members first (first seen first among equals).
@@ -268,10 +311,32 @@ impl Serialize for Diff {
                 serializer.collect_map(self.0.iter().map(|(name, value)| (&**name, value)))
             }
         }
-        let mut out = serializer.serialize_struct("Diff", 8)?;
+        #[derive(Serialize)]
+        struct VariantMoveOut<'a> {
+            experiment: &'a str,
+            from: &'a str,
+            to: &'a str,
+            members: u64,
+            examples: &'a [String],
+        }
+        let variants: Vec<VariantMoveOut<'_>> = self
+            .variants
+            .iter()
+            .map(|((experiment, from, to), examples)| VariantMoveOut {
+                experiment,
+                from,
+                to,
+                members: examples.members,
+                examples: &examples.examples,
+            })
+            .collect();
+        let mut out = serializer.serialize_struct("Diff", 9)?;
         out.serialize_field("members", &self.members)?;
         out.serialize_field("changed", &self.changed.members)?;
         out.serialize_field("stages", &stages)?;
+        if !variants.is_empty() {
+            out.serialize_field("variants", &variants)?;
+        }
         out.serialize_field("rules", &Named(&self.rules))?;
         out.serialize_field("channels", &Named(&self.channels))?;
         out.serialize_field("holdout", &self.holdout)?;
@@ -443,6 +508,13 @@ fn table(diff: &Diff) -> String {
         let _ = writeln!(out, "stage moves (from → to)            members");
         for ((from, to), e) in moves {
             let pair = format!("{} → {}", stage_name(from), stage_name(to));
+            let _ = writeln!(out, "  {pair:32} {:>7}{}", e.members, examples(e));
+        }
+    }
+    if !diff.variants.is_empty() {
+        let _ = writeln!(out, "variant moves (experiment: from → to) members");
+        for ((experiment, from, to), e) in &diff.variants {
+            let pair = format!("{experiment}: {from} → {to}");
             let _ = writeln!(out, "  {pair:32} {:>7}{}", e.members, examples(e));
         }
     }

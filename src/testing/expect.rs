@@ -124,7 +124,10 @@ fn expected_words(clause: &TestClause) -> Option<String> {
             experiment,
             variant,
             ..
-        } => format!("variant `{}` of experiment `{}`", variant.name, experiment.name),
+        } => format!(
+            "variant `{}` of experiment `{}`",
+            variant.name, experiment.name
+        ),
     })
 }
 
