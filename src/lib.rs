@@ -63,6 +63,7 @@ stages! {
     syntax;
 }
 mod api;
+mod ledger;
 mod playbook;
 mod session;
 pub mod testing;

@@ -207,7 +207,7 @@ pub const VERBS: [Verb; 7] = Verb::ALL;
 
 /// Declaration keywords: an input starting with one (followed by a name, a string or a
 /// block) is a declaration.
-pub const DECLARATION_KEYWORDS: [&str; 10] = [
+pub const DECLARATION_KEYWORDS: [&str; 11] = [
     "playbook",
     "include",
     "member",
@@ -218,10 +218,11 @@ pub const DECLARATION_KEYWORDS: [&str; 10] = [
     "policy",
     "test",
     "experiment",
+    "group",
 ];
 
 /// Clause keywords.
-pub const CLAUSE_KEYWORDS: [&str; 21] = [
+pub const CLAUSE_KEYWORDS: [&str; 25] = [
     "quadrant",
     "online",
     "frequency",
@@ -243,7 +244,20 @@ pub const CLAUSE_KEYWORDS: [&str; 21] = [
     "max_touches",
     "holdout",
     "variant",
+    "key",
+    "on",
+    "enter",
+    "since",
 ];
+
+/// The member's stage at the latest earlier run, as the ledger remembers it (a string,
+/// or null when the member was never seen or there is no ledger).
+pub const PREVIOUS_STAGE: &str = "previous_stage";
+/// The whole days since the member entered its current stage (0 on the day it
+/// entered; null without a ledger).
+pub const STAGE_DAYS: &str = "stage_days";
+/// The names an expression may read from the ledger.
+pub const HISTORY_NAMES: [&str; 2] = [PREVIOUS_STAGE, STAGE_DAYS];
 
 /// Words reserved inside expressions.
 pub const EXPRESSION_KEYWORDS: [&str; 11] = [
@@ -251,4 +265,6 @@ pub const EXPRESSION_KEYWORDS: [&str; 11] = [
 ];
 
 /// The keywords of a `test` block.
-pub const TEST_KEYWORDS: [&str; 6] = ["as_of", "expect", "action", "no", "suppressed", "reason"];
+pub const TEST_KEYWORDS: [&str; 7] = [
+    "as_of", "expect", "action", "no", "suppressed", "reason", "previous",
+];

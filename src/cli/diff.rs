@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use siyu::{AsOf, ErrorKind, PlanOptions, Playbook, StreamItem};
+use siyu::{AsOf, PlanOptions, Playbook, StreamItem};
 
 use super::output::{AtomicFile, Output};
 use super::run::{as_of, load_playbook, open_members};
@@ -106,7 +106,7 @@ impl Side {
             Err(record) => Side {
                 member: record.member.clone(),
                 json: None,
-                input_error: record.kind == ErrorKind::Input,
+                input_error: record.kind.is_fatal(),
                 error: Some(record.error),
                 stage: None,
                 holdout: false,

@@ -48,7 +48,7 @@ fn explain(args: &Args) -> Result<i32, i32> {
                 eprintln!("line {line}: member `{}` cannot be read: {error}", args.id);
                 return Ok(EXIT_FAILURE);
             }
-            Err(error) if error.kind == siyu::ErrorKind::Input => {
+            Err(error) if error.kind.is_fatal() => {
                 eprintln!("error: line {line}: {error}");
                 return Ok(super::EXIT_USAGE);
             }

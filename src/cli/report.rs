@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use siyu::{ErrorKind, PlanOptions};
+use siyu::PlanOptions;
 
 use super::output::AtomicFile;
 use super::run::{as_of, load_playbook, open_members};
@@ -75,7 +75,7 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         let Some(record) = chunk.error else {
             continue;
         };
-        if record.kind == ErrorKind::Input {
+        if record.kind.is_fatal() {
             eprintln!("error: line {}: {}", record.line, record.error);
             return Err(EXIT_USAGE);
         }

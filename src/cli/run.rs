@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use siyu::{
-    AsOf, ErrorKind, ErrorRecord, InputFormat, PlanOptions, Playbook, PlaybookError, Summary,
+    AsOf, ErrorRecord, InputFormat, PlanOptions, Playbook, PlaybookError, Summary,
 };
 
 use super::output::{AtomicFile, Output};
@@ -173,7 +173,7 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         let Some(record) = &chunk.error else {
             continue;
         };
-        if record.kind == ErrorKind::Input {
+        if record.kind.is_fatal() {
             progress.finish();
             eprintln!("error: line {}: {}", record.line, record.error);
             code = EXIT_USAGE;
