@@ -538,6 +538,18 @@ impl Playbook {
         trace::explain(&self.program, &member, &self.clock(as_of))
     }
 
+    /// Like [`Playbook::explain`], for a run with a ledger that remembers `history`.
+    pub fn explain_with_history(
+        &self,
+        snapshot: &serde_json::Value,
+        as_of: AsOf,
+        history: &History,
+    ) -> Result<Trace, MemberError> {
+        let mut member = decode::decode_value(&self.program, snapshot)?;
+        history.apply(&self.program, &mut member);
+        trace::explain(&self.program, &member, &self.clock(as_of))
+    }
+
     /// The findings of `check --deep`: stages no member can reach and rules that can
     /// never fire (proven), touches on channels without consent, and, each with an
     /// example member confirmed by planning it at `as_of`, channels over their cap and

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use siyu::{
-    AsOf, ErrorRecord, InputFormat, PlanOptions, Playbook, PlaybookError, Summary,
+    AsOf, ErrorKind, ErrorRecord, InputFormat, LedgerRun, PlanOptions, Playbook, PlaybookError,
+    Summary,
 };
 
 use super::output::{AtomicFile, Output};
@@ -69,6 +70,18 @@ pub struct Args {
     /// No summary table and no progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// The ledger that remembers runs: an SQLite file (created on first use) or a
+    /// postgres:// URL (default: $SIYU_LEDGER). Caps then count earlier runs' touches,
+    /// `on enter` fires on the day a member changes stage, and the run is recorded.
+    #[arg(long, value_name = "LOCATION", env = "SIYU_LEDGER")]
+    pub ledger: Option<String>,
+    /// Run at an as-of earlier than the ledger's latest run of this playbook, deleting
+    /// the later runs (in the same transaction).
+    #[arg(long, requires = "ledger")]
+    pub replace_later: bool,
+    /// How long to wait for another run holding the ledger, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, requires = "ledger")]
+    pub ledger_wait: u64,
 }
 
 /// Loads a playbook for `run` and `explain`; on failure prints why and gives the exit
@@ -151,6 +164,28 @@ pub fn run(args: Args) -> i32 {
 fn run_inner(args: &Args) -> Result<i32, i32> {
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
+    let Some(location) = &args.ledger else {
+        if playbook.reads_history() {
+            return Err(super::ledger::needs_ledger(&args.playbook));
+        }
+        return plan_all(args, &playbook, as_of, None);
+    };
+    let wait = Duration::from_secs(args.ledger_wait);
+    let mut ledger = super::ledger::open_for_run(location, wait)?;
+    let run = ledger
+        .begin(&playbook, as_of, args.replace_later)
+        .map_err(|error| super::ledger::failed(&error))?;
+    plan_all(args, &playbook, as_of, Some(run))
+}
+
+/// Plans every member, with a ledger run when there is one; commits the run (before
+/// the plans are put in place) only when the whole input was planned.
+fn plan_all(
+    args: &Args,
+    playbook: &Playbook,
+    as_of: AsOf,
+    mut run: Option<LedgerRun<'_>>,
+) -> Result<i32, i32> {
     let (reader, format) = open_members(&args.members, args.members_format)?;
     let (reader, input) = counted(&args.members, reader);
     let mut out = match &args.out {
@@ -158,9 +193,12 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         None => Output::stdout(),
     };
     let mut errors = args.errors.as_deref().map(create).transpose()?;
-    let options = PlanOptions::default()
+    let mut options = PlanOptions::default()
         .threads(args.threads.unwrap_or(0))
         .format(format);
+    if let Some(run) = &run {
+        options = options.ledger(run.view());
+    }
     let mut summary = playbook.summary();
     let mut progress = Progress::new(args.quiet, input);
     let mut code = EXIT_OK;
@@ -170,9 +208,21 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         }
         summary.merge(&chunk.summary);
         progress.tick(summary.members());
+        if let Some(run) = &mut run {
+            if let Err(error) = run.record(&chunk.recorded) {
+                progress.finish();
+                return Err(super::ledger::failed(&error));
+            }
+        }
         let Some(record) = &chunk.error else {
             continue;
         };
+        if record.kind == ErrorKind::Ledger {
+            progress.finish();
+            eprintln!("error: {}", record.error);
+            code = EXIT_FAILURE;
+            break;
+        }
         if record.kind.is_fatal() {
             progress.finish();
             eprintln!("error: line {}: {}", record.line, record.error);
@@ -202,6 +252,16 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         }
     }
     if code == EXIT_OK {
+        if let Some(run) = run.take() {
+            let location = run_location(args);
+            match run.commit(&summary) {
+                Ok(number) if !args.quiet => {
+                    eprintln!("ledger: run {number} of `{}` recorded in {location}", playbook.key());
+                }
+                Ok(_) => {}
+                Err(error) => return Err(super::ledger::failed(&error)),
+            }
+        }
         if let Err(error) = out.commit() {
             return write_failed(&error, "the plans");
         }
@@ -216,6 +276,14 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         eprintln!("{warning}");
     }
     Ok(code)
+}
+
+/// The ledger's location as messages show it.
+fn run_location(args: &Args) -> String {
+    args.ledger
+        .as_deref()
+        .map(siyu::Ledger::shown)
+        .unwrap_or_default()
 }
 
 /// The plain warning for an input of which no snapshot could be planned; it is

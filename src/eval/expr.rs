@@ -648,6 +648,10 @@ impl Evaluator<'_> {
 
     /// `stage_days`: whole days since the member entered its current stage; null
     /// without a ledger or before the stage is chosen.
+    pub(crate) fn stage_days_value(&self) -> Value {
+        self.stage_days()
+    }
+
     fn stage_days(&self) -> Value {
         let (Some(history), Some(stage)) = (&self.member.history, self.stage) else {
             return Value::Null;

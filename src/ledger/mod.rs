@@ -222,6 +222,11 @@ impl Ledger {
         &self.location
     }
 
+    /// A location as messages show it: a PostgreSQL URL's password hidden.
+    pub fn shown(location: &str) -> String {
+        shown_location(location)
+    }
+
     /// A read-only view of the members' histories for a run of `playbook` at `as_of`,
     /// for planning (`explain`, `diff`, `report`): nothing is recorded.
     pub fn view(&self, playbook: &Playbook, as_of: AsOf) -> Result<LedgerView, LedgerError> {

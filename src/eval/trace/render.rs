@@ -114,6 +114,18 @@ impl Step {
                     "    ✗ suppressed: an earlier rule already took the group `{group}`"
                 );
             }
+            Step::GroupCapped {
+                group,
+                counted,
+                limit,
+                per_seconds,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "    ✗ suppressed: the group `{group}` is at its cap ({counted} touches of its rules in the last {}, cap {limit})",
+                    duration_words(*per_seconds)
+                );
+            }
             Step::NoConsent {
                 verb,
                 channel,
@@ -225,6 +237,9 @@ impl fmt::Display for Trace {
                 holdout.threshold
             );
         }
+        if let Some(history) = &self.history {
+            history.write(&mut out, self.stage.as_deref());
+        }
         let _ = writeln!(out);
         let _ = writeln!(out, "rules, by priority:");
         for rule in &self.rules {
@@ -261,6 +276,13 @@ impl RuleStep {
                     names.join(", ")
                 );
             }
+            RuleOutcome::NotEntering { stage } => {
+                let _ = writeln!(
+                    out,
+                    ": skipped, `on enter`: the member was already in {} at the latest run",
+                    stage.as_deref().map_or("no stage".to_string(), |s| format!("`{s}`"))
+                );
+            }
             RuleOutcome::WhenFalse(when) => {
                 let _ = writeln!(out, ": skipped, `when {}` is {}", when.text, when.value);
                 when.write_parts(out, 6);
@@ -273,6 +295,38 @@ impl RuleStep {
                 }
                 for step in steps {
                     step.write(out, self);
+                }
+            }
+        }
+    }
+}
+
+impl HistoryStep {
+    fn write(&self, out: &mut String, stage: Option<&str>) {
+        let stage = stage.map_or("no stage".to_string(), |s| format!("`{s}`"));
+        match &self.previous {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "history: never planned by an earlier run, so entering {stage} today"
+                );
+            }
+            Some((previous, since)) => {
+                let previous = previous
+                    .as_deref()
+                    .map_or("no stage".to_string(), |s| format!("`{s}`"));
+                let since = plan::format_rfc3339(since);
+                if self.entering {
+                    let _ = writeln!(
+                        out,
+                        "history: {previous} at the latest run (since {since}), entering {stage} today"
+                    );
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "history: in {stage} since {since} ({} days)",
+                        self.stage_days
+                    );
                 }
             }
         }
