@@ -393,6 +393,18 @@ pub struct MemberError {
     pub message: String,
 }
 
+impl MemberError {
+    /// A member that could not be planned because its history could not be read.
+    pub fn ledger(member: &str, message: &str) -> MemberError {
+        MemberError {
+            kind: ErrorKind::Ledger,
+            member: Some(Arc::from(member)),
+            rule: None,
+            message: message.to_string(),
+        }
+    }
+}
+
 impl miette::Diagnostic for MemberError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(match self.kind {

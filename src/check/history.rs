@@ -56,7 +56,7 @@ pub(super) fn stage_and_on_enter(decl: &RuleDecl, cx: &mut Context) {
     let (second, first, first_words) = if stage.start > on_enter.start {
         (stage, on_enter, "`on enter` already names the stages")
     } else {
-        (on_enter, stage, "the stages, also named by `on enter`")
+        (on_enter, stage, "`stage` already names the stages")
     };
     cx.push(
         Diagnostic::error(
@@ -67,7 +67,7 @@ pub(super) fn stage_and_on_enter(decl: &RuleDecl, cx: &mut Context) {
             ),
             second,
         )
-        .with_label("one of these is too many")
+        .with_label("a rule has `stage` or `on enter`, not both")
         .with_secondary(first_words, first)
         .with_help(
             "`on enter a, b` implies `stage a, b`: keep `on enter` for a rule that fires on the \

@@ -54,6 +54,8 @@ pub struct Args {
     /// No table on stderr.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub ledger: super::ledger::LedgerArg,
 }
 
 /// One member under one playbook, reduced on the worker threads to what the diff needs.
@@ -439,8 +441,25 @@ fn plan_both(
     let options = PlanOptions::default()
         .threads(args.threads.unwrap_or(0))
         .format(format);
-    let before = old.plan_lines_with(old_reader, as_of, options.clone(), Side::of);
-    let after = new.plan_lines_with(new_reader, as_of, options, Side::of);
+    let (old_options, new_options) = match &args.ledger.ledger {
+        None if old.reads_history() || new.reads_history() => {
+            let path = if old.reads_history() { &args.old } else { &args.new };
+            return Err(super::ledger::needs_ledger(path));
+        }
+        None => (options.clone(), options),
+        Some(location) => {
+            // Read only: both playbooks see the same ledger; nothing is recorded.
+            let ledger = super::ledger::open_existing(location)?;
+            let view = |playbook: &Playbook| {
+                ledger
+                    .view(playbook, as_of)
+                    .map_err(|error| super::ledger::failed(&error))
+            };
+            (options.clone().ledger(view(old)?), options.ledger(view(new)?))
+        }
+    };
+    let before = old.plan_lines_with(old_reader, as_of, old_options, Side::of);
+    let after = new.plan_lines_with(new_reader, as_of, new_options, Side::of);
     let mut diff = Diff::new(old, new);
     let mut line = Vec::new();
     for (before, after) in before.zip(after) {

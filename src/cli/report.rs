@@ -14,6 +14,7 @@ use super::run::{as_of, load_playbook, open_members};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 pub(super) mod page;
+mod runs;
 
 /// How many invalid snapshots the page lists by line and reason.
 const FIRST_INVALID: usize = 10;
@@ -39,6 +40,8 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub ledger: super::ledger::LedgerArg,
 }
 
 /// An invalid snapshot, as the page lists it.
@@ -64,10 +67,29 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
     })?;
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
+    let mut ledger = match &args.ledger.ledger {
+        Some(location) => Some(super::ledger::open_existing(location)?),
+        None if playbook.reads_history() => {
+            return Err(super::ledger::needs_ledger(&args.playbook))
+        }
+        None => None,
+    };
     let (reader, format) = open_members(&args.members, args.members_format)?;
-    let options = PlanOptions::default()
+    let mut options = PlanOptions::default()
         .threads(args.threads.unwrap_or(0))
         .format(format);
+    let mut runs = None;
+    if let Some(ledger) = &mut ledger {
+        let view = ledger
+            .view(&playbook, as_of)
+            .map_err(|error| super::ledger::failed(&error))?;
+        options = options.ledger(view);
+        let all = ledger
+            .runs(Some(playbook.key()))
+            .map_err(|error| super::ledger::failed(&error))?;
+        let skip = all.len().saturating_sub(runs::LAST_RUNS);
+        runs = Some(all.into_iter().skip(skip).collect::<Vec<_>>());
+    }
     let mut summary = playbook.summary();
     let mut invalid = Vec::new();
     for chunk in playbook.plan_lines_json(reader, as_of, options) {
@@ -75,6 +97,10 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         let Some(record) = chunk.error else {
             continue;
         };
+        if record.kind == siyu::ErrorKind::Ledger {
+            eprintln!("error: {}", record.error);
+            return Err(EXIT_FAILURE);
+        }
         if record.kind.is_fatal() {
             eprintln!("error: line {}: {}", record.line, record.error);
             return Err(EXIT_USAGE);
@@ -92,6 +118,7 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         as_of: args.as_of.as_deref().unwrap_or("now · 现在"),
         summary: &summary,
         invalid: &invalid,
+        runs: runs.as_deref(),
     });
     let written = out.write_all(html.as_bytes()).and_then(|()| out.commit());
     if let Err(error) = written {

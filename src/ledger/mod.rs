@@ -240,9 +240,7 @@ impl Ledger {
         as_of: AsOf,
         member: &str,
     ) -> Result<History, LedgerError> {
-        let view = self.view(playbook, as_of)?;
-        let stored = view.read_one(member)?;
-        Ok(History::from_stored(&stored))
+        self.view(playbook, as_of)?.history(member)
     }
 
     /// Begins a run of `playbook` at `as_of`: takes the playbook key's lock (waiting

@@ -100,6 +100,12 @@ impl LedgerView {
         self.inner.ids.as_ref()
     }
 
+    /// One member's history, read on the caller's thread (threads that share the view
+    /// take turns).
+    pub fn history(&self, member: &str) -> Result<super::History, LedgerError> {
+        self.read_one(member).map(|stored| super::History::from_stored(&stored))
+    }
+
     /// One member's history, read on the caller's thread.
     pub(crate) fn read_one(&self, member: &str) -> Result<StoredHistory, LedgerError> {
         let mut single = self

@@ -14,6 +14,8 @@ pub(super) struct Report<'a> {
     pub as_of: &'a str,
     pub summary: &'a Summary,
     pub invalid: &'a [Invalid],
+    /// With a ledger: the playbook's last runs, oldest first.
+    pub runs: Option<&'a [siyu::RunInfo]>,
 }
 
 /// Widths of a horizontal bar chart, in SVG units.
@@ -71,6 +73,9 @@ pub(super) fn draw(report: &Report<'_>) -> String {
     channels(&mut page, summary);
     rules(&mut page, summary, &rule_labels);
     holdout(&mut page, summary, &stage_labels);
+    if let Some(runs) = report.runs {
+        super::runs::section(&mut page, runs);
+    }
     checks(&mut page, report);
     invalid(&mut page, report);
     page.push_str("</main>\n</body>\n</html>\n");
@@ -169,6 +174,7 @@ fn reason_colour(reason: Reason) -> &'static str {
     match reason {
         Reason::Holdout => "#8c959f",
         Reason::Group => "#bf8700",
+        Reason::GroupCap => "#953800",
         Reason::Consent => "#cf222e",
         Reason::RuleCap => "#8250df",
         Reason::ChannelCap => "#0969da",
@@ -182,6 +188,7 @@ fn reason_label(reason: Reason) -> String {
     let chinese = match reason {
         Reason::Holdout => "对照组",
         Reason::Group => "同组已发",
+        Reason::GroupCap => "同组频次",
         Reason::Consent => "未授权",
         Reason::RuleCap => "规则频次",
         Reason::ChannelCap => "渠道频次",
