@@ -266,5 +266,11 @@ pub const EXPRESSION_KEYWORDS: [&str; 11] = [
 
 /// The keywords of a `test` block.
 pub const TEST_KEYWORDS: [&str; 7] = [
-    "as_of", "expect", "action", "no", "suppressed", "reason", "previous",
+    "as_of",
+    "expect",
+    "action",
+    "no",
+    "suppressed",
+    "reason",
+    "previous",
 ];

@@ -443,7 +443,11 @@ fn plan_both(
         .format(format);
     let (old_options, new_options) = match &args.ledger.ledger {
         None if old.reads_history() || new.reads_history() => {
-            let path = if old.reads_history() { &args.old } else { &args.new };
+            let path = if old.reads_history() {
+                &args.old
+            } else {
+                &args.new
+            };
             return Err(super::ledger::needs_ledger(path));
         }
         None => (options.clone(), options),
@@ -455,7 +459,10 @@ fn plan_both(
                     .view(playbook, as_of)
                     .map_err(|error| super::ledger::failed(&error))
             };
-            (options.clone().ledger(view(old)?), options.ledger(view(new)?))
+            (
+                options.clone().ledger(view(old)?),
+                options.ledger(view(new)?),
+            )
         }
     };
     let before = old.plan_lines_with(old_reader, as_of, old_options, Side::of);

@@ -99,7 +99,9 @@ pub(super) fn needs_ledger(path: &std::path::Path) -> i32 {
         "error: `{}` uses `on enter`, `previous_stage` or `stage_days`, which need the ledger's memory of earlier runs",
         path.display()
     );
-    eprintln!("  help: give `--ledger FILE` (an SQLite file, created on first use) or set SIYU_LEDGER");
+    eprintln!(
+        "  help: give `--ledger FILE` (an SQLite file, created on first use) or set SIYU_LEDGER"
+    );
     EXIT_USAGE
 }
 

@@ -80,7 +80,12 @@ pub struct Args {
     #[arg(long, requires = "ledger")]
     pub replace_later: bool,
     /// How long to wait for another run holding the ledger, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, requires = "ledger")]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        requires = "ledger"
+    )]
     pub ledger_wait: u64,
 }
 
@@ -256,7 +261,10 @@ fn plan_all(
             let location = run_location(args);
             match run.commit(&summary) {
                 Ok(number) if !args.quiet => {
-                    eprintln!("ledger: run {number} of `{}` recorded in {location}", playbook.key());
+                    eprintln!(
+                        "ledger: run {number} of `{}` recorded in {location}",
+                        playbook.key()
+                    );
                 }
                 Ok(_) => {}
                 Err(error) => return Err(super::ledger::failed(&error)),

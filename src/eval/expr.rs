@@ -607,35 +607,6 @@ fn call_function(function: Function, first: Value, second: Value) -> Result<Valu
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_goes_half_away_from_zero_and_days_toward_zero() {
-        let round = |f| call_function(Function::Round, Value::Float(f), Value::Null).unwrap();
-        assert_eq!(round(2.5), Value::Int(3));
-        assert_eq!(round(-2.5), Value::Int(-3));
-        assert_eq!(round(2.4), Value::Int(2));
-        assert_eq!(round(1e300), Value::Null);
-        let days = |s| call_function(Function::Days, Value::Duration(s), Value::Null).unwrap();
-        assert_eq!(days(86_400 * 2 - 1), Value::Int(1));
-        assert_eq!(days(-(86_400 * 2 - 1)), Value::Int(-1));
-    }
-
-    #[test]
-    fn len_counts_characters_and_min_keeps_the_type() {
-        let len = call_function(Function::Len, Value::str("杭州市"), Value::Null).unwrap();
-        assert_eq!(len, Value::Int(3));
-        let min = call_function(Function::Min, Value::Float(2.5), Value::Int(3)).unwrap();
-        assert_eq!(min, Value::Float(2.5));
-        let max = call_function(Function::Max, Value::Float(2.5), Value::Int(3)).unwrap();
-        assert_eq!(max, Value::Int(3));
-        let null = call_function(Function::Max, Value::Null, Value::Int(3)).unwrap();
-        assert_eq!(null, Value::Null);
-    }
-}
-
 impl Evaluator<'_> {
     /// `previous_stage`: the stage's name at the latest earlier run, or null.
     fn previous_stage(&self) -> Value {
@@ -662,5 +633,34 @@ impl Evaluator<'_> {
         let since = history.since(name, self.clock.now);
         let seconds = self.clock.now.as_second().saturating_sub(since.as_second());
         Value::Int(seconds.max(0) / 86_400)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_goes_half_away_from_zero_and_days_toward_zero() {
+        let round = |f| call_function(Function::Round, Value::Float(f), Value::Null).unwrap();
+        assert_eq!(round(2.5), Value::Int(3));
+        assert_eq!(round(-2.5), Value::Int(-3));
+        assert_eq!(round(2.4), Value::Int(2));
+        assert_eq!(round(1e300), Value::Null);
+        let days = |s| call_function(Function::Days, Value::Duration(s), Value::Null).unwrap();
+        assert_eq!(days(86_400 * 2 - 1), Value::Int(1));
+        assert_eq!(days(-(86_400 * 2 - 1)), Value::Int(-1));
+    }
+
+    #[test]
+    fn len_counts_characters_and_min_keeps_the_type() {
+        let len = call_function(Function::Len, Value::str("杭州市"), Value::Null).unwrap();
+        assert_eq!(len, Value::Int(3));
+        let min = call_function(Function::Min, Value::Float(2.5), Value::Int(3)).unwrap();
+        assert_eq!(min, Value::Float(2.5));
+        let max = call_function(Function::Max, Value::Float(2.5), Value::Int(3)).unwrap();
+        assert_eq!(max, Value::Int(3));
+        let null = call_function(Function::Max, Value::Null, Value::Int(3)).unwrap();
+        assert_eq!(null, Value::Null);
     }
 }

@@ -53,11 +53,8 @@ impl History {
 
     /// With one more touch planned by an earlier run: its rule, its channel, its time.
     pub fn with_touch(mut self, rule: Option<&str>, channel: Option<&str>, at: AsOf) -> History {
-        self.touches.push((
-            rule.map(str::to_string),
-            channel.map(str::to_string),
-            at,
-        ));
+        self.touches
+            .push((rule.map(str::to_string), channel.map(str::to_string), at));
         self
     }
 
@@ -103,9 +100,10 @@ impl History {
     /// Gives this history to a decoded member.
     pub(crate) fn apply(&self, program: &Program, member: &mut MemberData) {
         let stored = StoredHistory {
-            previous: self.previous.as_ref().map(|(stage, since)| {
-                (stage.as_deref().map(Arc::from), since.timestamp())
-            }),
+            previous: self
+                .previous
+                .as_ref()
+                .map(|(stage, since)| (stage.as_deref().map(Arc::from), since.timestamp())),
             touches: self
                 .touches
                 .iter()
@@ -157,7 +155,10 @@ impl StoredHistory {
         for touch in &self.touches {
             let resolved = Touch {
                 rule: touch.rule.as_deref().and_then(|r| program.rule_ids.get(r)),
-                channel: touch.channel.as_deref().and_then(|c| program.channel_ids.get(c)),
+                channel: touch
+                    .channel
+                    .as_deref()
+                    .and_then(|c| program.channel_ids.get(c)),
                 at: touch.at,
             };
             let known = resolved.rule.is_some() == touch.rule.is_some()

@@ -34,10 +34,10 @@ pub use view::LedgerView;
 pub(crate) use history::StoredHistory;
 pub(crate) use ids::{hex, ActionIds};
 pub(crate) use record::{record_member, Recording};
-pub(crate) use store::{HistoryQuery, HistoryReader, MemberRow};
+pub(crate) use store::{HistoryReader, MemberRow};
 
-use crate::playbook::{AsOf, Playbook};
 use crate::plan::Summary;
+use crate::playbook::{AsOf, Playbook};
 use store::{Later, RunWriter, Store};
 
 /// How long a run waits, by default, for another run holding the ledger's lock.
@@ -260,7 +260,9 @@ impl Ledger {
             Later::Refuse
         };
         let key = playbook.key().to_string();
-        let writer = self.store.begin(&key, as_of.timestamp().as_second(), later)?;
+        let writer = self
+            .store
+            .begin(&key, as_of.timestamp().as_second(), later)?;
         Ok(LedgerRun {
             writer,
             view,
@@ -414,10 +416,13 @@ pub(crate) fn check_version(location: &str, version: Option<&str>) -> Result<(),
             why: "it has no siyu schema version".into(),
         });
     };
-    let found: i64 = version.trim().parse().map_err(|_| LedgerError::NotALedger {
-        location: location.into(),
-        why: format!("its schema version `{version}` is not a number"),
-    })?;
+    let found: i64 = version
+        .trim()
+        .parse()
+        .map_err(|_| LedgerError::NotALedger {
+            location: location.into(),
+            why: format!("its schema version `{version}` is not a number"),
+        })?;
     if found > store::SCHEMA_VERSION {
         return Err(LedgerError::Newer {
             location: location.into(),

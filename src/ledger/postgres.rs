@@ -142,10 +142,12 @@ impl PostgresStore {
 
 /// Opens a connection.
 fn connect(url: &str, shown: &str) -> Result<Client, LedgerError> {
-    let mut config: Config = url.parse().map_err(|error: postgres::Error| LedgerError::Connect {
-        location: shown.into(),
-        message: format!("not a PostgreSQL URL ({error})"),
-    })?;
+    let mut config: Config =
+        url.parse()
+            .map_err(|error: postgres::Error| LedgerError::Connect {
+                location: shown.into(),
+                message: format!("not a PostgreSQL URL ({error})"),
+            })?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
@@ -593,7 +595,10 @@ impl HistoryReader for PostgresReader {
             None => {
                 let found = self
                     .client
-                    .query_opt("SELECT id FROM siyu_playbooks WHERE key = $1", &[&&*query.key])
+                    .query_opt(
+                        "SELECT id FROM siyu_playbooks WHERE key = $1",
+                        &[&&*query.key],
+                    )
                     .map_err(error)?
                     .map(|row| row.get::<_, i64>(0));
                 self.playbook = Some(found);

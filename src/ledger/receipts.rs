@@ -45,7 +45,9 @@ pub(crate) fn import<R: BufRead>(
             let line = match line {
                 Ok(line) => line,
                 Err(error) => {
-                    report.skipped.push(problem(number, format!("cannot be read: {error}")));
+                    report
+                        .skipped
+                        .push(problem(number, format!("cannot be read: {error}")));
                     continue;
                 }
             };
@@ -84,7 +86,10 @@ fn problem(line: u64, reason: String) -> ReceiptProblem {
 
 fn unknown(touch: &TouchRef) -> String {
     match touch {
-        TouchRef::Id(id) => format!("no planned touch has the id `{}`", super::ids::hex_string(*id)),
+        TouchRef::Id(id) => format!(
+            "no planned touch has the id `{}`",
+            super::ids::hex_string(*id)
+        ),
         TouchRef::Fields {
             member,
             rule,
@@ -115,9 +120,8 @@ fn parse(line: &str) -> Result<(TouchRef, &'static str), String> {
     };
     if let Some(id) = object.get("id") {
         let text = id.as_str().unwrap_or_default();
-        let id = parse_hex(text).ok_or_else(|| {
-            format!("`id` is an action id of 16 hexadecimal digits, found {id}")
-        })?;
+        let id = parse_hex(text)
+            .ok_or_else(|| format!("`id` is an action id of 16 hexadecimal digits, found {id}"))?;
         return Ok((TouchRef::Id(id), status));
     }
     let text = |field: &str| -> Result<String, String> {
@@ -130,7 +134,12 @@ fn parse(line: &str) -> Result<(TouchRef, &'static str), String> {
             )),
         }
     };
-    let (member, rule, channel, at) = (text("member")?, text("rule")?, text("channel")?, text("at")?);
+    let (member, rule, channel, at) = (
+        text("member")?,
+        text("rule")?,
+        text("channel")?,
+        text("at")?,
+    );
     let at = crate::ingest::decode::parse_datetime(&at)
         .ok_or_else(|| format!("`at` is not an RFC 3339 date-time: `{at}`"))?;
     Ok((
@@ -150,21 +159,30 @@ mod tests {
 
     #[test]
     fn receipts_read_by_id_or_by_fields() {
-        let (touch, status) = parse(r#"{"id": "00000000000000ff", "status": "failed"}"#).expect("ok");
+        let (touch, status) =
+            parse(r#"{"id": "00000000000000ff", "status": "failed"}"#).expect("ok");
         assert_eq!(touch, TouchRef::Id(255));
         assert_eq!(status, "failed");
         let (touch, _) = parse(
             r#"{"member": 7, "rule": "r", "channel": "dm", "at": "2026-11-25T10:00:00+08:00", "status": "delivered"}"#,
         )
         .expect("ok");
-        assert!(matches!(touch, TouchRef::Fields { ref member, at: 1_795_572_000, .. } if member == "7"));
+        assert!(
+            matches!(touch, TouchRef::Fields { ref member, at: 1_795_572_000, .. } if member == "7")
+        );
     }
 
     #[test]
     fn bad_receipts_say_why() {
         assert!(parse("{").expect_err("bad").starts_with("malformed JSON"));
-        assert!(parse(r#"{"id": "ff", "status": "failed"}"#).expect_err("bad").contains("16 hexadecimal"));
-        assert!(parse(r#"{"id": "00000000000000ff", "status": "sent"}"#).expect_err("bad").contains("`sent`"));
-        assert!(parse(r#"{"member": "m", "status": "failed"}"#).expect_err("bad").contains("`rule` is missing"));
+        assert!(parse(r#"{"id": "ff", "status": "failed"}"#)
+            .expect_err("bad")
+            .contains("16 hexadecimal"));
+        assert!(parse(r#"{"id": "00000000000000ff", "status": "sent"}"#)
+            .expect_err("bad")
+            .contains("`sent`"));
+        assert!(parse(r#"{"member": "m", "status": "failed"}"#)
+            .expect_err("bad")
+            .contains("`rule` is missing"));
     }
 }

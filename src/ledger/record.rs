@@ -129,8 +129,7 @@ impl<O: PlanOutput> PlanOutput for Recording<'_, O> {
                 verb: action.spec.verb.name(),
                 channel,
                 at: action.at.as_second(),
-                at_text: crate::plan::format_rfc3339(&action.at.to_zoned(self.zone.clone()))
-                    .into(),
+                at_text: crate::plan::format_rfc3339(&action.at.to_zoned(self.zone.clone())).into(),
             });
         }
         self.inner.action(action);

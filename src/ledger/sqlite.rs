@@ -81,7 +81,11 @@ pub(crate) struct SqliteStore {
 
 impl SqliteStore {
     /// Opens the ledger at `path`; creates it when `create` and it does not exist.
-    pub(crate) fn open(path: &Path, create: bool, wait: Duration) -> Result<SqliteStore, LedgerError> {
+    pub(crate) fn open(
+        path: &Path,
+        create: bool,
+        wait: Duration,
+    ) -> Result<SqliteStore, LedgerError> {
         let shown = path.display().to_string();
         let exists = path.exists();
         if !exists && !create {
@@ -111,7 +115,11 @@ impl SqliteStore {
     }
 
     fn configure(&self) -> Result<(), LedgerError> {
-        configure(&self.connection, &self.path.display().to_string(), self.wait)
+        configure(
+            &self.connection,
+            &self.path.display().to_string(),
+            self.wait,
+        )
     }
 
     /// Checks that the file is a siyu ledger this siyu can read; makes the tables in a
@@ -175,9 +183,11 @@ impl SqliteStore {
 
     fn playbook_id(&self, key: &str) -> Result<Option<i64>, LedgerError> {
         self.connection
-            .query_row("SELECT id FROM siyu_playbooks WHERE key = ?1", [key], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT id FROM siyu_playbooks WHERE key = ?1",
+                [key],
+                |row| row.get(0),
+            )
             .optional()
             .map_err(|e| self.error(&e))
     }
@@ -315,7 +325,8 @@ impl Store for SqliteStore {
     fn history(&mut self, member: &str, key: Option<&str>) -> Result<Vec<MemberRun>, LedgerError> {
         let location = self.path.display().to_string();
         let wait = self.wait;
-        let database_error = |location: &str, e: &rusqlite::Error| database_error(location, e, wait);
+        let database_error =
+            |location: &str, e: &rusqlite::Error| database_error(location, e, wait);
         let mut runs = self
             .connection
             .prepare(
@@ -477,9 +488,11 @@ impl SqliteRun<'_> {
             Some(run) => run,
             None => self
                 .connection()
-                .query_row("SELECT coalesce(max(run), 0) + 1 FROM siyu_runs", [], |row| {
-                    row.get(0)
-                })
+                .query_row(
+                    "SELECT coalesce(max(run), 0) + 1 FROM siyu_runs",
+                    [],
+                    |row| row.get(0),
+                )
                 .map_err(|e| self.error(&e))?,
         };
         let replaced: Vec<i64> = {

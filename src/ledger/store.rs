@@ -20,7 +20,6 @@
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
 use serde::Serialize;
 
 use super::history::StoredHistory;
@@ -191,9 +190,4 @@ pub(crate) trait Store: Send {
     fn commit_receipts(&mut self) -> Result<(), LedgerError>;
     /// Rolls the receipts' transaction back.
     fn rollback_receipts(&mut self) -> Result<(), LedgerError>;
-}
-
-/// A time as whole seconds.
-pub(crate) fn seconds(at: Timestamp) -> i64 {
-    at.as_second()
 }

@@ -103,7 +103,8 @@ impl LedgerView {
     /// One member's history, read on the caller's thread (threads that share the view
     /// take turns).
     pub fn history(&self, member: &str) -> Result<super::History, LedgerError> {
-        self.read_one(member).map(|stored| super::History::from_stored(&stored))
+        self.read_one(member)
+            .map(|stored| super::History::from_stored(&stored))
     }
 
     /// One member's history, read on the caller's thread.

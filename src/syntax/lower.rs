@@ -721,10 +721,7 @@ impl Lowerer {
             Rule::expect_invalid => TestClause::ExpectInvalid(span),
             Rule::previous_stage_clause => TestClause::PreviousStage {
                 stage: idents.next(),
-                since: match child(&pair, Rule::datetime) {
-                    Some(since) => Some(self.lower_datetime(since)),
-                    None => None,
-                },
+                since: child(&pair, Rule::datetime).map(|since| self.lower_datetime(since)),
                 span,
             },
             Rule::expect_variant => TestClause::ExpectVariant {

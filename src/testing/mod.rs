@@ -293,7 +293,10 @@ fn run_one(
     let history = match previous {
         None => History::never_seen(),
         Some((stage, since)) => {
-            let since = since.map_or_else(|| as_of.days_before(1), |s| AsOf::from_timestamp(s.timestamp));
+            let since = since.map_or_else(
+                || as_of.days_before(1),
+                |s| AsOf::from_timestamp(s.timestamp),
+            );
             History::seen_in(stage, since)
         }
     };

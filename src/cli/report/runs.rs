@@ -37,10 +37,17 @@ pub(super) fn section(page: &mut String, runs: &[RunInfo]) {
         .iter()
         .map(|run| serde_json::from_str(&run.summary).unwrap_or_default())
         .collect();
-    let channels = series(&summaries, "channels", |v| v.get("planned").and_then(|p| p.as_u64()));
+    let channels = series(&summaries, "channels", |v| {
+        v.get("planned").and_then(|p| p.as_u64())
+    });
     let stages = series(&summaries, "stages", serde_json::Value::as_u64);
     page.push_str("<h3>渠道计划触达 · Planned touches per channel</h3>\n");
-    lines(page, &dates, &channels, "planned touches per channel over the runs");
+    lines(
+        page,
+        &dates,
+        &channels,
+        "planned touches per channel over the runs",
+    );
     page.push_str("<h3>各阶段会员 · Members per stage</h3>\n");
     lines(page, &dates, &stages, "members per stage over the runs");
     page.push_str("<table><tr><th>run</th><th>as of</th><th class=\"n\">members</th><th class=\"n\">planned</th><th class=\"n\">invalid</th><th>source</th></tr>\n");
@@ -82,13 +89,7 @@ fn series(
 
 /// A line chart: one line per series over the runs, a legend under it.
 fn lines(page: &mut String, dates: &[String], series: &IndexMap<String, Vec<u64>>, title: &str) {
-    let highest = series
-        .values()
-        .flatten()
-        .copied()
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let highest = series.values().flatten().copied().max().unwrap_or(0).max(1);
     let plot_width = (WIDTH - LEFT - 20) as f64;
     let plot_height = (HEIGHT - BOTTOM - 10) as f64;
     let step = if dates.len() > 1 {

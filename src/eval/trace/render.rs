@@ -322,11 +322,11 @@ impl HistoryStep {
                         "history: {previous} at the latest run (since {since}), entering {stage} today"
                     );
                 } else {
-                    let _ = writeln!(
-                        out,
-                        "history: in {stage} since {since} ({} days)",
-                        self.stage_days
-                    );
+                    let days = match self.stage_days {
+                        1 => "1 day".to_string(),
+                        n => format!("{n} days"),
+                    };
+                    let _ = writeln!(out, "history: in {stage} since {since} ({days})");
                 }
             }
         }
