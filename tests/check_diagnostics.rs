@@ -121,9 +121,10 @@ fn every_input_triggers_its_code_and_matches_its_snapshot() {
 
 /// Inputs beyond one per code, each with the codes it must give: every mistake with an
 /// experiment that `check` reports (a variant named twice, a variant named `none`, a
-/// share of 0%, an experiment without variants, unknown experiments and variants in a
-/// rule's `variant` clause, in `variant(EXP)`, in a literal compared with it and in
-/// `expect variant`, each with the closest name).
+/// share over 100% or finer than a hundredth of a point, an experiment without
+/// variants, unknown experiments and variants in a rule's `variant` clause, in
+/// `variant(EXP)`, in a literal compared with it and in `expect variant`, each with the
+/// closest name).
 const MORE: [(&str, &[&str]); 3] = [
     (
         "experiments/duplicate_variant",

@@ -13,8 +13,8 @@ use crate::diagnostics::{codes, Diagnostic, Span};
 /// The name of being in no variant of an experiment.
 pub(super) const NONE: &str = "none";
 
-/// Checks an `experiment` block: at least one variant, each share above 0% and given to
-/// the hundredth of a point at most, the shares at most 100% together, no variant
+/// Checks an `experiment` block: at least one variant, each share from 0% to 100% and
+/// given to the hundredth of a point at most, the shares at most 100% together, no variant
 /// named twice or named `none`.
 pub(super) fn experiment(decl: &ExperimentDecl, cx: &mut Context) {
     let name = &decl.name.name;
@@ -32,6 +32,7 @@ pub(super) fn experiment(decl: &ExperimentDecl, cx: &mut Context) {
     }
     let mut seen: HashMap<&str, Span> = HashMap::new();
     let mut total = 0.0;
+    let mut out_of_range = false;
     for variant in &decl.variants {
         let variant_name = variant.name.name.as_str();
         if let Some(&first) = seen.get(variant_name) {
@@ -74,21 +75,23 @@ pub(super) fn experiment(decl: &ExperimentDecl, cx: &mut Context) {
                 .with_help(format!("write it with two decimals at most: `{}%`", round2(variant.share))),
             );
         }
-        if !(variant.share > 0.0 && variant.share <= 100.0) {
+        if !(0.0..=100.0).contains(&variant.share) {
             cx.push(
                 Diagnostic::error(
                     codes::BAD_EXPERIMENT,
                     format!("variant `{variant_name}` has a share of {}%", variant.share),
                     variant.share_span,
                 )
-                .with_label("a share is above 0% and at most 100%")
-                .with_help("remove a variant that should get no one"),
+                .with_label("a share is from 0% to 100%")
+                .with_help("a share is the percentage of members in the variant"),
             );
+            out_of_range = true;
         }
         total += variant.share;
     }
     // Shares are compared to the hundredth of a point they are assigned with.
-    if (total * 100.0).round() > 100.0 * 100.0 {
+    // A share over 100% was reported on its own.
+    if !out_of_range && (total * 100.0).round() > 100.0 * 100.0 {
         let first = decl.variants.first().map_or(decl.span, |v| v.share_span);
         let last = decl.variants.last().map_or(decl.span, |v| v.share_span);
         cx.push(
