@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use serde_json::Value;
 
@@ -187,13 +187,13 @@ fn squeeze(line: &str) -> String {
     format!("{}{}", " ".repeat(indent), words.join(" "))
 }
 
-#[test]
-fn the_report_shows_each_variant_with_the_summarys_counts() {
+/// The page `siyu report` writes for the sample members.
+fn report(playbook: &Path) -> String {
     let folder = scratch("experiments-report");
     let page = folder.join("report.html");
     let output = siyu()
         .arg("report")
-        .arg(rules("beauty_fmcg.rules"))
+        .arg(playbook)
         .arg("--members")
         .arg(members())
         .args(["--as-of", AS_OF, "-o"])
@@ -201,7 +201,12 @@ fn the_report_shows_each_variant_with_the_summarys_counts() {
         .output()
         .expect("siyu runs");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let html = std::fs::read_to_string(&page).expect("the page");
+    std::fs::read_to_string(&page).expect("the page")
+}
+
+#[test]
+fn the_report_shows_each_variant_with_the_summarys_counts() {
+    let html = report(&rules("beauty_fmcg.rules"));
     let start = html
         .find("<section id=\"experiments\">")
         .expect("the section");
@@ -235,35 +240,30 @@ fn a_playbook_without_experiments_shows_none_of_it() {
     assert!(run.summary.get("experiments").is_none());
     assert!(!run.stderr.contains("experiment"), "{}", run.stderr);
     assert!(!run.stderr.contains("stage by"), "{}", run.stderr);
+    assert!(!report(&playbook).contains("id=\"experiments\""));
     let folder = scratch("experiments-none");
-    let page = folder.join("report.html");
+    let trace = explain(&playbook, "m0000002");
+    assert!(!trace.contains("experiment"), "{trace}");
+    diff(&playbook, &playbook, "--html", &folder.join("diff.html"));
+    let html = std::fs::read_to_string(folder.join("diff.html")).expect("the diff page");
+    assert!(!html.contains("id=\"variants\""));
+}
+
+/// `siyu diff OLD NEW` over the sample members, writing `file` with `option`; its
+/// stderr table.
+fn diff(old: &Path, new: &Path, option: &str, file: &Path) -> String {
     let output = siyu()
-        .arg("report")
-        .arg(&playbook)
+        .arg("diff")
+        .arg(old)
+        .arg(new)
         .arg("--members")
         .arg(members())
-        .args(["--as-of", AS_OF, "-o"])
-        .arg(&page)
+        .args(["--as-of", AS_OF, option])
+        .arg(file)
         .output()
         .expect("siyu runs");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let html = std::fs::read_to_string(&page).expect("the page");
-    assert!(!html.contains("id=\"experiments\""));
-    let trace = explain(&playbook, "m0000002");
-    assert!(!trace.contains("experiment"), "{trace}");
-    let diff = siyu()
-        .arg("diff")
-        .arg(&playbook)
-        .arg(&playbook)
-        .arg("--members")
-        .arg(members())
-        .args(["--as-of", AS_OF, "--html"])
-        .arg(folder.join("diff.html"))
-        .output()
-        .expect("siyu runs");
-    assert_eq!(diff.status.code(), Some(0), "{}", text(&diff.stderr));
-    let html = std::fs::read_to_string(folder.join("diff.html")).expect("the diff page");
-    assert!(!html.contains("id=\"variants\""));
+    text(&output.stderr)
 }
 
 fn explain(playbook: &Path, id: &str) -> String {
@@ -317,17 +317,7 @@ fn diff_counts_the_members_who_move_between_variants_as_two_runs_show() {
     let folder = scratch("experiments-diff");
     let old = rules("beauty_fmcg.rules");
     let new = with_split(&folder, "variant minus20 40%\n  variant minus30 50%");
-    let output = siyu()
-        .arg("diff")
-        .arg(&old)
-        .arg(&new)
-        .arg("--members")
-        .arg(members())
-        .args(["--as-of", AS_OF, "--summary"])
-        .arg(folder.join("diff.json"))
-        .output()
-        .expect("siyu runs");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let table = diff(&old, &new, "--summary", &folder.join("diff.json"));
     let (before, after) = (run(&old).plans, run(&new).plans);
     let mut moved: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for (a, b) in before.iter().zip(&after) {
@@ -367,7 +357,6 @@ fn diff_counts_the_members_who_move_between_variants_as_two_runs_show() {
             "members": members.len(), "examples": members[..3],
         }])
     );
-    let table = text(&output.stderr);
     let row = format!("first_coupon: minus20 → none {}", members.len());
     assert!(
         table
@@ -379,16 +368,10 @@ fn diff_counts_the_members_who_move_between_variants_as_two_runs_show() {
 
 #[test]
 fn the_repl_evaluates_variant_and_takes_an_experiment() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_siyu"))
-        .args([
-            "repl",
-            "rules/beauty_fmcg.rules",
-            "--members",
-            "examples/members.jsonl",
-        ])
+    let mut child = siyu()
+        .args(["repl", "rules/beauty_fmcg.rules", "--members"])
+        .arg(members())
         .args(["--as-of", AS_OF])
-        .current_dir(root())
-        .env("NO_COLOR", "1")
         .env("SIYU_HISTORY", scratch("history").join("history"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -419,4 +402,38 @@ fn the_repl_evaluates_variant_and_takes_an_experiment() {
         "{stdout}"
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+}
+
+#[test]
+fn expect_variant_passes_for_the_members_variant_and_says_which_it_is_otherwise() {
+    // Member `a` is in bucket 338 of `offer` in playbook "p": `small` (0 to 4 999).
+    let playbook = "playbook \"p\" {}\nmember { id: string }\n\
+                    experiment offer { variant small 50%  variant big 50% }\n\
+                    rule r { variant offer.big then tag \"x\" }\n\
+                    test \"right\" {\n  member { id: \"a\" }\n  expect variant offer small\n}\n\
+                    test \"wrong\" {\n  member { id: \"a\" }\n  expect variant offer none\n}\n";
+    let folder = support::scratch_with("experiments-test", &[("offer.rules", playbook)]);
+    let output = siyu()
+        .arg("test")
+        .arg(folder.join("offer.rules"))
+        .output()
+        .expect("siyu runs");
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("line 11: expect variant offer none"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("expected: variant `none` of experiment `offer`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("found:    variant `small` of experiment `offer`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.trim_end().ends_with("1 passed, 1 failed"),
+        "{stdout}"
+    );
 }
