@@ -254,7 +254,7 @@ fn a_share_of_zero_ends_a_variant_and_no_one_else_moves() {
 }
 
 #[test]
-fn renaming_a_variant_moves_no_one_and_renaming_the_experiment_reshuffles() {
+fn renaming_a_variant_moves_no_one_and_renaming_the_experiment_or_playbook_reshuffles() {
     let base = assigned("variant small 50%  variant big 50%");
     let renamed = assigned("variant low 50%  variant high 50%");
     only_moves(
@@ -269,28 +269,34 @@ fn renaming_a_variant_moves_no_one_and_renaming_the_experiment_reshuffles() {
         &swapped,
         &[("small", "big", 50.0), ("big", "small", 50.0)],
     );
-    // Another experiment name is another hash: about half of each variant changes.
+    // Another experiment name, or another playbook name, is another hash: about half
+    // of the members change variant.
     let playbook = playbook("variant small 50%  variant big 50%", "");
-    let other_name = Playbook::from_source(
-        "experiment.rules",
-        &format!(
-            "playbook \"{NAME}\" {{}}\nmember {{ id: string }}\n\
-             experiment second_coupon {{ variant small 50%  variant big 50% }}\n\
-             rule r {{ variant second_coupon.big then tag \"x\" }}\n"
-        ),
-    )
-    .expect("compiles");
-    let as_of = AsOf::parse("2026-11-25T09:00:00+08:00").expect("as-of");
-    let mut same = 0;
-    for i in 0..MEMBERS {
-        let snapshot = serde_json::json!({ "id": id(i) });
-        let a = playbook.plan(&snapshot, as_of).expect("plan");
-        let b = other_name.plan(&snapshot, as_of).expect("plan");
-        if a.variants[0].1 == b.variants[0].1 {
-            same += 1;
+    for (name, experiment) in [(NAME, "second_coupon"), ("Lumi 美妆", "first_coupon")] {
+        let other = Playbook::from_source(
+            "experiment.rules",
+            &format!(
+                "playbook \"{name}\" {{}}\nmember {{ id: string }}\n\
+                 experiment {experiment} {{ variant small 50%  variant big 50% }}\n\
+                 rule r {{ variant {experiment}.big then tag \"x\" }}\n"
+            ),
+        )
+        .expect("compiles");
+        let as_of = AsOf::parse("2026-11-25T09:00:00+08:00").expect("as-of");
+        let mut same = 0;
+        for i in 0..MEMBERS {
+            let snapshot = serde_json::json!({ "id": id(i) });
+            let a = playbook.plan(&snapshot, as_of).expect("plan");
+            let b = other.plan(&snapshot, as_of).expect("plan");
+            if a.variants[0].1 == b.variants[0].1 {
+                same += 1;
+            }
         }
+        assert!(
+            (4_800..=5_200).contains(&same),
+            "{name} / {experiment}: {same} kept their variant"
+        );
     }
-    assert!((4_800..=5_200).contains(&same), "{same} kept their variant");
 }
 
 #[test]
@@ -305,6 +311,17 @@ fn with_three_variants_a_change_before_the_last_shifts_the_later_ones_on_its_sid
         &before,
         &after,
         &[("medium", "small", 5.0), ("none", "medium", 5.0)],
+    );
+    // Ending `small` at 0% moves `medium` down to bucket 0.
+    let ended = assigned("variant small 0%  variant big 50%  variant medium 5%");
+    only_moves(
+        &before,
+        &ended,
+        &[
+            ("small", "medium", 5.0),
+            ("small", "none", 35.0),
+            ("medium", "none", 5.0),
+        ],
     );
 }
 
