@@ -15,6 +15,7 @@ use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 pub(super) mod page;
 mod runs;
+mod variants;
 
 /// How many invalid snapshots the page lists by line and reason.
 const FIRST_INVALID: usize = 10;

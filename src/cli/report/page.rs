@@ -73,6 +73,7 @@ pub(super) fn draw(report: &Report<'_>) -> String {
     channels(&mut page, summary);
     rules(&mut page, summary, &rule_labels);
     holdout(&mut page, summary, &stage_labels);
+    super::variants::section(&mut page, report.playbook, summary, &stage_labels);
     if let Some(runs) = report.runs {
         super::runs::section(&mut page, runs);
     }
@@ -124,7 +125,7 @@ pub(in crate::cli) fn tile_row(page: &mut String, tiles: &[(u64, &str)]) {
 
 /// `首购客 first_buyer`: a stage's or rule's label, then its name (the name alone when it
 /// has no label of its own).
-fn labelled(labels: &[(&str, &str)], name: &str) -> String {
+pub(super) fn labelled(labels: &[(&str, &str)], name: &str) -> String {
     match labels.iter().find(|(n, _)| *n == name) {
         Some((_, label)) if *label != name => format!("{label} {name}"),
         _ => name.to_string(),
@@ -417,7 +418,7 @@ pub(in crate::cli) fn bar_chart(page: &mut String, rows: &[Row], title: &str) {
     page.push_str("</svg>\n");
 }
 
-fn percent(part: u64, whole: u64) -> String {
+pub(super) fn percent(part: u64, whole: u64) -> String {
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
 
