@@ -483,8 +483,12 @@ fn experiment() -> impl Strategy<Value = Tokens> {
 }
 
 fn group() -> impl Strategy<Value = Tokens> {
-    (plain_name(), label(), prop::collection::vec(duration(), 0..2)).prop_map(
-        |(name, label, caps)| {
+    (
+        plain_name(),
+        label(),
+        prop::collection::vec(duration(), 0..2),
+    )
+        .prop_map(|(name, label, caps)| {
             let caps = caps
                 .into_iter()
                 .map(|d| vec!["cap".into(), "2".into(), "per".into(), d])
@@ -497,8 +501,7 @@ fn group() -> impl Strategy<Value = Tokens> {
                 join(caps),
                 one("}"),
             ])
-        },
-    )
+        })
 }
 
 fn policy() -> impl Strategy<Value = Tokens> {

@@ -224,6 +224,35 @@ fn a_rerun_of_the_same_day_gives_the_same_plans_ids_and_rows() {
         );
         let runs = ledger_lines(&["runs", "--ledger", &backend.location]);
         assert_eq!(runs.len(), 2, "{}: {runs:?}", backend.name);
+        // Re-run the day with every member a buyer, then again with half the members as
+        // they were: the other half's memory goes back to the day before, as if the
+        // replaced runs had never been.
+        let buyers: String = (0..40).map(|i| member(&format!("m{i}"), 5, true, true)).collect();
+        let buyers = write(&folder, &format!("buyers-{}.jsonl", backend.name), &buyers);
+        ok(&run(&playbook, &buyers, DAYS[1], &backend.location, &[]));
+        let half: String = input.lines().take(20).map(|l| format!("{l}\n")).collect();
+        let half = write(&folder, &format!("half-{}.jsonl", backend.name), &half);
+        ok(&run(&playbook, &half, DAYS[1], &backend.location, &[]));
+        let next = run(&playbook, &members, DAYS[2], &backend.location, &[]);
+        ok(&next);
+        for plan in plans(&next) {
+            let id: usize = plan["member"].as_str().unwrap_or_default()[1..].parse().unwrap_or(0);
+            let days = plan["actions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|a| a["rule"] == "days")
+                .map(|a| a["content"].as_str().unwrap_or_default().to_string())
+                .unwrap_or_default();
+            // m0..m19 were seen on days 0 and 1 in the same stage, the rest on day 0
+            // only (the day-1 runs that saw them as buyers were replaced): all of them
+            // have been in their stage since day 0.
+            let stage = if id % 3 == 0 { "fan" } else { "buyer" };
+            assert_eq!(days, format!("{stage} 2"), "{} m{id}", backend.name);
+        }
+        let history = ledger_lines(&["history", "--ledger", &backend.location, "--id", "m30"]);
+        let days: Vec<&str> = history.iter().filter_map(|h| h["as_of"].as_str()).collect();
+        assert_eq!(days, [DAYS[0], DAYS[2]], "{}", backend.name);
     }
 }
 
@@ -716,10 +745,11 @@ fn ledger_lines(args: &[&str]) -> Vec<serde_json::Value> {
 
 /// Every row of the ledger's tables, in order, without the runs' wall-clock times.
 fn dump(location: &str) -> Vec<String> {
-    const QUERIES: [&str; 3] = [
+    const QUERIES: [&str; 4] = [
         "SELECT run, playbook, as_of, as_of_text, source_hash, members, planned, invalid, summary FROM siyu_runs ORDER BY run",
         "SELECT playbook, member, as_of, run, stage, since FROM siyu_stages ORDER BY playbook, member, as_of",
         "SELECT playbook, member, at, id, as_of, run, rule, position, verb, channel, at_text, status FROM siyu_actions ORDER BY playbook, member, at, id",
+        "SELECT playbook, member, as_of, stage, since, touches FROM siyu_members ORDER BY playbook, member",
     ];
     if location.starts_with("postgres") {
         let mut client = postgres::Client::connect(location, postgres::NoTls).expect("connects");

@@ -15,7 +15,7 @@ use crate::eval::output::{PlanBuilder, PlanOutput};
 use crate::eval::planner::{plan_into, PlanBuffers};
 use crate::ledger::{
     record_member, ActionIds, HistoryReader, LedgerView, MemberRow, Recorded, Recording,
-    StoredHistory,
+    StoredHistory, StoredTouch,
 };
 use crate::plan::json::{JsonBuffers, JsonPlan};
 use crate::plan::{ErrorKind, ErrorRecord};
@@ -38,11 +38,13 @@ pub(crate) fn items<T: Send + 'static>(
         let work: Work<T> = Box::new(move |batch| {
             let program = playbook.program();
             let mut out = Vec::new();
-            members.each(&playbook, batch, |line, member, _| {
+            members.each(&playbook, batch, |line, member, run| {
+                // Plans built for a caller get their action ids; nothing is recorded.
+                let ids = run.map(|run| RunContext { record: None, ..run });
                 out.push(map(guarded(line, || {
                     let member = member?;
                     let plan = PlanBuilder::new(program, &clock.zone);
-                    let (plan, _) = plan_recorded(program, member, &clock, plan, &mut buffers, None)
+                    let (plan, _) = plan_recorded(program, member, &clock, plan, &mut buffers, ids)
                         .map_err(|error| ErrorRecord::new(line, error))?;
                     Ok(plan.finish())
                 })));
@@ -75,14 +77,14 @@ pub(crate) fn json(
                 summary: playbook.summary(),
                 recorded: Recorded::default(),
             };
-            members.each(&playbook, batch, |line, member, ids| {
+            members.each(&playbook, batch, |line, member, run| {
                 let start = chunk.plans.len();
                 let written = guarded(line, || {
                     let member = member?;
                     let zone = &clock.zone;
                     let plan = JsonPlan::new(program, zone, &mut chunk.plans, &mut buffers);
                     let (plan, row) =
-                        plan_recorded(program, member, &clock, plan, &mut plan_buffers, ids)
+                        plan_recorded(program, member, &clock, plan, &mut plan_buffers, run)
                             .map_err(|error| ErrorRecord::new(line, error))?;
                     plan.finish(&mut chunk.summary);
                     record_member(&mut chunk.recorded, row);
@@ -114,26 +116,40 @@ pub(crate) fn json(
     })
 }
 
-/// Plans one member into `output`; with a run's action ids, through a [`Recording`]
-/// that gives each action its id and records the member's row.
+/// What a ledger run gives the planning of one member: the run's action ids, and, to
+/// record the member, its row's touches and the time before which they are dropped.
+#[derive(Clone, Copy)]
+struct RunContext<'a> {
+    ids: &'a ActionIds,
+    record: Option<(&'a [StoredTouch], i64)>,
+}
+
+/// Plans one member into `output`; in a ledger run, through a [`Recording`] that gives
+/// each action its id and records the member's row.
 fn plan_recorded<O: PlanOutput>(
     program: &Program,
     member: &MemberData,
     clock: &Clock,
     output: O,
     buffers: &mut PlanBuffers,
-    ids: Option<(&ActionIds, bool)>,
+    run: Option<RunContext<'_>>,
 ) -> Result<(O, Option<MemberRow>), crate::plan::MemberError> {
-    match ids {
+    match run {
         None => {
             let mut output = output;
             plan_into(program, member, clock, &mut output, None, buffers)?;
             Ok((output, None))
         }
-        Some((ids, record)) => {
+        Some(run) => {
             let zone = &clock.zone;
-            let mut recording =
-                Recording::new(output, program, zone, ids, member, clock.now, record);
+            let mut recording = Recording::new(
+                output,
+                (program, zone),
+                run.ids,
+                member,
+                clock.now,
+                run.record,
+            );
             plan_into(program, member, clock, &mut recording, None, buffers)?;
             Ok(recording.finish())
         }
@@ -158,8 +174,7 @@ struct LedgerBatch {
     histories: Vec<StoredHistory>,
 }
 
-/// A decoded member for the planner, or the record of why there is none; then, for a
-/// ledger run, its action ids and whether to record it.
+/// A decoded member for the planner, or the record of why there is none.
 type Decoded<'m> = Result<&'m MemberData, ErrorRecord>;
 
 impl Members {
@@ -178,12 +193,12 @@ impl Members {
     }
 
     /// Calls `each` with every member of a batch, decoded (and given its history), in
-    /// order, with the run's action ids when there are some.
+    /// order, with what a ledger run records of it when there is one.
     fn each(
         &mut self,
         playbook: &Playbook,
         batch: Batch,
-        mut each: impl FnMut(u64, Decoded<'_>, Option<(&ActionIds, bool)>),
+        mut each: impl FnMut(u64, Decoded<'_>, Option<RunContext<'_>>),
     ) {
         let Some(ledger) = &mut self.ledger else {
             let member = &mut self.one;
@@ -195,14 +210,21 @@ impl Members {
         };
         ledger.decode(playbook, batch);
         let failure = ledger.read_histories(playbook).err();
-        let ids = ledger.view.ids().map(|ids| (ids, true));
+        let query = ledger.view.query();
+        let keep_from = query.as_of - query.keep;
+        let mut histories = ledger.histories.iter();
         for (line, decoded) in &ledger.decoded {
+            let history = decoded.as_ref().ok().and_then(|_| histories.next());
             let member = match (decoded, &failure) {
                 (Err(record), _) => Err(record.clone()),
                 (Ok(_), Some(message)) => Err(ledger_failure(*line, message)),
                 (Ok(index), None) => Ok(&ledger.members[*index]),
             };
-            each(*line, member, ids);
+            let run = ledger.view.ids().map(|ids| RunContext {
+                ids,
+                record: Some((history.map_or(&[][..], |h| &h.touches), keep_from)),
+            });
+            each(*line, member, run);
         }
     }
 }

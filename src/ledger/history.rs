@@ -108,6 +108,8 @@ impl History {
                 .touches
                 .iter()
                 .map(|(rule, channel, at)| StoredTouch {
+                    id: 0,
+                    as_of: at.timestamp().as_second(),
                     rule: rule.as_deref().map(Arc::from),
                     channel: channel.as_deref().map(Arc::from),
                     at: at.timestamp(),
@@ -130,6 +132,10 @@ pub(crate) struct StoredHistory {
 /// A touch an earlier run planned.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct StoredTouch {
+    /// The action's id (0 for a touch given by hand).
+    pub id: u64,
+    /// The as-of time of the run that planned it, in seconds.
+    pub as_of: i64,
     pub rule: Option<Arc<str>>,
     pub channel: Option<Arc<str>>,
     pub at: Timestamp,

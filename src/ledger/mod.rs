@@ -13,11 +13,16 @@ mod history;
 mod ids;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_run;
 mod receipts;
 mod record;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_run;
 mod store;
+mod touches;
 mod view;
 
 use std::path::Path;
@@ -31,7 +36,7 @@ pub use record::Recorded;
 pub use store::{MemberRun, PastAction, RunInfo};
 pub use view::LedgerView;
 
-pub(crate) use history::StoredHistory;
+pub(crate) use history::{StoredHistory, StoredTouch};
 pub(crate) use ids::{hex, ActionIds};
 pub(crate) use record::{record_member, Recording};
 pub(crate) use store::{HistoryReader, MemberRow};
@@ -260,9 +265,10 @@ impl Ledger {
             Later::Refuse
         };
         let key = playbook.key().to_string();
+        let keep = view.query().keep;
         let writer = self
             .store
-            .begin(&key, as_of.timestamp().as_second(), later)?;
+            .begin(&key, as_of.timestamp().as_second(), keep, later)?;
         Ok(LedgerRun {
             writer,
             view,

@@ -9,7 +9,7 @@ use std::io::BufRead;
 use serde::Serialize;
 
 use super::ids::parse_hex;
-use super::store::{Store, TouchRef};
+use super::store::{Receipt, Store, TouchRef};
 use super::LedgerError;
 
 /// What importing receipts did.
@@ -32,52 +32,80 @@ pub struct ReceiptProblem {
     pub reason: String,
 }
 
-/// Reads and applies receipts.
+/// Receipts applied per batch (each batch is one pass over the actions' log).
+const BATCH: usize = 50_000;
+
+/// Reads and applies receipts, all in one transaction.
 pub(crate) fn import<R: BufRead>(
     store: &mut dyn Store,
     reader: R,
 ) -> Result<ReceiptReport, LedgerError> {
-    let mut report = ReceiptReport::default();
     store.begin_receipts()?;
-    let applied = || -> Result<(), LedgerError> {
-        for (index, line) in reader.lines().enumerate() {
-            let number = index as u64 + 1;
-            let line = match line {
-                Ok(line) => line,
-                Err(error) => {
-                    report
-                        .skipped
-                        .push(problem(number, format!("cannot be read: {error}")));
-                    continue;
-                }
-            };
-            if line.trim().is_empty() {
-                continue;
-            }
-            let (touch, status) = match parse(&line) {
-                Ok(receipt) => receipt,
-                Err(reason) => {
-                    report.skipped.push(problem(number, reason));
-                    continue;
-                }
-            };
-            if store.set_status(&touch, status)? == 0 {
-                report.skipped.push(problem(number, unknown(&touch)));
-            } else {
-                report.applied += 1;
-            }
+    match import_lines(store, reader) {
+        Ok(report) => {
+            store.commit_receipts()?;
+            Ok(report)
         }
-        Ok(())
-    };
-    let result = applied();
-    match result {
-        Ok(()) => store.commit_receipts()?,
         Err(error) => {
             let _ = store.rollback_receipts();
-            return Err(error);
+            Err(error)
         }
     }
+}
+
+fn import_lines<R: BufRead>(
+    store: &mut dyn Store,
+    reader: R,
+) -> Result<ReceiptReport, LedgerError> {
+    let mut report = ReceiptReport::default();
+    let mut batch: Vec<(u64, Receipt)> = Vec::new();
+    for (index, line) in reader.lines().enumerate() {
+        let number = index as u64 + 1;
+        let line = match line {
+            Ok(line) => line,
+            Err(error) => {
+                report
+                    .skipped
+                    .push(problem(number, format!("cannot be read: {error}")));
+                continue;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse(&line) {
+            Ok((touch, status)) => batch.push((number, Receipt { touch, status })),
+            Err(reason) => report.skipped.push(problem(number, reason)),
+        }
+        if batch.len() >= BATCH {
+            apply(store, &mut batch, &mut report)?;
+        }
+    }
+    apply(store, &mut batch, &mut report)?;
+    report.skipped.sort_by_key(|problem| problem.line);
     Ok(report)
+}
+
+/// Applies a batch; the receipts that matched nothing are reported.
+fn apply(
+    store: &mut dyn Store,
+    batch: &mut Vec<(u64, Receipt)>,
+    report: &mut ReceiptReport,
+) -> Result<(), LedgerError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let receipts: Vec<Receipt> = batch.iter().map(|(_, r)| r.clone()).collect();
+    let matched = store.apply_receipts(&receipts)?;
+    for ((line, receipt), found) in batch.iter().zip(matched) {
+        if found == 0 {
+            report.skipped.push(problem(*line, unknown(&receipt.touch)));
+        } else {
+            report.applied += 1;
+        }
+    }
+    batch.clear();
+    Ok(())
 }
 
 fn problem(line: u64, reason: String) -> ReceiptProblem {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
+use super::history::StoredTouch;
 use super::ids::ActionIds;
 use super::store::{ActionRow, MemberRow};
 use crate::compile::Program;
@@ -51,38 +52,54 @@ pub(crate) struct Recording<'a, O> {
     member: &'a MemberData,
     now: Timestamp,
     row: Option<MemberRow>,
+    /// The member's row's touches to keep, and this run's planned touches after them.
+    touches: Vec<StoredTouch>,
 }
 
 impl<'a, O: PlanOutput> Recording<'a, O> {
-    /// Wraps `inner` for one member of a run at `now`.
+    /// Wraps `inner` for one member of a run at `now`; when recording, `kept` are the
+    /// touches of the member's row, those not after `keep_from` (seconds) dropped.
     pub(crate) fn new(
         inner: O,
-        program: &'a Program,
-        zone: &'a TimeZone,
+        (program, zone): (&'a Program, &'a TimeZone),
         ids: &'a ActionIds,
         member: &'a MemberData,
         now: Timestamp,
-        record: bool,
+        record: Option<(&[StoredTouch], i64)>,
     ) -> Self {
+        let touches = match record {
+            Some((kept, keep_from)) => kept
+                .iter()
+                .filter(|t| t.at.as_second() > keep_from)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
         Recording {
+            touches,
             inner,
             program,
             zone,
             ids,
             member,
             now,
-            row: record.then(|| MemberRow {
+            row: record.map(|_| MemberRow {
                 member: member.id.clone(),
                 stage: None,
                 since: now.as_second(),
                 actions: Vec::new(),
+                touches: String::new(),
             }),
         }
     }
 
     /// The wrapped output, and the member's row when recording.
     pub(crate) fn finish(self) -> (O, Option<MemberRow>) {
-        (self.inner, self.row)
+        let mut row = self.row;
+        if let Some(row) = &mut row {
+            row.touches = super::touches::encode(self.touches.iter());
+        }
+        (self.inner, row)
     }
 }
 
@@ -122,6 +139,15 @@ impl<O: PlanOutput> PlanOutput for Recording<'_, O> {
                 .channel
                 .and_then(|c| self.program.channels.get(c as usize))
                 .map(|c| c.name.clone());
+            if channel.is_some() {
+                self.touches.push(StoredTouch {
+                    id,
+                    as_of: self.now.as_second(),
+                    rule: Some(rule.name.clone()),
+                    channel: channel.clone(),
+                    at: action.at,
+                });
+            }
             row.actions.push(ActionRow {
                 id,
                 rule: rule.name.clone(),

@@ -13,11 +13,9 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::history::{StoredHistory, StoredTouch};
 use super::ids::hex_string;
 use super::store::{
-    HistoryQuery, HistoryReader, Later, MemberRow, MemberRun, PastAction, RunInfo, RunWriter,
-    Store, TouchRef, SCHEMA_VERSION,
+    HistoryReader, Later, MemberRun, PastAction, Receipt, RunInfo, RunWriter, Store, SCHEMA_VERSION,
 };
 use super::view::ReaderFactory;
 use super::LedgerError;
@@ -40,33 +38,40 @@ CREATE TABLE siyu_runs (
     summary TEXT NOT NULL,
     UNIQUE (playbook, as_of)
 );
-CREATE TABLE siyu_stages (
+CREATE TABLE siyu_members (
     playbook INTEGER NOT NULL,
     member TEXT NOT NULL,
     as_of INTEGER NOT NULL,
+    stage TEXT,
+    since INTEGER NOT NULL,
+    touches TEXT NOT NULL,
+    stale INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (playbook, member)
+) WITHOUT ROWID;
+CREATE TABLE siyu_stages (
+    playbook INTEGER NOT NULL,
+    as_of INTEGER NOT NULL,
+    member TEXT NOT NULL,
     run INTEGER NOT NULL,
     stage TEXT,
     since INTEGER NOT NULL,
-    PRIMARY KEY (playbook, member, as_of)
+    PRIMARY KEY (playbook, as_of, member)
 ) WITHOUT ROWID;
-CREATE INDEX siyu_stages_by_run ON siyu_stages (run);
 CREATE TABLE siyu_actions (
     playbook INTEGER NOT NULL,
-    member TEXT NOT NULL,
-    at INTEGER NOT NULL,
-    id INTEGER NOT NULL,
     as_of INTEGER NOT NULL,
+    member TEXT NOT NULL,
+    id INTEGER NOT NULL,
     run INTEGER NOT NULL,
     rule TEXT NOT NULL,
     position INTEGER NOT NULL,
     verb TEXT NOT NULL,
     channel TEXT,
+    at INTEGER NOT NULL,
     at_text TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'planned',
-    PRIMARY KEY (playbook, member, at, id)
+    PRIMARY KEY (playbook, as_of, member, id)
 ) WITHOUT ROWID;
-CREATE INDEX siyu_actions_by_run ON siyu_actions (run);
-CREATE INDEX siyu_actions_by_id ON siyu_actions (id);
 ";
 
 /// Page cache per connection, in KiB (negative `cache_size` is KiB in SQLite).
@@ -180,17 +185,6 @@ impl SqliteStore {
     fn error(&self, error: &rusqlite::Error) -> LedgerError {
         database_error(&self.path.display().to_string(), error, self.wait)
     }
-
-    fn playbook_id(&self, key: &str) -> Result<Option<i64>, LedgerError> {
-        self.connection
-            .query_row(
-                "SELECT id FROM siyu_playbooks WHERE key = ?1",
-                [key],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|e| self.error(&e))
-    }
 }
 
 /// A connection's lock wait and page cache.
@@ -204,7 +198,7 @@ fn configure(connection: &Connection, location: &str, wait: Duration) -> Result<
 }
 
 /// The message for a file SQLite cannot open as a database.
-fn open_error(location: &str, error: &rusqlite::Error, wait: Duration) -> LedgerError {
+pub(super) fn open_error(location: &str, error: &rusqlite::Error, wait: Duration) -> LedgerError {
     if let rusqlite::Error::SqliteFailure(failure, _) = error {
         match failure.code {
             rusqlite::ErrorCode::NotADatabase => {
@@ -226,7 +220,11 @@ fn open_error(location: &str, error: &rusqlite::Error, wait: Duration) -> Ledger
 }
 
 /// Any other SQLite error.
-fn database_error(location: &str, error: &rusqlite::Error, wait: Duration) -> LedgerError {
+pub(super) fn database_error(
+    location: &str,
+    error: &rusqlite::Error,
+    wait: Duration,
+) -> LedgerError {
     if let rusqlite::Error::SqliteFailure(failure, _) = error {
         match failure.code {
             rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
@@ -255,20 +253,18 @@ impl Store for SqliteStore {
         &mut self,
         key: &str,
         as_of: i64,
+        keep: i64,
         later: Later,
     ) -> Result<Box<dyn RunWriter + '_>, LedgerError> {
-        self.connection
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| self.error(&e))?;
-        let mut writer = SqliteRun {
-            store: self,
-            playbook: 0,
-            run: 0,
-            as_of,
-            open: true,
-        };
-        writer.start(key, as_of, later)?;
-        Ok(Box::new(writer))
+        let location = self.path.display().to_string();
+        let run = super::sqlite_run::SqliteRun::begin(
+            &self.connection,
+            (location, self.wait),
+            key,
+            (as_of, keep),
+            later,
+        )?;
+        Ok(Box::new(run))
     }
 
     fn readers(&self) -> Result<ReaderFactory, LedgerError> {
@@ -282,12 +278,9 @@ impl Store for SqliteStore {
             )
             .map_err(|e| open_error(&shown, &e, wait))?;
             configure(&connection, &shown, wait)?;
-            Ok(Box::new(SqliteReader {
-                location: shown,
-                connection,
-                wait,
-                playbook: None,
-            }) as Box<dyn HistoryReader>)
+            Ok(Box::new(super::sqlite_run::SqliteReader::new(
+                shown, connection, wait,
+            )) as Box<dyn HistoryReader>)
         }))
     }
 
@@ -323,49 +316,48 @@ impl Store for SqliteStore {
     }
 
     fn history(&mut self, member: &str, key: Option<&str>) -> Result<Vec<MemberRun>, LedgerError> {
-        let location = self.path.display().to_string();
-        let wait = self.wait;
-        let database_error =
-            |location: &str, e: &rusqlite::Error| database_error(location, e, wait);
-        let mut runs = self
-            .connection
-            .prepare(
-                "SELECT s.run, p.key, r.as_of_text, s.stage, s.playbook, s.as_of
-                 FROM siyu_stages s
-                 JOIN siyu_playbooks p ON p.id = s.playbook
-                 JOIN siyu_runs r ON r.run = s.run
-                 WHERE s.member = ?1 AND (?2 IS NULL OR p.key = ?2)
-                 ORDER BY s.as_of, s.run",
-            )
-            .map_err(|e| database_error(&location, &e))?;
-        let found = runs
-            .query_map(params![member, key], |row| {
-                Ok((
-                    MemberRun {
-                        run: row.get(0)?,
-                        playbook: row.get(1)?,
-                        as_of: row.get(2)?,
-                        stage: row.get(3)?,
-                        actions: Vec::new(),
-                    },
-                    row.get::<_, i64>(4)?,
-                ))
-            })
-            .map_err(|e| database_error(&location, &e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| database_error(&location, &e))?;
+        // The stage log is keyed by run, not member: this reads it whole, once.
+        let found: Vec<(MemberRun, i64, i64)> = {
+            let mut runs = self
+                .connection
+                .prepare(
+                    "SELECT s.run, p.key, r.as_of_text, s.stage, s.playbook, s.as_of
+                     FROM siyu_stages s
+                     JOIN siyu_playbooks p ON p.id = s.playbook
+                     JOIN siyu_runs r ON r.run = s.run
+                     WHERE s.member = ?1 AND (?2 IS NULL OR p.key = ?2)
+                     ORDER BY s.as_of, s.run",
+                )
+                .map_err(|e| self.error(&e))?;
+            let rows = runs
+                .query_map(params![member, key], |row| {
+                    Ok((
+                        MemberRun {
+                            run: row.get(0)?,
+                            playbook: row.get(1)?,
+                            as_of: row.get(2)?,
+                            stage: row.get(3)?,
+                            actions: Vec::new(),
+                        },
+                        row.get::<_, i64>(4)?,
+                        row.get::<_, i64>(5)?,
+                    ))
+                })
+                .map_err(|e| self.error(&e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.error(&e))?
+        };
         let mut actions = self
             .connection
             .prepare(
                 "SELECT id, rule, verb, channel, at_text, status FROM siyu_actions
-                 WHERE playbook = ?1 AND member = ?2 AND run = ?3
+                 WHERE playbook = ?1 AND as_of = ?2 AND member = ?3
                  ORDER BY at, position, rule",
             )
-            .map_err(|e| database_error(&location, &e))?;
+            .map_err(|e| self.error(&e))?;
         let mut out = Vec::with_capacity(found.len());
-        for (mut run, playbook) in found {
-            run.actions = actions
-                .query_map(params![playbook, member, run.run], |row| {
+        for (mut run, playbook, as_of) in found {
+            let rows = actions
+                .query_map(params![playbook, as_of, member], |row| {
                     Ok(PastAction {
                         id: hex_string(row.get::<_, i64>(0)? as u64),
                         rule: row.get(1)?,
@@ -375,41 +367,40 @@ impl Store for SqliteStore {
                         status: row.get(5)?,
                     })
                 })
-                .map_err(|e| database_error(&location, &e))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| database_error(&location, &e))?;
+                .map_err(|e| database_error(&self.path.display().to_string(), &e, self.wait))?;
+            run.actions = rows
+                .collect::<Result<_, _>>()
+                .map_err(|e| database_error(&self.path.display().to_string(), &e, self.wait))?;
             out.push(run);
         }
         Ok(out)
     }
 
-    fn set_status(&mut self, touch: &TouchRef, status: &str) -> Result<u64, LedgerError> {
-        let changed = match touch {
-            TouchRef::Id(id) => self
-                .connection
-                .prepare_cached("UPDATE siyu_actions SET status = ?1 WHERE id = ?2")
-                .and_then(|mut s| s.execute(params![status, *id as i64])),
-            TouchRef::Fields {
-                member,
-                rule,
-                channel,
-                at,
-            } => self
-                .connection
-                .prepare_cached(
-                    "UPDATE siyu_actions SET status = ?1
-                     WHERE playbook IN (SELECT id FROM siyu_playbooks)
-                       AND member = ?2 AND at = ?3 AND rule = ?4 AND channel = ?5",
-                )
-                .and_then(|mut s| s.execute(params![status, member, at, rule, channel])),
-        };
-        changed.map(|n| n as u64).map_err(|e| self.error(&e))
-    }
-
     fn begin_receipts(&mut self) -> Result<(), LedgerError> {
         self.connection
-            .execute_batch("BEGIN IMMEDIATE")
+            .execute_batch(
+                "BEGIN IMMEDIATE;
+                 CREATE TEMP TABLE IF NOT EXISTS siyu_receipts (
+                     seq INTEGER PRIMARY KEY, id INTEGER, member TEXT, rule TEXT,
+                     channel TEXT, at INTEGER, status TEXT NOT NULL);
+                 CREATE INDEX IF NOT EXISTS temp.siyu_receipts_by_id ON siyu_receipts (id);
+                 CREATE INDEX IF NOT EXISTS temp.siyu_receipts_by_touch
+                     ON siyu_receipts (member, at, rule, channel);",
+            )
             .map_err(|e| self.error(&e))
+    }
+
+    fn apply_receipts(&mut self, receipts: &[Receipt]) -> Result<Vec<u64>, LedgerError> {
+        let matches = super::sqlite_run::match_receipts(&self.connection, receipts)
+            .map_err(|e| self.error(&e))?;
+        super::sqlite_run::apply_matches(&self.connection, &matches).map_err(|e| self.error(&e))?;
+        let mut counts = vec![0; receipts.len()];
+        for found in &matches {
+            if let Some(count) = counts.get_mut(found.receipt) {
+                *count += 1;
+            }
+        }
+        Ok(counts)
     }
 
     fn commit_receipts(&mut self) -> Result<(), LedgerError> {
@@ -422,275 +413,5 @@ impl Store for SqliteStore {
         self.connection
             .execute_batch("ROLLBACK")
             .map_err(|e| self.error(&e))
-    }
-}
-
-/// A run in its transaction.
-struct SqliteRun<'a> {
-    store: &'a SqliteStore,
-    playbook: i64,
-    /// The run's number: the one of the run it replaces (a re-run of the same as-of),
-    /// or the next one.
-    run: i64,
-    as_of: i64,
-    open: bool,
-}
-
-impl SqliteRun<'_> {
-    fn connection(&self) -> &Connection {
-        &self.store.connection
-    }
-
-    fn error(&self, error: &rusqlite::Error) -> LedgerError {
-        self.store.error(error)
-    }
-
-    /// Finds or adds the playbook, checks the order of runs, clears what is replaced.
-    fn start(&mut self, key: &str, as_of: i64, later: Later) -> Result<(), LedgerError> {
-        self.playbook = match self.store.playbook_id(key)? {
-            Some(id) => id,
-            None => {
-                self.connection()
-                    .execute("INSERT INTO siyu_playbooks (key) VALUES (?1)", [key])
-                    .map_err(|e| self.error(&e))?;
-                self.connection().last_insert_rowid()
-            }
-        };
-        let latest: Option<(i64, String, i64)> = self
-            .connection()
-            .query_row(
-                "SELECT run, as_of_text, as_of FROM siyu_runs WHERE playbook = ?1
-                 ORDER BY as_of DESC LIMIT 1",
-                [self.playbook],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .optional()
-            .map_err(|e| self.error(&e))?;
-        if let Some((run, as_of_text, latest)) = latest {
-            if latest > as_of && later == Later::Refuse {
-                return Err(LedgerError::LaterRun {
-                    key: key.into(),
-                    run,
-                    as_of: as_of_text,
-                });
-            }
-        }
-        let same_day: Option<i64> = self
-            .connection()
-            .query_row(
-                "SELECT run FROM siyu_runs WHERE playbook = ?1 AND as_of = ?2",
-                params![self.playbook, as_of],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|e| self.error(&e))?;
-        self.run = match same_day {
-            Some(run) => run,
-            None => self
-                .connection()
-                .query_row(
-                    "SELECT coalesce(max(run), 0) + 1 FROM siyu_runs",
-                    [],
-                    |row| row.get(0),
-                )
-                .map_err(|e| self.error(&e))?,
-        };
-        let replaced: Vec<i64> = {
-            let mut statement = self
-                .connection()
-                .prepare("SELECT run FROM siyu_runs WHERE playbook = ?1 AND as_of >= ?2")
-                .map_err(|e| self.error(&e))?;
-            let rows = statement
-                .query_map(params![self.playbook, as_of], |row| row.get(0))
-                .map_err(|e| self.error(&e))?;
-            rows.collect::<Result<_, _>>().map_err(|e| self.error(&e))?
-        };
-        for run in replaced {
-            for table in ["siyu_stages", "siyu_actions", "siyu_runs"] {
-                self.connection()
-                    .execute(&format!("DELETE FROM {table} WHERE run = ?1"), [run])
-                    .map_err(|e| self.error(&e))?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl RunWriter for SqliteRun<'_> {
-    fn record(&mut self, rows: &[MemberRow]) -> Result<(), LedgerError> {
-        let connection = self.connection();
-        let mut stages = connection
-            .prepare_cached(
-                "INSERT INTO siyu_stages (playbook, member, as_of, run, stage, since)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )
-            .map_err(|e| self.error(&e))?;
-        let mut actions = connection
-            .prepare_cached(
-                "INSERT INTO siyu_actions (playbook, member, at, id, as_of, run, rule, position,
-                                           verb, channel, at_text)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )
-            .map_err(|e| self.error(&e))?;
-        for row in rows {
-            stages
-                .execute(params![
-                    self.playbook,
-                    &*row.member,
-                    self.as_of,
-                    self.run,
-                    row.stage.as_deref(),
-                    row.since
-                ])
-                .map_err(|e| self.error(&e))?;
-            for action in &row.actions {
-                actions
-                    .execute(params![
-                        self.playbook,
-                        &*row.member,
-                        action.at,
-                        action.id as i64,
-                        self.as_of,
-                        self.run,
-                        &*action.rule,
-                        action.position,
-                        action.verb,
-                        action.channel.as_deref(),
-                        &*action.at_text,
-                    ])
-                    .map_err(|e| self.error(&e))?;
-            }
-        }
-        Ok(())
-    }
-
-    fn commit(mut self: Box<Self>, run: &RunInfo) -> Result<i64, LedgerError> {
-        let connection = self.connection();
-        connection
-            .execute(
-                "INSERT INTO siyu_runs (run, playbook, as_of, as_of_text, source_hash, started,
-                                        finished, members, planned, invalid, summary)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    self.run,
-                    self.playbook,
-                    self.as_of,
-                    run.as_of,
-                    run.source_hash,
-                    run.started,
-                    run.finished,
-                    run.members as i64,
-                    run.planned as i64,
-                    run.invalid as i64,
-                    run.summary,
-                ],
-            )
-            .map_err(|e| self.error(&e))?;
-        let number = self.run;
-        connection
-            .execute_batch("COMMIT")
-            .map_err(|e| self.error(&e))?;
-        self.open = false;
-        Ok(number)
-    }
-}
-
-impl Drop for SqliteRun<'_> {
-    fn drop(&mut self) {
-        if self.open {
-            let _ = self.store.connection.execute_batch("ROLLBACK");
-        }
-    }
-}
-
-/// Reads histories through its own read-only connection.
-struct SqliteReader {
-    location: String,
-    connection: Connection,
-    wait: Duration,
-    /// The playbook key's id, once looked up (`Some(None)`: the key has no run).
-    playbook: Option<Option<i64>>,
-}
-
-impl HistoryReader for SqliteReader {
-    fn read(
-        &mut self,
-        query: &HistoryQuery,
-        members: &[&str],
-        out: &mut Vec<StoredHistory>,
-    ) -> Result<(), LedgerError> {
-        out.clear();
-        let location = self.location.clone();
-        let wait = self.wait;
-        let error = |e: rusqlite::Error| database_error(&location, &e, wait);
-        let playbook = match self.playbook {
-            Some(playbook) => playbook,
-            None => {
-                let found = self
-                    .connection
-                    .query_row(
-                        "SELECT id FROM siyu_playbooks WHERE key = ?1",
-                        [&*query.key],
-                        |row| row.get(0),
-                    )
-                    .optional()
-                    .map_err(error)?;
-                self.playbook = Some(found);
-                found
-            }
-        };
-        let Some(playbook) = playbook else {
-            out.resize(members.len(), StoredHistory::default());
-            return Ok(());
-        };
-        let mut stages = self
-            .connection
-            .prepare_cached(
-                "SELECT stage, since FROM siyu_stages
-                 WHERE playbook = ?1 AND member = ?2 AND as_of < ?3
-                 ORDER BY as_of DESC LIMIT 1",
-            )
-            .map_err(error)?;
-        let mut touches = self
-            .connection
-            .prepare_cached(
-                "SELECT rule, channel, at FROM siyu_actions
-                 WHERE playbook = ?1 AND member = ?2 AND at > ?3 AND at <= ?4 AND as_of < ?4
-                   AND channel IS NOT NULL AND status <> 'failed'",
-            )
-            .map_err(error)?;
-        let since = query.as_of.saturating_sub(query.window);
-        for member in members {
-            let previous = stages
-                .query_row(params![playbook, member, query.as_of], |row| {
-                    let stage: Option<String> = row.get(0)?;
-                    let since: i64 = row.get(1)?;
-                    Ok((stage.map(Arc::from), super::timestamp(since)))
-                })
-                .optional()
-                .map_err(error)?;
-            let mut history = StoredHistory {
-                previous,
-                touches: Vec::new(),
-            };
-            if query.window > 0 && history.previous.is_some() {
-                let rows = touches
-                    .query_map(params![playbook, member, since, query.as_of], |row| {
-                        let rule: String = row.get(0)?;
-                        let channel: Option<String> = row.get(1)?;
-                        Ok(StoredTouch {
-                            rule: Some(Arc::from(rule)),
-                            channel: channel.map(Arc::from),
-                            at: super::timestamp(row.get(2)?),
-                        })
-                    })
-                    .map_err(error)?;
-                for touch in rows {
-                    history.touches.push(touch.map_err(error)?);
-                }
-            }
-            out.push(history);
-        }
-        Ok(())
     }
 }

@@ -9,11 +9,20 @@
 //! - `siyu_runs (run, playbook, as_of, as_of_text, source_hash, started, finished,
 //!   members, planned, invalid, summary)`: one row per committed run, unique per
 //!   playbook and as-of, `summary` the run's summary as JSON;
-//! - `siyu_stages (playbook, member, as_of, run, stage, since)`: each planned member's
-//!   stage at the run, and since when (seconds) it has been in it;
-//! - `siyu_actions (playbook, member, at, id, as_of, run, rule, position, verb,
-//!   channel, at_text, status)`: each planned action; `status` is `planned`,
+//! - `siyu_members (playbook, member, as_of, stage, since, touches, stale)`: each
+//!   member's state after the latest run that planned it: that run's as-of, the stage
+//!   and since when, and the recent touches (see `touches.rs`). It is what a run reads:
+//!   one row per member. (`stale` marks, inside a run that replaces runs, the rows those
+//!   runs wrote, to be rebuilt from the logs at commit.)
+//! - `siyu_stages (playbook, as_of, member, run, stage, since)`: the log of each planned
+//!   member's stage at each run;
+//! - `siyu_actions (playbook, as_of, member, id, run, rule, position, verb, channel, at,
+//!   at_text, status)`: the log of each planned action; `status` is `planned`,
 //!   `delivered` or `failed`.
+//!
+//! The logs are keyed by playbook and as-of first, so a run appends to them and a run
+//! is deleted as one range; the members' rows are keyed by playbook and member, so a
+//! member's history is one look-up.
 //!
 //! Times are whole seconds since 1970-01-01T00:00:00Z; ids are the action ids as
 //! signed 64-bit integers.
@@ -46,9 +55,17 @@ pub(crate) trait HistoryReader: Send {
 pub(crate) struct HistoryQuery {
     pub key: Arc<str>,
     pub as_of: i64,
-    /// How far back caps count touches, in seconds (0: no touch is read).
-    pub window: i64,
+    /// How long a member's row keeps touches, in seconds: the playbook's longest cap
+    /// window, and [`MIN_KEEP`] at least.
+    pub keep: i64,
 }
+
+/// Touches are kept 30 days at least, whatever the caps.
+pub(crate) const MIN_KEEP: i64 = 30 * 86_400;
+
+/// Runs a touch may be planned ahead of its run's as-of (an `at` time, a window's next
+/// opening): the logs are searched this much further back.
+pub(crate) const LEAD: i64 = 7 * 86_400;
 
 /// One planned member of a run, as the ledger records it.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +74,9 @@ pub(crate) struct MemberRow {
     pub stage: Option<Arc<str>>,
     pub since: i64,
     pub actions: Vec<ActionRow>,
+    /// The member's row's touches of earlier runs still kept, and this run's: what its
+    /// row holds after the run.
+    pub touches: String,
 }
 
 /// One planned action.
@@ -135,6 +155,13 @@ pub struct PastAction {
     pub status: String,
 }
 
+/// A receipt: the touch it names and its status.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Receipt {
+    pub touch: TouchRef,
+    pub status: &'static str,
+}
+
 /// How a receipt names the touch it is about.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum TouchRef {
@@ -174,6 +201,7 @@ pub(crate) trait Store: Send {
         &mut self,
         key: &str,
         as_of: i64,
+        keep: i64,
         later: Later,
     ) -> Result<Box<dyn RunWriter + '_>, LedgerError>;
     /// What opens a reader for each planning thread.
@@ -182,10 +210,12 @@ pub(crate) trait Store: Send {
     fn runs(&mut self, key: Option<&str>) -> Result<Vec<RunInfo>, LedgerError>;
     /// The runs that planned a member, oldest first.
     fn history(&mut self, member: &str, key: Option<&str>) -> Result<Vec<MemberRun>, LedgerError>;
-    /// Sets the status of the touches a receipt names; how many it found.
-    fn set_status(&mut self, touch: &TouchRef, status: &str) -> Result<u64, LedgerError>;
-    /// Starts a transaction for a batch of receipts.
+    /// Starts the one transaction receipts are applied in.
     fn begin_receipts(&mut self) -> Result<(), LedgerError>;
+    /// Applies a batch of receipts: sets the status of the actions each names, and
+    /// takes failed touches out of the members' rows. Gives, for each receipt, how many
+    /// actions it matched.
+    fn apply_receipts(&mut self, receipts: &[Receipt]) -> Result<Vec<u64>, LedgerError>;
     /// Commits the receipts' transaction.
     fn commit_receipts(&mut self) -> Result<(), LedgerError>;
     /// Rolls the receipts' transaction back.

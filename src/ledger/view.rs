@@ -69,7 +69,7 @@ impl LedgerView {
                 query: HistoryQuery {
                     key: key.clone(),
                     as_of: as_of.as_second(),
-                    window: program.longest_cap,
+                    keep: program.longest_cap.max(super::store::MIN_KEEP),
                 },
                 as_of,
                 program: std::ptr::from_ref(program) as usize,
