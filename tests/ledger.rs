@@ -247,7 +247,7 @@ fn a_rerun_of_the_same_day_gives_the_same_plans_ids_and_rows() {
             // m0..m19 were seen on days 0 and 1 in the same stage, the rest on day 0
             // only (the day-1 runs that saw them as buyers were replaced): all of them
             // have been in their stage since day 0.
-            let stage = if id % 3 == 0 { "fan" } else { "buyer" };
+            let stage = if id.is_multiple_of(3) { "fan" } else { "buyer" };
             assert_eq!(days, format!("{stage} 2"), "{} m{id}", backend.name);
         }
         let history = ledger_lines(&["history", "--ledger", &backend.location, "--id", "m30"]);
