@@ -176,7 +176,7 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         return plan_all(args, &playbook, as_of, None);
     };
     let wait = Duration::from_secs(args.ledger_wait);
-    let mut ledger = super::ledger::open_for_run(location, wait)?;
+    let ledger = super::ledger::open_for_run(location, wait)?;
     let run = ledger
         .begin(&playbook, as_of, args.replace_later)
         .map_err(|error| super::ledger::failed(&error))?;
@@ -189,7 +189,7 @@ fn plan_all(
     args: &Args,
     playbook: &Playbook,
     as_of: AsOf,
-    mut run: Option<LedgerRun<'_>>,
+    mut run: Option<LedgerRun>,
 ) -> Result<i32, i32> {
     let (reader, format) = open_members(&args.members, args.members_format)?;
     let (reader, input) = counted(&args.members, reader);
@@ -207,14 +207,14 @@ fn plan_all(
     let mut summary = playbook.summary();
     let mut progress = Progress::new(args.quiet, input);
     let mut code = EXIT_OK;
-    for chunk in playbook.plan_lines_json(reader, as_of, options) {
+    for mut chunk in playbook.plan_lines_json(reader, as_of, options) {
         if let Err(error) = out.write_all(&chunk.plans) {
             return write_failed(&error, "the plans");
         }
         summary.merge(&chunk.summary);
         progress.tick(summary.members());
         if let Some(run) = &mut run {
-            if let Err(error) = run.record(&chunk.recorded) {
+            if let Err(error) = run.record(std::mem::take(&mut chunk.recorded)) {
                 progress.finish();
                 return Err(super::ledger::failed(&error));
             }

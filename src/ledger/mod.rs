@@ -17,6 +17,7 @@ mod postgres;
 mod postgres_run;
 mod receipts;
 mod record;
+mod run;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "sqlite")]
@@ -33,6 +34,7 @@ use jiff::Timestamp;
 pub use history::History;
 pub use receipts::{ReceiptProblem, ReceiptReport};
 pub use record::Recorded;
+pub use run::LedgerRun;
 pub use store::{MemberRun, PastAction, RunInfo};
 pub use view::LedgerView;
 
@@ -41,9 +43,8 @@ pub(crate) use ids::{hex, ActionIds};
 pub(crate) use record::{record_member, Recording};
 pub(crate) use store::{HistoryReader, MemberRow};
 
-use crate::plan::Summary;
 use crate::playbook::{AsOf, Playbook};
-use store::{Later, RunWriter, Store};
+use store::{Later, Store};
 
 /// How long a run waits, by default, for another run holding the ledger's lock.
 pub const LOCK_WAIT: Duration = Duration::from_secs(10);
@@ -166,7 +167,7 @@ impl miette::Diagnostic for LedgerError {
 /// let input = "{\"id\": \"m1\"}\n";
 /// for day in ["2026-11-25T09:00:00+08:00", "2026-11-26T09:00:00+08:00"] {
 ///     let as_of = siyu::AsOf::parse(day)?;
-///     let mut ledger = siyu::Ledger::open(path.to_str().unwrap_or_default())?;
+///     let ledger = siyu::Ledger::open(path.to_str().unwrap_or_default())?;
 ///     let mut run = ledger.begin(&playbook, as_of, false)?;
 ///     let options = siyu::PlanOptions::default().ledger(run.view());
 ///     let mut summary = playbook.summary();
@@ -174,7 +175,7 @@ impl miette::Diagnostic for LedgerError {
 ///     for chunk in playbook.plan_lines_json(input.as_bytes(), as_of, options) {
 ///         lines.extend_from_slice(&chunk.plans);
 ///         summary.merge(&chunk.summary);
-///         run.record(&chunk.recorded)?;
+///         run.record(chunk.recorded)?;
 ///     }
 ///     run.commit(&summary)?;
 ///     // The welcome is planned on the first day only: the member entered `fan` then.
@@ -248,15 +249,17 @@ impl Ledger {
         self.view(playbook, as_of)?.history(member)
     }
 
-    /// Begins a run of `playbook` at `as_of`: takes the playbook key's lock (waiting
-    /// for another run), refuses when a later run is committed unless `replace_later`
-    /// (then deletes the later runs, at commit), and replaces a run at the same as-of.
+    /// Begins a run of `playbook` at `as_of`, handing the ledger to the run's writer (a
+    /// thread of its own, so that recording overlaps planning): takes the playbook key's
+    /// lock (waiting for another run), refuses when a later run is committed unless
+    /// `replace_later` (then deletes the later runs, in the run's transaction), and
+    /// replaces a run at the same as-of.
     pub fn begin(
-        &mut self,
+        self,
         playbook: &Playbook,
         as_of: AsOf,
         replace_later: bool,
-    ) -> Result<LedgerRun<'_>, LedgerError> {
+    ) -> Result<LedgerRun, LedgerError> {
         let readers = self.store.readers()?;
         let view = LedgerView::new(readers, playbook, as_of, true)?;
         let later = if replace_later {
@@ -264,18 +267,7 @@ impl Ledger {
         } else {
             Later::Refuse
         };
-        let key = playbook.key().to_string();
-        let keep = view.query().keep;
-        let writer = self
-            .store
-            .begin(&key, as_of.timestamp().as_second(), keep, later)?;
-        Ok(LedgerRun {
-            writer,
-            view,
-            playbook: playbook.clone(),
-            as_of,
-            started: Timestamp::now(),
-        })
+        LedgerRun::start(self.store, view, playbook, as_of, later)
     }
 
     /// The committed runs, oldest first: of the playbook with this key, or all.
@@ -300,61 +292,6 @@ impl Ledger {
         reader: R,
     ) -> Result<ReceiptReport, LedgerError> {
         receipts::import(&mut *self.store, reader)
-    }
-}
-
-/// A run being recorded: feed it every chunk the run's stream yields, then commit it.
-/// Dropped without [`LedgerRun::commit`], it leaves the ledger as it was.
-pub struct LedgerRun<'l> {
-    writer: Box<dyn RunWriter + 'l>,
-    view: LedgerView,
-    playbook: Playbook,
-    as_of: AsOf,
-    started: Timestamp,
-}
-
-impl std::fmt::Debug for LedgerRun<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LedgerRun")
-            .field("as_of", &self.as_of)
-            .finish_non_exhaustive()
-    }
-}
-
-impl LedgerRun<'_> {
-    /// The view the run's stream plans with ([`crate::PlanOptions::ledger`]): it reads
-    /// histories, gives each planned action its id, and records what is planned.
-    pub fn view(&self) -> LedgerView {
-        self.view.clone()
-    }
-
-    /// Records the members a chunk planned (in the run's transaction, not yet visible).
-    pub fn record(&mut self, recorded: &Recorded) -> Result<(), LedgerError> {
-        if recorded.rows().is_empty() {
-            return Ok(());
-        }
-        self.writer.record(recorded.rows())
-    }
-
-    /// Makes the whole run visible at once, with its summary; gives the run's number.
-    pub fn commit(self, summary: &Summary) -> Result<i64, LedgerError> {
-        let program = self.playbook.program();
-        let files = program.sources.files().map(|(_, f)| (&*f.name, &*f.text));
-        let info = RunInfo {
-            run: 0,
-            playbook: self.playbook.key().to_string(),
-            as_of: crate::plan::format_rfc3339(
-                &self.as_of.timestamp().to_zoned(program.zone.clone()),
-            ),
-            source_hash: ids::source_hash(files),
-            members: summary.members(),
-            planned: summary.planned(),
-            invalid: summary.invalid(),
-            started: self.started.to_string(),
-            finished: Timestamp::now().to_string(),
-            summary: serde_json::to_string(summary).unwrap_or_else(|_| "{}".into()),
-        };
-        self.writer.commit(&info)
     }
 }
 

@@ -75,7 +75,10 @@ CREATE TABLE siyu_actions (
 ";
 
 /// Page cache per connection, in KiB (negative `cache_size` is KiB in SQLite).
-const CACHE_KIB: i64 = 32 * 1024;
+/// The run's writer holds the members' rows it updates in its cache; each planning
+/// thread's reader needs less.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+const READER_CACHE_KIB: i64 = 16 * 1024;
 
 /// An SQLite ledger file.
 pub(crate) struct SqliteStore {
@@ -124,6 +127,7 @@ impl SqliteStore {
             &self.connection,
             &self.path.display().to_string(),
             self.wait,
+            WRITER_CACHE_KIB,
         )
     }
 
@@ -187,13 +191,18 @@ impl SqliteStore {
     }
 }
 
-/// A connection's lock wait and page cache.
-fn configure(connection: &Connection, location: &str, wait: Duration) -> Result<(), LedgerError> {
+/// A connection's lock wait and page cache (in KiB).
+fn configure(
+    connection: &Connection,
+    location: &str,
+    wait: Duration,
+    cache_kib: i64,
+) -> Result<(), LedgerError> {
     connection
         .busy_timeout(wait)
         .map_err(|e| open_error(location, &e, wait))?;
     connection
-        .pragma_update(None, "cache_size", -CACHE_KIB)
+        .pragma_update(None, "cache_size", -cache_kib)
         .map_err(|e| open_error(location, &e, wait))
 }
 
@@ -277,7 +286,7 @@ impl Store for SqliteStore {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(|e| open_error(&shown, &e, wait))?;
-            configure(&connection, &shown, wait)?;
+            configure(&connection, &shown, wait, READER_CACHE_KIB)?;
             Ok(Box::new(super::sqlite_run::SqliteReader::new(
                 shown, connection, wait,
             )) as Box<dyn HistoryReader>)

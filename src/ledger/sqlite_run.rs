@@ -420,6 +420,7 @@ impl SqliteReader {
             return Ok(());
         };
         for member in members {
+            let mut history = StoredHistory::default();
             let row = {
                 let mut statement = self.connection.prepare_cached(
                     "SELECT as_of, stage, since, touches FROM siyu_members
@@ -428,20 +429,19 @@ impl SqliteReader {
                 statement
                     .query_row(params![playbook, member], |row| {
                         let as_of: i64 = row.get(0)?;
-                        let stage: Option<String> = row.get(1)?;
-                        let since: i64 = row.get(2)?;
-                        let touches: String = row.get(3)?;
-                        Ok((as_of, stage, since, touches))
+                        if as_of < query.as_of {
+                            let stage = row.get_ref(1)?.as_str_or_null()?.map(Arc::from);
+                            let since: i64 = row.get(2)?;
+                            history.previous = Some((stage, super::timestamp(since)));
+                            touches::decode(row.get_ref(3)?.as_str()?, &mut history.touches);
+                        }
+                        Ok(as_of)
                     })
                     .optional()?
             };
-            let mut history = StoredHistory::default();
             match row {
                 None => {}
-                Some((as_of, stage, since, text)) if as_of < query.as_of => {
-                    history.previous = Some((stage.map(Arc::from), super::timestamp(since)));
-                    touches::decode(&text, &mut history.touches);
-                }
+                Some(as_of) if as_of < query.as_of => {}
                 Some(_) => {
                     // Written by a run this one replaces: rebuilt from the earlier runs.
                     if self.earlier.is_none() {
@@ -469,7 +469,14 @@ impl HistoryReader for SqliteReader {
         out: &mut Vec<StoredHistory>,
     ) -> Result<(), LedgerError> {
         out.clear();
-        self.read_all(query, members, out)
+        // One read transaction per batch: one snapshot, and the file's lock taken once
+        // rather than once per member.
+        let read = self
+            .connection
+            .execute_batch("BEGIN")
+            .and_then(|()| self.read_all(query, members, out));
+        let ended = self.connection.execute_batch("COMMIT");
+        read.and(ended)
             .map_err(|e| database_error(&self.location, &e, self.wait))
     }
 }
