@@ -251,4 +251,12 @@ pub const EXPRESSION_KEYWORDS: [&str; 11] = [
 ];
 
 /// The keywords of a `test` block.
-pub const TEST_KEYWORDS: [&str; 6] = ["as_of", "expect", "action", "no", "suppressed", "reason"];
+pub const TEST_KEYWORDS: [&str; 7] = [
+    "as_of",
+    "expect",
+    "action",
+    "no",
+    "suppressed",
+    "reason",
+    "invalid",
+];
