@@ -74,6 +74,11 @@ fn the_page_holds_every_stage_channel_and_rule_and_needs_no_network() {
     }
     let members_read = summary["members"].as_u64().expect("members");
     assert!(html.contains(&format!("<b>{members_read}</b>")));
+    // The checks: `check --deep`'s warnings (the shipped playbook's capped channels),
+    // and its notes folded away.
+    assert!(html.contains("<code>siyu::deep::touch_budget</code>"));
+    let notes = html.find("<details><summary>").expect("the notes, folded");
+    assert!(html[notes..].contains("<code>siyu::deep::stage_overlap</code>"));
     // Nothing is fetched: no script, no stylesheet or image by address. The one URL is
     // SVG's namespace name, which is never loaded.
     assert!(!html.contains("<script"));
