@@ -37,7 +37,7 @@ section { background: #fff; border-radius: 8px; padding: 16px 20px; margin: 16px
 h2 { font-size: 17px; margin: 0 0 12px; }
 h2 small { color: #656d76; font-weight: normal; }
 .tiles { display: flex; gap: 12px; flex-wrap: wrap; }
-.tile { flex: 1 1 150px; background: #fff; border-radius: 8px; padding: 12px 16px;
+.tile { flex: 1 1 120px; background: #fff; border-radius: 8px; padding: 12px 16px;
         box-shadow: 0 1px 2px rgba(0,0,0,.06); }
 .tile b { display: block; font-size: 24px; }
 .tile span { color: #656d76; font-size: 13px; }
