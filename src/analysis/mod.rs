@@ -337,6 +337,14 @@ impl Analysis<'_> {
             return;
         };
         let channels = &self.program.channels;
+        // The touches planned, each channel counted up to its own cap.
+        let touches = |per_channel: &[i64]| -> i64 {
+            per_channel
+                .iter()
+                .zip(channels)
+                .map(|(&n, channel)| channel.cap.map_or(n, |c| n.min(c.count)))
+                .sum()
+        };
         let mut formula = Vec::new();
         let mut consented = vec![false; channels.len()];
         let mut per_channel = vec![0i64; channels.len()];
@@ -371,14 +379,13 @@ impl Analysis<'_> {
                 }
                 taken_groups.extend(rule.group);
             }
+            // One touch past the policy's cap is enough, and keeps the formula (and
+            // the time to decide it) small.
+            if touches(&per_channel) > cap.count {
+                break;
+            }
         }
-        // Each channel plans at most its own cap.
-        let touches: i64 = per_channel
-            .iter()
-            .zip(channels)
-            .map(|(&n, channel)| channel.cap.map_or(n, |c| n.min(c.count)))
-            .sum();
-        if touches <= cap.count {
+        if touches(&per_channel) <= cap.count {
             return;
         }
         let Some((example, (planned, capped))) = self.example(&Formula::and(formula), |snapshot| {
