@@ -48,7 +48,8 @@ pub struct Args {
     /// Exit with 1 when any member's plan differs.
     #[arg(long)]
     pub fail_on_change: bool,
-    /// Worker threads per playbook (default: one per core).
+    /// Worker threads per playbook (default: half the cores each, at least one, so
+    /// that the two together use every core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// No table on stderr.
@@ -479,7 +480,7 @@ fn plan_both(
     let (old_reader, format) = open_members(&args.members, args.members_format)?;
     let (new_reader, _) = open_members(&args.members, args.members_format)?;
     let options = PlanOptions::default()
-        .threads(args.threads.unwrap_or(0))
+        .threads(args.threads.unwrap_or_else(threads_per_side))
         .format(format);
     let before = old.plan_lines_with(old_reader, as_of, options.clone(), Side::of);
     let after = new.plan_lines_with(new_reader, as_of, options, Side::of);
@@ -504,6 +505,14 @@ fn plan_both(
         }
     }
     Ok(diff)
+}
+
+/// The worker threads each side gets by default: half the cores, at least one. Both
+/// sides plan at once, so together they use every core, without more threads than
+/// cores competing for them.
+fn threads_per_side() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (cores / 2).max(1)
 }
 
 /// `{"member": …, "before": PLAN, "after": PLAN}`; an invalid side is
