@@ -32,6 +32,16 @@ channel sms { consent consent.sms }
 channel note { }
 "#;
 
+/// Two stages that overlap (`gold` first) and two rules on `dm`, capped at one a day,
+/// that a member can both be a candidate of.
+const GOLD_AND_BIG: &str = r#"
+stage gold when tier == "gold"
+stage big when spend >= 1000
+stage rest otherwise
+rule a { priority 30  then send "a" via dm }
+rule b { priority 20  when spend >= 1000  then send "b" via dm }
+"#;
+
 fn codes(findings: &[siyu::Diagnostic]) -> Vec<&str> {
     findings.iter().map(|d| d.code).collect()
 }
@@ -115,6 +125,17 @@ rule t {{ then send \"y\" via dm  then send \"z\" via sms }}
     assert!(findings[0].message.contains("`r`") && findings[0].message.contains("`note`"));
 }
 
+/// `siyu check --deep --format json` of the playbook at `path`, which has no errors.
+fn deep_json(path: &std::path::Path) -> Value {
+    let output = siyu()
+        .args(["check", "--deep", "--format", "json", "--as-of", AS_OF])
+        .arg(path)
+        .output()
+        .expect("siyu runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    serde_json::from_str(&text(&output.stdout)).expect("JSON")
+}
+
 /// The 1-based line of `path` that starts with `word`.
 fn source_line(path: &std::path::Path, word: &str) -> usize {
     let text = std::fs::read_to_string(path).expect("playbook");
@@ -146,23 +167,10 @@ fn examples_in_json_do_what_their_findings_say() {
     let folder = scratch("deep-json");
     let path = folder.join("deep.rules");
     let source = format!(
-        "{HEADER}
-stage gold when tier == \"gold\"
-stage big when spend >= 1000
-stage rest otherwise
-rule a {{ priority 30  then send \"a\" via dm }}
-rule b {{ priority 20  when spend >= 1000  then send \"b\" via dm }}
-rule c {{ priority 10  stage gold  then send \"c\" via dm }}
-"
+        "{HEADER}{GOLD_AND_BIG}rule c {{ priority 10  stage gold  then send \"c\" via dm }}\n"
     );
     std::fs::write(&path, source).expect("playbook");
-    let output = siyu()
-        .args(["check", "--deep", "--format", "json", "--as-of", AS_OF])
-        .arg(&path)
-        .output()
-        .expect("siyu runs");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let document: Value = serde_json::from_str(&text(&output.stdout)).expect("JSON");
+    let document = deep_json(&path);
     let diagnostics = document["diagnostics"].as_array().expect("diagnostics");
     let overlap = diagnostics
         .iter()
@@ -206,13 +214,7 @@ policy {{ max_touches 1 per 1d }}
 "
     );
     std::fs::write(&path, source).expect("playbook");
-    let output = siyu()
-        .args(["check", "--deep", "--format", "json", "--as-of", AS_OF])
-        .arg(&path)
-        .output()
-        .expect("siyu runs");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let document: Value = serde_json::from_str(&text(&output.stdout)).expect("JSON");
+    let document = deep_json(&path);
     let budget = document["diagnostics"]
         .as_array()
         .expect("diagnostics")
@@ -256,15 +258,7 @@ policy {{ max_touches 1 per 1d }}
 fn text_shows_each_example_on_one_line_and_warnings_before_notes() {
     let folder = scratch("deep-text");
     let path = folder.join("deep.rules");
-    let source = format!(
-        "{HEADER}
-stage gold when tier == \"gold\"
-stage big when spend >= 1000
-stage rest otherwise
-rule a {{ priority 30  then send \"a\" via dm }}
-rule b {{ priority 20  when spend >= 1000  then send \"b\" via dm }}
-"
-    );
+    let source = format!("{HEADER}{GOLD_AND_BIG}");
     std::fs::write(&path, source).expect("playbook");
     let run = |format: &str| {
         siyu()
