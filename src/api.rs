@@ -9,14 +9,14 @@ pub use crate::diagnostics::{
     Report, Severity, SourceFile, SourceMap, Span,
 };
 pub use crate::eval::trace::{
-    Detail, Explained, HoldoutStep, RuleOutcome, RuleStep, StageStep, Step, Trace,
+    Detail, Explained, HoldoutStep, RuleOutcome, RuleStep, StageStep, Step, Trace, VariantStep,
 };
 pub use crate::eval::{Object, Value};
 pub use crate::format::format_source;
 pub use crate::ingest::{InputFormat, JsonChunk, PlanOptions, PlanStream, Snapshots, StreamItem};
 pub use crate::plan::{
     format_rfc3339, Action, ErrorKind, ErrorRecord, MemberError, Plan, Reason, RuleCounts, Summary,
-    Suppression, Verb,
+    Suppression, VariantCounts, Verb,
 };
 pub use crate::playbook::{AsOf, AsOfError, EvaluateError, Member, Playbook, PlaybookError};
 pub use crate::session::{check_source, CheckReport, Declaration, Draft, Expression, Session};

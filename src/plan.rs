@@ -6,6 +6,11 @@
 //! Evaluation (`eval`) builds plans; this module only holds and serialises them.
 
 pub(crate) mod json;
+mod variants;
+
+pub use variants::VariantCounts;
+pub(crate) use variants::VariantMember;
+use variants::{ExperimentCounts, ExperimentsJson};
 
 use std::fmt;
 use std::sync::Arc;
@@ -503,75 +508,25 @@ pub struct Summary {
     experiments: Vec<ExperimentCounts>,
 }
 
-/// The counts of one experiment: one entry per variant, then `none`.
-#[derive(Debug, Clone, PartialEq)]
-struct ExperimentCounts {
-    name: Arc<str>,
-    variants: Vec<(Arc<str>, VariantCounts)>,
-}
-
-/// What the summary counts for one variant of an experiment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct VariantCounts {
-    /// Planned members assigned to the variant (held-out members included).
-    pub members: u64,
-    /// Of those, members with at least one planned action.
-    pub members_with_action: u64,
-    /// Actions planned for them.
-    pub actions: u64,
-    /// Touches planned for them, per channel in declaration order.
-    #[serde(skip)]
-    pub channels: Vec<u64>,
-}
-
 impl Summary {
     /// The same summary, also counting members by variant of these experiments (each
     /// with its variants' names, in declaration order).
     pub(crate) fn with_experiments(mut self, experiments: Vec<(Arc<str>, Vec<Arc<str>>)>) -> Self {
-        let channels = self.channel_names.len();
+        let (stages, channels) = (self.stage_names.len(), self.channel_names.len());
         self.experiments = experiments
             .into_iter()
-            .map(|(name, variants)| ExperimentCounts {
-                name,
-                variants: variants
-                    .into_iter()
-                    .chain(std::iter::once(Arc::from("none")))
-                    .map(|v| {
-                        let counts = VariantCounts {
-                            channels: vec![0; channels],
-                            ..VariantCounts::default()
-                        };
-                        (v, counts)
-                    })
-                    .collect(),
-            })
+            .map(|(name, variants)| ExperimentCounts::new(name, variants, stages, channels))
             .collect();
         self
     }
 
-    /// Counts a member by its variant of each experiment, with its planned actions'
-    /// channels.
-    pub(crate) fn count_variants<A>(&mut self, assignment: &[Option<u16>], actions: A)
+    /// Counts a member by its variant of each experiment.
+    pub(crate) fn count_variants<A>(&mut self, member: &VariantMember<'_, A>)
     where
         A: Iterator<Item = Option<u32>> + Clone,
     {
-        for (experiment, variant) in self.experiments.iter_mut().zip(assignment) {
-            let none = experiment.variants.len() - 1;
-            let index = variant.map_or(none, |v| (v as usize).min(none));
-            let counts = &mut experiment.variants[index].1;
-            counts.members += 1;
-            let mut any = false;
-            for channel in actions.clone() {
-                any = true;
-                counts.actions += 1;
-                if let Some(count) = channel.and_then(|c| counts.channels.get_mut(c as usize)) {
-                    *count += 1;
-                }
-            }
-            if any {
-                counts.members_with_action += 1;
-            }
+        for (experiment, &variant) in self.experiments.iter_mut().zip(member.assignment) {
+            experiment.count(variant, member);
         }
     }
 
@@ -629,10 +584,12 @@ impl Summary {
             plan.actions.iter().map(|action| action.rule_index),
             plan.suppressed.iter().map(|s| (s.rule_index, s.reason)),
         );
-        self.count_variants(
-            &plan.variant_indices,
-            plan.actions.iter().map(|action| action.channel_index),
-        );
+        self.count_variants(&VariantMember {
+            assignment: &plan.variant_indices,
+            stage: plan.stage_index,
+            holdout: plan.holdout,
+            actions: plan.actions.iter().map(|action| action.channel_index),
+        });
     }
 
     /// Counts one member among those each rule reached (at least one action planned)
@@ -734,14 +691,7 @@ impl Summary {
             *mine += theirs;
         }
         for (mine, theirs) in self.experiments.iter_mut().zip(&other.experiments) {
-            for ((_, a), (_, b)) in mine.variants.iter_mut().zip(&theirs.variants) {
-                a.members += b.members;
-                a.members_with_action += b.members_with_action;
-                a.actions += b.actions;
-                for (x, y) in a.channels.iter_mut().zip(&b.channels) {
-                    *x += y;
-                }
-            }
+            mine.merge(theirs);
         }
     }
 
@@ -834,44 +784,6 @@ impl Serialize for Summary {
                 serializer.collect_map(self.0.channels().map(|(name, n)| (name, Planned(n))))
             }
         }
-        struct Experiments<'a>(&'a Summary);
-        impl Serialize for Experiments<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                struct Variant<'a>(&'a Summary, &'a VariantCounts);
-                impl Serialize for Variant<'_> {
-                    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                        let mut out = serializer.serialize_struct("Variant", 4)?;
-                        out.serialize_field("members", &self.1.members)?;
-                        out.serialize_field("members_with_action", &self.1.members_with_action)?;
-                        out.serialize_field("actions", &self.1.actions)?;
-                        out.serialize_field("channels", &ChannelCounts(self.0, self.1))?;
-                        out.end()
-                    }
-                }
-                struct ChannelCounts<'a>(&'a Summary, &'a VariantCounts);
-                impl Serialize for ChannelCounts<'_> {
-                    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                        serializer.collect_map(
-                            self.0.channel_names().zip(self.1.channels.iter().copied()),
-                        )
-                    }
-                }
-                struct Variants<'a>(&'a Summary, &'a ExperimentCounts);
-                impl Serialize for Variants<'_> {
-                    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                        serializer.collect_map(
-                            self.1.variants.iter().map(|(v, c)| (&**v, Variant(self.0, c))),
-                        )
-                    }
-                }
-                serializer.collect_map(
-                    self.0
-                        .experiments
-                        .iter()
-                        .map(|e| (&*e.name, Variants(self.0, e))),
-                )
-            }
-        }
         let mut out = serializer.serialize_struct("Summary", 9)?;
         out.serialize_field("members", &self.members())?;
         out.serialize_field("planned", &self.planned)?;
@@ -882,7 +794,14 @@ impl Serialize for Summary {
         out.serialize_field("channels", &Channels(self))?;
         out.serialize_field("holdout_stages", &HoldoutStages(self))?;
         if !self.experiments.is_empty() {
-            out.serialize_field("experiments", &Experiments(self))?;
+            let stages: Vec<&str> = self.stages().map(|(name, _)| name).collect();
+            let channels: Vec<&str> = self.channel_names().collect();
+            let experiments = ExperimentsJson {
+                experiments: &self.experiments,
+                stages: &stages,
+                channels: &channels,
+            };
+            out.serialize_field("experiments", &experiments)?;
         }
         out.end()
     }

@@ -325,6 +325,30 @@ impl Playbook {
         self.program.rules.iter().map(|r| (&*r.name, &*r.label))
     }
 
+    /// Experiment names with their labels (the name when there is no label), in
+    /// declaration order.
+    pub fn experiment_labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.program
+            .experiments
+            .iter()
+            .map(|e| (&*e.name, &*e.label))
+    }
+
+    /// The variants of an experiment with their shares in percent (as assigned, to the
+    /// hundredth of a point), in declaration order; none for an unknown experiment.
+    pub fn variants(&self, experiment: &str) -> impl Iterator<Item = (&str, f64)> {
+        let found = self
+            .program
+            .experiments
+            .iter()
+            .find(|e| &*e.name == experiment);
+        found.into_iter().flat_map(|e| {
+            e.variants
+                .iter()
+                .map(|(name, low, high)| (&**name, f64::from(high - low) / 100.0))
+        })
+    }
+
     /// Rule names, in declaration order.
     pub fn rules(&self) -> impl Iterator<Item = &str> {
         self.program.rules.iter().map(|r| &*r.name)

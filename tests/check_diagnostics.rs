@@ -118,3 +118,45 @@ fn every_input_triggers_its_code_and_matches_its_snapshot() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Inputs beyond one per code, each with the codes it must give: every mistake with an
+/// experiment that `check` reports (a variant named twice, a variant named `none`, a
+/// share over 100% or finer than a hundredth of a point, an experiment without
+/// variants, unknown experiments and variants in a rule's `variant` clause, in
+/// `variant(EXP)`, in a literal compared with it and in `expect variant`, each with the
+/// closest name).
+const MORE: [(&str, &[&str]); 3] = [
+    (
+        "experiments/duplicate_variant",
+        &["siyu::check::duplicate_name"],
+    ),
+    ("experiments/bad_variants", &["siyu::check::bad_experiment"]),
+    (
+        "experiments/unknown_names",
+        &[
+            "siyu::check::unknown_experiment",
+            "siyu::check::unknown_variant",
+        ],
+    ),
+];
+
+#[test]
+fn more_inputs_give_their_codes_and_match_their_snapshots() {
+    for (name, codes) in MORE {
+        let checked = check(name);
+        for code in codes {
+            assert!(
+                checked.diagnostics.iter().any(|d| d.code == *code),
+                "{name}: expected {code}"
+            );
+        }
+        let snapshot = name.replace('/', "_");
+        insta::with_settings!({
+            snapshot_path => "diagnostics/snapshots",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(snapshot.as_str(), render(&checked));
+        });
+    }
+}

@@ -416,6 +416,16 @@ fn rule() -> impl Strategy<Value = Tokens> {
         select(vec!["0", "80", "-3", "1_000"]).prop_map(|n| vec!["priority".into(), n.into()]),
         duration().prop_map(|d| vec!["cap".into(), "1".into(), "per".into(), d]),
         plain_name().prop_map(|g| vec!["group".into(), g]),
+        prop::collection::vec((plain_name(), plain_name()), 1..3).prop_map(|pairs| {
+            let mut tokens = one("variant");
+            for (index, (experiment, variant)) in pairs.into_iter().enumerate() {
+                if index > 0 {
+                    tokens.push(",".into());
+                }
+                tokens.extend([experiment, ".".to_string(), variant]);
+            }
+            tokens
+        }),
     ];
     (plain_name(), label(), prop::collection::vec(clause, 0..5)).prop_map(
         |(name, label, clauses)| {
@@ -425,6 +435,33 @@ fn rule() -> impl Strategy<Value = Tokens> {
                 label,
                 one("{"),
                 join(clauses),
+                one("}"),
+            ])
+        },
+    )
+}
+
+fn experiment() -> impl Strategy<Value = Tokens> {
+    let variant = (
+        plain_name(),
+        select(vec!["50%", "12.25%", "0%", "100%"]),
+        any::<bool>(),
+    )
+        .prop_map(|(name, share, comma)| {
+            let mut tokens = vec!["variant".to_string(), name, share.to_string()];
+            if comma {
+                tokens.push(",".into());
+            }
+            tokens
+        });
+    (plain_name(), label(), prop::collection::vec(variant, 0..4)).prop_map(
+        |(name, label, variants)| {
+            join(vec![
+                one("experiment"),
+                vec![name],
+                label,
+                one("{"),
+                join(variants),
                 one("}"),
             ])
         },
@@ -512,6 +549,16 @@ fn test_declaration() -> impl Strategy<Value = Tokens> {
             b.into()
         ]),
         Just(vec!["expect".to_string(), "invalid".to_string()]),
+        (
+            plain_name(),
+            prop_oneof![plain_name(), Just("none".to_string())]
+        )
+            .prop_map(|(experiment, variant)| vec![
+                "expect".into(),
+                "variant".into(),
+                experiment,
+                variant
+            ]),
     ];
     (string_literal(), prop::collection::vec(clause, 0..5)).prop_map(|(name, clauses)| {
         join(vec![
@@ -535,6 +582,7 @@ fn declaration() -> impl Strategy<Value = Tokens> {
         2 => rule(),
         1 => policy(),
         1 => test_declaration(),
+        1 => experiment(),
     ]
 }
 

@@ -184,7 +184,8 @@ impl ExprChecker<'_, '_, '_> {
                     name: name.clone(),
                     span,
                 };
-                super::experiments::experiment_name(&ident, self.names, self.cx);
+                use super::experiments::{experiment_name, Place};
+                experiment_name(&ident, Place::Playbook, self.names, self.cx);
             }
             Some((_, span)) => self.cx.push(
                 Diagnostic::error(

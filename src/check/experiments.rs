@@ -6,14 +6,16 @@ use std::collections::HashMap;
 use super::names::Names;
 use super::types::suggestion;
 use super::Context;
-use crate::ast::{ExperimentDecl, Ident};
+use super::exprs::{string_literal, unparen};
+use crate::ast::{ExperimentDecl, Expr, ExprKind, Ident};
 use crate::diagnostics::{codes, Diagnostic, Span};
 
 /// The name of being in no variant of an experiment.
 pub(super) const NONE: &str = "none";
 
-/// Checks an `experiment` block: at least one variant, each share above 0%, the shares
-/// at most 100% together, no variant named twice or named `none`.
+/// Checks an `experiment` block: at least one variant, each share from 0% to 100% and
+/// given to the hundredth of a point at most, the shares at most 100% together, no variant
+/// named twice or named `none`.
 pub(super) fn experiment(decl: &ExperimentDecl, cx: &mut Context) {
     let name = &decl.name.name;
     if decl.variants.is_empty() {
@@ -30,6 +32,7 @@ pub(super) fn experiment(decl: &ExperimentDecl, cx: &mut Context) {
     }
     let mut seen: HashMap<&str, Span> = HashMap::new();
     let mut total = 0.0;
+    let mut out_of_range = false;
     for variant in &decl.variants {
         let variant_name = variant.name.name.as_str();
         if let Some(&first) = seen.get(variant_name) {
@@ -57,21 +60,38 @@ pub(super) fn experiment(decl: &ExperimentDecl, cx: &mut Context) {
                 .with_help("leave the shares under 100% for members in no variant, and give this variant another name"),
             );
         }
-        if !(variant.share > 0.0 && variant.share <= 100.0) {
+        let hundredths = variant.share * 100.0;
+        if (hundredths - hundredths.round()).abs() > 1e-6 {
+            cx.push(
+                Diagnostic::error(
+                    codes::BAD_EXPERIMENT,
+                    format!(
+                        "variant `{variant_name}` has a share of {}%, finer than a hundredth of a point",
+                        variant.share
+                    ),
+                    variant.share_span,
+                )
+                .with_label("members are assigned in hundredths of a point")
+                .with_help(format!("write it with two decimals at most: `{}%`", round2(variant.share))),
+            );
+        }
+        if !(0.0..=100.0).contains(&variant.share) {
             cx.push(
                 Diagnostic::error(
                     codes::BAD_EXPERIMENT,
                     format!("variant `{variant_name}` has a share of {}%", variant.share),
                     variant.share_span,
                 )
-                .with_label("a share is above 0% and at most 100%")
-                .with_help("remove a variant that should get no one"),
+                .with_label("a share is from 0% to 100%")
+                .with_help("a share is the percentage of members in the variant"),
             );
+            out_of_range = true;
         }
         total += variant.share;
     }
     // Shares are compared to the hundredth of a point they are assigned with.
-    if (total * 100.0).round() > 100.0 * 100.0 {
+    // A share over 100% was reported on its own.
+    if !out_of_range && (total * 100.0).round() > 100.0 * 100.0 {
         let first = decl.variants.first().map_or(decl.span, |v| v.share_span);
         let last = decl.variants.last().map_or(decl.span, |v| v.share_span);
         cx.push(
@@ -93,21 +113,62 @@ fn round2(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
-/// Checks `EXP.VARIANT` (or, where `none` is allowed, `EXP none`): an experiment that
-/// exists and a variant of it, with the closest names suggested.
+/// Checks `EXP.VARIANT` (or, in a test, `EXP none`): an experiment that exists and a
+/// variant of it, with the closest names suggested.
 pub(super) fn reference(
     experiment: &Ident,
-    variant: Option<&Ident>,
-    allow_none: bool,
+    variant: &Ident,
+    place: Place,
     names: &Names,
     cx: &mut Context,
 ) {
-    let Some(decl) = experiment_name(experiment, names, cx) else {
-        return;
+    if let Some(decl) = experiment_name(experiment, place, names, cx) {
+        known_variant(decl, variant, place == Place::Test, cx);
+    }
+}
+
+/// Where an experiment is named: in the playbook (a rule's `variant` clause,
+/// `variant(EXP)`), which makes it used, or in a test's `expect variant`, which may
+/// name `none` and does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    Playbook,
+    Test,
+}
+
+/// `variant(EXP) == "V"`, `!=`, or `in ["V", …]`: when `typed` is `variant(EXP)` of a
+/// declared experiment and `value` a string literal, the literal must be one of its
+/// variants or `none`. Whether `typed` is such a call.
+pub(super) fn compared_literal(typed: &Expr, value: &Expr, names: &Names, cx: &mut Context) -> bool {
+    let ExprKind::Call(function, args) = &unparen(typed).kind else {
+        return false;
     };
-    let Some(variant) = variant else {
-        return;
+    let [argument] = args.as_slice() else {
+        return false;
     };
+    let ExprKind::Name(experiment) = &argument.kind else {
+        return false;
+    };
+    if function.name != "variant" {
+        return false;
+    }
+    // An unknown experiment was reported where it is named.
+    if let (Some(decl), Some(text)) = (names.experiments.get(experiment.as_str()), string_literal(value)) {
+        let variant = Ident {
+            name: text.to_string(),
+            span: value.span,
+        };
+        known_variant(decl, &variant, true, cx);
+    }
+    true
+}
+
+/// Checks that `variant` is a variant of `decl` (or `none` where allowed); an
+/// experiment with no variant was reported at its declaration.
+fn known_variant(decl: &ExperimentDecl, variant: &Ident, allow_none: bool, cx: &mut Context) {
+    if decl.variants.is_empty() {
+        return;
+    }
     let known = decl.variants.iter().any(|v| v.name.name == variant.name);
     if known || (allow_none && variant.name == NONE) {
         return;
@@ -132,14 +193,18 @@ pub(super) fn reference(
     cx.push(diagnostic.with_secondary("the experiment is declared here", decl.name.span));
 }
 
-/// The experiment of this name, marked as used; reported when there is none.
+/// The experiment of this name (marked as used when named in the playbook); reported
+/// when there is none.
 pub(super) fn experiment_name<'a>(
     experiment: &Ident,
+    place: Place,
     names: &Names<'a>,
     cx: &mut Context,
 ) -> Option<&'a ExperimentDecl> {
     if let Some(decl) = names.experiments.get(experiment.name.as_str()) {
-        cx.used_experiments.insert(experiment.name.clone());
+        if place == Place::Playbook {
+            cx.used_experiments.insert(experiment.name.clone());
+        }
         return Some(decl);
     }
     if names.lost.has("experiment", &experiment.name) {
@@ -166,7 +231,8 @@ fn list(names: &[&str]) -> String {
     quoted.join(", ")
 }
 
-/// Warns about an experiment of the file that is run that nothing uses.
+/// Warns about an experiment of the file that is run that nothing in the playbook uses
+/// (a test's `expect variant` is not a use).
 pub(super) fn unused(names: &Names, cx: &mut Context) {
     for (name, decl) in &names.experiments {
         if decl.span.file == names.root && !cx.used_experiments.contains(*name) {

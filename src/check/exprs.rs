@@ -456,8 +456,8 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
 
     fn compare(&mut self, sides: &Sides, op: BinaryOp, fits: fn(&Type, &Type) -> bool) {
         if fits(sides.left_type, sides.right_type) {
-            self.enum_value(sides.left_type, sides.right);
-            self.enum_value(sides.right_type, sides.left);
+            self.literal_against(sides.left, sides.left_type, sides.right);
+            self.literal_against(sides.right, sides.right_type, sides.left);
             return;
         }
         let mut diagnostic = Diagnostic::error(
@@ -516,7 +516,7 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
                     );
                 } else {
                     self.enum_value(item, needle);
-                    self.enum_items(&needle_type, haystack);
+                    self.enum_items(needle, &needle_type, haystack);
                 }
             }
             Type::String | Type::Enum(_) => {
@@ -572,11 +572,19 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
         );
     }
 
-    /// Each string literal of a list literal, against an enum.
-    fn enum_items(&mut self, ty: &Type, list: &Expr) {
+    /// A string literal compared with `typed`: when that is `variant(EXP)`, a variant
+    /// of the experiment; when it is an enum, one of its values.
+    fn literal_against(&mut self, typed: &Expr, ty: &Type, value: &Expr) {
+        if !super::experiments::compared_literal(typed, value, self.names, self.cx) {
+            self.enum_value(ty, value);
+        }
+    }
+
+    /// Each string literal of a list literal, against what is looked for in it.
+    fn enum_items(&mut self, needle: &Expr, ty: &Type, list: &Expr) {
         if let ExprKind::List(items) = &unparen(list).kind {
             for item in items {
-                self.enum_value(ty, item);
+                self.literal_against(needle, ty, item);
             }
         }
     }

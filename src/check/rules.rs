@@ -40,14 +40,10 @@ pub(super) fn rule(decl: &RuleDecl, names: &Names, cx: &mut Context) {
             RuleClause::Group(_, span) => clauses.see("group", *span, cx),
             RuleClause::Variant(refs, span) => {
                 clauses.see("variant", *span, cx);
-                for reference in refs {
-                    super::experiments::reference(
-                        &reference.experiment,
-                        Some(&reference.variant),
-                        false,
-                        names,
-                        cx,
-                    );
+                use super::experiments::Place;
+                for named in refs {
+                    let (experiment, variant) = (&named.experiment, &named.variant);
+                    super::experiments::reference(experiment, variant, Place::Playbook, names, cx);
                 }
             }
         }

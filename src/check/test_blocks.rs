@@ -70,7 +70,10 @@ pub(super) fn test(decl: &TestDecl, names: &Names, cx: &mut Context) {
                 experiment,
                 variant,
                 ..
-            } => super::experiments::reference(experiment, Some(variant), true, names, cx),
+            } => {
+                use super::experiments::{reference, Place};
+                reference(experiment, variant, Place::Test, names, cx);
+            }
         }
     }
     match snapshot {

@@ -183,6 +183,8 @@ struct Diff {
     stages: IndexMap<Move, Examples>,
     /// Members whose variant of an experiment changed, in first-seen order.
     variants: IndexMap<VariantMove, Examples>,
+    /// Whether either playbook has an experiment.
+    experiments: bool,
     rules: IndexMap<Arc<str>, RuleChange>,
     channels: IndexMap<Arc<str>, Counts>,
     holdout: Counts,
@@ -192,7 +194,14 @@ struct Diff {
 impl Diff {
     /// A diff over the two playbooks' rules and channels, new declaration order first.
     fn new(old: &Playbook, new: &Playbook) -> Diff {
-        let mut diff = Diff::default();
+        let mut diff = Diff {
+            experiments: new
+                .experiment_labels()
+                .chain(old.experiment_labels())
+                .count()
+                > 0,
+            ..Diff::default()
+        };
         for name in new.rules().chain(old.rules()) {
             diff.rules.entry(Arc::from(name)).or_default();
         }
@@ -646,6 +655,9 @@ fn page(diff: &Diff, title: &str, subtitle: &str) -> String {
         bar_chart(&mut page, &moves, "members per stage move");
     }
     page.push_str("</section>\n");
+    if diff.experiments {
+        variant_moves(&mut page, diff, &examples);
+    }
     section_start(
         &mut page,
         "规则得失",
@@ -709,4 +721,25 @@ fn page(diff: &Diff, title: &str, subtitle: &str) -> String {
     page.push_str("</section>\n");
     page.push_str("</main>\n</body>\n</html>\n");
     page
+}
+
+/// The page's section on members who change variant, for playbooks with experiments.
+fn variant_moves(page: &mut String, diff: &Diff, examples: &dyn Fn(&Examples) -> String) {
+    use super::report::page::{bar_chart, section_start, Row};
+    section_start(page, "实验分组变化", "Variant moves", "variants");
+    let moves: Vec<Row> = diff
+        .variants
+        .iter()
+        .map(|((experiment, from, to), e)| Row {
+            label: format!("{experiment}: {from} → {to}"),
+            segments: vec![(e.members, "#8250df")],
+            value: format!("{}{}", e.members, examples(e)),
+        })
+        .collect();
+    if moves.is_empty() {
+        page.push_str("<p class=\"none\">没有会员换分组 · no member changes variant</p>\n");
+    } else {
+        bar_chart(page, &moves, "members per variant move");
+    }
+    page.push_str("</section>\n");
 }

@@ -17,6 +17,7 @@ mod repl;
 mod report;
 mod run;
 mod test;
+mod variants;
 
 /// siyu (私域): check, run and test private-domain marketing playbooks.
 #[derive(Parser, Debug)]

@@ -14,6 +14,7 @@ use super::run::{as_of, load_playbook, open_members};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 pub(super) mod page;
+mod variants;
 
 /// How many invalid snapshots the page lists by line and reason.
 const FIRST_INVALID: usize = 10;

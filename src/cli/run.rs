@@ -324,30 +324,7 @@ pub(super) fn summary_table(summary: &Summary) -> String {
     for (name, count) in summary.channels() {
         let _ = writeln!(out, "{name:width$}  {count:>8}");
     }
-    for (experiment, variants) in summary.experiments() {
-        let _ = writeln!(
-            out,
-            "experiment {experiment:width$}  {:>8}  {:>11}  {:>8}  touches per channel",
-            "members", "with action", "actions"
-        );
-        for (variant, counts) in variants {
-            let channels: Vec<String> = summary
-                .channel_names()
-                .zip(&counts.channels)
-                .filter(|(_, n)| **n > 0)
-                .map(|(c, n)| format!("{c} {n}"))
-                .collect();
-            let _ = writeln!(
-                out,
-                "  {variant:w$}  {:>8}  {:>11}  {:>8}  {}",
-                counts.members,
-                counts.members_with_action,
-                counts.actions,
-                channels.join(", "),
-                w = width + 9
-            );
-        }
-    }
+    super::variants::table(&mut out, summary, width);
     out
 }
 

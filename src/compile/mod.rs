@@ -129,7 +129,8 @@ fn experiments(items: &[Item]) -> Vec<program::Experiment> {
                 .iter()
                 .map(|v| (Arc::from(v.name.name.as_str()), v.share))
                 .collect();
-            program::Experiment::new(Arc::from(decl.name.name.as_str()), &shares)
+            let name = Arc::from(decl.name.name.as_str());
+            program::Experiment::new(name, rules::label(&decl.label, &decl.name), &shares)
         })
         .collect()
 }

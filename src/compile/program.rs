@@ -44,6 +44,8 @@ pub struct Program {
 #[derive(Debug)]
 pub(crate) struct Experiment {
     pub name: Arc<str>,
+    /// The label (the name when there is none).
+    pub label: Arc<str>,
     /// Each variant's name and its buckets `lo..hi` (of 0..10 000).
     pub variants: Vec<(Arc<str>, u32, u32)>,
 }
@@ -52,7 +54,7 @@ impl Experiment {
     /// The variants laid out on the 10 000 buckets: the 1st, 3rd, 5th… declared stack
     /// upward from bucket 0, the 2nd, 4th… downward from bucket 10 000, each taking
     /// `round(P × 100)` buckets; the buckets left in the middle are `none`.
-    pub(crate) fn new(name: Arc<str>, shares: &[(Arc<str>, f64)]) -> Self {
+    pub(crate) fn new(name: Arc<str>, label: Arc<str>, shares: &[(Arc<str>, f64)]) -> Self {
         let mut low = 0u32;
         let mut high = crate::eval::BUCKETS;
         let mut variants = Vec::with_capacity(shares.len());
@@ -66,7 +68,11 @@ impl Experiment {
                 high -= size;
             }
         }
-        Experiment { name, variants }
+        Experiment {
+            name,
+            label,
+            variants,
+        }
     }
 
     /// The member's variant (its index), if any.

@@ -65,7 +65,8 @@ fn duplicate(kind: &str, name: &ast::Ident, first: Span) -> Diagnostic {
     .with_secondary("first declared here", first)
 }
 
-fn label(label: &Option<ast::StrLit>, name: &ast::Ident) -> Arc<str> {
+/// A declaration's label, or its name when it has none.
+pub(super) fn label(label: &Option<ast::StrLit>, name: &ast::Ident) -> Arc<str> {
     Arc::from(
         label
             .as_ref()

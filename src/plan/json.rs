@@ -14,7 +14,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{write_local_rfc3339, Reason, Summary};
+use super::{write_local_rfc3339, Reason, Summary, VariantMember};
 use crate::compile::Program;
 use crate::eval::output::{PlanOutput, PlannedAction};
 use crate::eval::value::Value;
@@ -125,10 +125,12 @@ impl<'a> JsonPlan<'a> {
             counts.actions.iter().map(|&(rule, _)| rule),
             counts.suppressions.iter().copied(),
         );
-        summary.count_variants(
-            &counts.variants,
-            counts.actions.iter().map(|&(_, channel)| channel),
-        );
+        summary.count_variants(&VariantMember {
+            assignment: &counts.variants,
+            stage: counts.stage,
+            holdout: counts.holdout,
+            actions: counts.actions.iter().map(|&(_, channel)| channel),
+        });
     }
 }
 

@@ -1,5 +1,6 @@
 //! The line editor's helper: Tab completion (commands, keywords, functions, and the
-//! session's fields, segments, stages, rules, channels and member ids; file names after
+//! session's fields, segments, stages, rules, channels, experiments (and their variants
+//! after `EXP.`) and member ids; file names after
 //! `:load` and `:members`), hints (the rest of a unique name, a command's argument),
 //! colouring by token, and the validator that keeps a bracket or block open across
 //! lines.
@@ -23,7 +24,8 @@ use super::session::Session;
 pub struct Vocabulary {
     /// Top-level fields.
     pub fields: Vec<String>,
-    /// Nested fields as dotted paths (`consent.dm`).
+    /// Nested fields as dotted paths (`consent.dm`), and each experiment's variants
+    /// (`first_coupon.minus20`).
     pub paths: Vec<String>,
     /// Segment names.
     pub segments: Vec<String>,
@@ -33,6 +35,8 @@ pub struct Vocabulary {
     pub rules: Vec<String>,
     /// Channel names.
     pub channels: Vec<String>,
+    /// Experiment names.
+    pub experiments: Vec<String>,
     /// Member ids.
     pub members: Vec<String>,
 }
@@ -42,7 +46,13 @@ impl Vocabulary {
     pub fn of(session: &Session) -> Vocabulary {
         let playbook = session.playbook();
         let owned = |it: &mut dyn Iterator<Item = &str>| it.map(str::to_string).collect();
-        let paths = session.state().nested_field_paths();
+        let mut paths = session.state().nested_field_paths();
+        let mut experiments = Vec::new();
+        for (experiment, _) in playbook.experiment_labels() {
+            experiments.push(experiment.to_string());
+            let variants = playbook.variants(experiment);
+            paths.extend(variants.map(|(variant, _)| format!("{experiment}.{variant}")));
+        }
         Vocabulary {
             fields: owned(&mut playbook.fields()),
             paths,
@@ -50,6 +60,7 @@ impl Vocabulary {
             stages: owned(&mut playbook.stages()),
             rules: owned(&mut playbook.rules()),
             channels: owned(&mut playbook.channels()),
+            experiments,
             members: owned(&mut session.members().ids()),
         }
     }
@@ -69,6 +80,7 @@ impl Vocabulary {
             &self.stages,
             &self.rules,
             &self.channels,
+            &self.experiments,
         ]
         .into_iter()
         .flatten()
@@ -128,6 +140,14 @@ impl ReplHelper {
             ),
             Some("stage") => (
                 self.vocabulary.stages.iter().map(String::as_str).collect(),
+                true,
+            ),
+            Some("variant") => (
+                self.vocabulary
+                    .experiments
+                    .iter()
+                    .map(String::as_str)
+                    .collect(),
                 true,
             ),
             _ => (self.vocabulary.words().into_iter().collect(), false),
@@ -371,11 +391,17 @@ mod tests {
     fn helper() -> ReplHelper {
         let vocabulary = Vocabulary {
             fields: vec!["days_since_follow".into(), "consent".into(), "spend".into()],
-            paths: vec!["consent.dm".into(), "consent.wecom".into()],
+            paths: vec![
+                "consent.dm".into(),
+                "consent.wecom".into(),
+                "first_coupon.minus20".into(),
+                "first_coupon.minus30".into(),
+            ],
             segments: vec!["high_value".into()],
             stages: vec!["new_fan".into(), "customer".into()],
             rules: vec!["invite_group".into()],
             channels: vec!["dm".into(), "wecom".into()],
+            experiments: vec!["first_coupon".into()],
             members: vec!["w1".into(), "w2".into()],
         };
         ReplHelper::new(vocabulary, false)
@@ -412,6 +438,17 @@ mod tests {
         assert_eq!(names, ["wecom"]);
         let (_, names) = complete("rule r {\n stage new_fan, c");
         assert_eq!(names, ["customer"]);
+    }
+
+    #[test]
+    fn experiments_and_their_variants_complete() {
+        assert_eq!(complete("variant(fir"), (8, vec!["first_coupon".into()]));
+        let (_, names) = complete("rule r {\n variant ");
+        assert_eq!(names, ["first_coupon"]);
+        assert_eq!(
+            complete("rule r {\n variant first_coupon.m"),
+            (31, vec!["minus20".into(), "minus30".into()])
+        );
     }
 
     proptest::proptest! {

@@ -240,7 +240,10 @@ pub fn classify(text: &str) -> Kind {
         TokenKind::Str { .. } => matches!(word, "playbook" | "include" | "test"),
         TokenKind::Word => {
             !EXPRESSION_KEYWORDS.contains(&next)
-                && matches!(word, "channel" | "segment" | "stage" | "rule")
+                && matches!(
+                    word,
+                    "channel" | "segment" | "stage" | "rule" | "experiment"
+                )
         }
         _ => false,
     };
@@ -279,6 +282,11 @@ mod tests {
         assert_eq!(classify("test and true"), Kind::Expression);
         assert_eq!(classify("spend >= 2000"), Kind::Expression);
         assert_eq!(classify("segment"), Kind::Expression);
+        assert_eq!(
+            classify("experiment tone { variant warm 50% }"),
+            Kind::Declaration
+        );
+        assert_eq!(classify("experiment > 1"), Kind::Expression);
     }
 
     #[test]

@@ -138,6 +138,14 @@ pub fn plan(plan: &Plan) -> String {
     let stage = plan.stage.as_deref().unwrap_or("none");
     let holdout = if plan.holdout { ", held out" } else { "" };
     let _ = writeln!(out, "member {} · stage {stage}{holdout}", plan.member);
+    if !plan.variants.is_empty() {
+        let variants: Vec<String> = plan
+            .variants
+            .iter()
+            .map(|(experiment, variant)| format!("{experiment}.{variant}"))
+            .collect();
+        let _ = writeln!(out, "  variant {}", variants.join(", "));
+    }
     if plan.actions.is_empty() {
         out.push_str("  no action planned\n");
     }

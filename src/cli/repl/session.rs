@@ -248,6 +248,10 @@ impl Session {
             count(playbook.channels().count(), "channel"),
             count(playbook.segments().count(), "segment"),
         ];
+        let experiments = playbook.experiment_labels().count();
+        if experiments > 0 {
+            parts.push(count(experiments, "experiment"));
+        }
         if warnings > 0 {
             parts.push(format!(
                 "{} (`siyu check` shows them)",

@@ -75,6 +75,7 @@ pub(super) fn draw(report: &Report<'_>) -> String {
     channels(&mut page, summary);
     rules(&mut page, summary, &rule_labels);
     holdout(&mut page, summary, &stage_labels);
+    super::variants::section(&mut page, report.playbook, summary, &stage_labels);
     checks(&mut page, report);
     invalid(&mut page, report);
     page.push_str("</main>\n</body>\n</html>\n");
@@ -123,7 +124,7 @@ pub(in crate::cli) fn tile_row(page: &mut String, tiles: &[(u64, &str)]) {
 
 /// `首购客 first_buyer`: a stage's or rule's label, then its name (the name alone when it
 /// has no label of its own).
-fn labelled(labels: &[(&str, &str)], name: &str) -> String {
+pub(super) fn labelled(labels: &[(&str, &str)], name: &str) -> String {
     match labels.iter().find(|(n, _)| *n == name) {
         Some((_, label)) if *label != name => format!("{label} {name}"),
         _ => name.to_string(),
@@ -325,7 +326,7 @@ fn check_table(page: &mut String, report: &Report<'_>, diagnostics: &[&Diagnosti
         let help = json
             .help
             .as_deref()
-            .map(|help| format!("<br><span class=\"none\">{}</span>", escape(help)))
+            .map(|help| format!("<br><span class=\"none\">{}</span>", with_code(help)))
             .unwrap_or_default();
         let _ = writeln!(
             page,
@@ -334,10 +335,28 @@ fn check_table(page: &mut String, report: &Report<'_>, diagnostics: &[&Diagnosti
             json.line,
             json.column,
             escape(json.code),
-            escape(&json.message)
+            with_code(&json.message)
         );
     }
     page.push_str("</table>\n");
+}
+
+/// A diagnostic's words made safe for HTML, each `name` between backticks set as code.
+fn with_code(text: &str) -> String {
+    let parts: Vec<String> = text.split('`').map(escape).collect();
+    if parts.len() % 2 == 0 {
+        // An odd number of backticks: shown as written.
+        return escape(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 fn invalid(page: &mut String, report: &Report<'_>) {
@@ -447,7 +466,7 @@ fn label_width(rows: &[Row]) -> u32 {
     ((longest * 6.8).ceil() as u32 + 16).max(LABEL_WIDTH)
 }
 
-fn percent(part: u64, whole: u64) -> String {
+pub(super) fn percent(part: u64, whole: u64) -> String {
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
 
@@ -477,6 +496,15 @@ mod tests {
             segments: vec![(1, "#000")],
             value: String::new(),
         }
+    }
+
+    #[test]
+    fn names_between_backticks_are_set_as_code() {
+        assert_eq!(
+            with_code("on `douyin_dm` <b>"),
+            "on <code>douyin_dm</code> &lt;b&gt;"
+        );
+        assert_eq!(with_code("a ` alone"), "a ` alone");
     }
 
     #[test]

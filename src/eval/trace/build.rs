@@ -42,6 +42,7 @@ pub(crate) fn explain(
         threshold: program.holdout_buckets,
         held_out: plan.holdout,
     };
+    let variants = variant_steps(program, &member.id, &plan.variant_indices);
     let mut planned_actions = plan.actions.iter();
     let mut rules = Vec::new();
     for &index in &program.order {
@@ -57,6 +58,10 @@ pub(crate) fn explain(
                 .map(|s| s.name.clone())
                 .collect();
             RuleOutcome::StageNotAdmitted { stages }
+        } else if !rule.admits_variants(&plan.variant_indices) {
+            RuleOutcome::VariantNotAdmitted {
+                variants: admitted_variants(program, &rule.variants),
+            }
         } else {
             let when = match &rule.when {
                 Some(node) => Some(explain_node(&mut evaluator, node).map_err(runtime)?),
@@ -84,9 +89,40 @@ pub(crate) fn explain(
         stage: plan.stage.clone(),
         stages,
         holdout,
+        variants,
         rules,
         plan,
     })
+}
+
+/// The member's bucket and variant in each experiment.
+fn variant_steps(program: &Program, id: &str, assigned: &[Option<u16>]) -> Vec<VariantStep> {
+    program
+        .experiments
+        .iter()
+        .zip(assigned)
+        .map(|(experiment, &variant)| {
+            let owned = variant.and_then(|v| experiment.variants.get(v as usize));
+            VariantStep {
+                experiment: experiment.name.clone(),
+                bucket: crate::eval::experiment_bucket(&program.name, &experiment.name, id),
+                variant: Arc::from(experiment.variant_name(variant)),
+                buckets: owned.map(|&(_, low, high)| (low, high)),
+            }
+        })
+        .collect()
+}
+
+/// A rule's `variant` clause as names.
+fn admitted_variants(program: &Program, pairs: &[(u16, u16)]) -> Vec<(Arc<str>, Arc<str>)> {
+    pairs
+        .iter()
+        .filter_map(|&(experiment, variant)| {
+            let experiment = program.experiments.get(experiment as usize)?;
+            let (name, _, _) = experiment.variants.get(variant as usize)?;
+            Some((experiment.name.clone(), name.clone()))
+        })
+        .collect()
 }
 
 fn rule_steps<'p>(

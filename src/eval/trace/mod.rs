@@ -27,6 +27,9 @@ pub struct Trace {
     pub stage: Option<Arc<str>>,
     /// The holdout decision.
     pub holdout: HoldoutStep,
+    /// The member's variant of each experiment, in declaration order (empty when the
+    /// playbook has none).
+    pub variants: Vec<VariantStep>,
     /// Every rule, in candidate order (priority, then declaration).
     pub rules: Vec<RuleStep>,
     /// The resulting plan.
@@ -59,6 +62,19 @@ pub struct HoldoutStep {
     pub held_out: bool,
 }
 
+/// The member's variant of one experiment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantStep {
+    /// The experiment's name.
+    pub experiment: Arc<str>,
+    /// The member's bucket in it (0..10 000).
+    pub bucket: u32,
+    /// The variant whose buckets hold it (`none` when no variant's do).
+    pub variant: Arc<str>,
+    /// That variant's buckets, `low..high` (`None` for `none`).
+    pub buckets: Option<(u32, u32)>,
+}
+
 /// What happened to one rule.
 #[derive(Debug, Clone)]
 pub struct RuleStep {
@@ -82,6 +98,11 @@ pub enum RuleOutcome {
     StageNotAdmitted {
         /// The stages the rule admits.
         stages: Vec<Arc<str>>,
+    },
+    /// The member is in none of the variants the rule's `variant` clause names.
+    VariantNotAdmitted {
+        /// The (experiment, variant) pairs the rule admits.
+        variants: Vec<(Arc<str>, Arc<str>)>,
     },
     /// Its `when` was not true.
     WhenFalse(Explained),

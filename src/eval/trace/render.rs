@@ -225,10 +225,13 @@ impl fmt::Display for Trace {
                 holdout.threshold
             );
         }
+        for step in &self.variants {
+            step.write(&mut out);
+        }
         let _ = writeln!(out);
         let _ = writeln!(out, "rules, by priority:");
         for rule in &self.rules {
-            rule.write(&mut out, self.stage.as_deref());
+            rule.write(&mut out, self);
         }
         let _ = writeln!(
             out,
@@ -240,8 +243,23 @@ impl fmt::Display for Trace {
     }
 }
 
+impl VariantStep {
+    fn write(&self, out: &mut String) {
+        let _ = write!(
+            out,
+            "experiment {}: {} (bucket {} of 10000; ",
+            self.experiment, self.variant, self.bucket
+        );
+        let _ = match self.buckets {
+            Some((low, high)) => writeln!(out, "{} holds buckets {low} to {})", self.variant, high - 1),
+            None => writeln!(out, "no variant holds it)"),
+        };
+    }
+}
+
 impl RuleStep {
-    fn write(&self, out: &mut String, stage: Option<&str>) {
+    fn write(&self, out: &mut String, trace: &Trace) {
+        let stage = trace.stage.as_deref();
         let label = if *self.label == *self.rule {
             String::new()
         } else {
@@ -259,6 +277,30 @@ impl RuleStep {
                     ": skipped, not for stage {} (only {})",
                     stage.unwrap_or("null"),
                     names.join(", ")
+                );
+            }
+            RuleOutcome::VariantNotAdmitted { variants } => {
+                let member = |experiment: &str| {
+                    let step = trace.variants.iter().find(|s| &*s.experiment == experiment);
+                    step.map_or("none", |s| &*s.variant)
+                };
+                let mut experiments: Vec<&str> = Vec::new();
+                for (experiment, _) in variants {
+                    if !experiments.contains(&&**experiment) {
+                        experiments.push(experiment);
+                    }
+                }
+                let theirs: Vec<String> = experiments
+                    .iter()
+                    .map(|e| format!("{e}.{}", member(e)))
+                    .collect();
+                let admitted: Vec<String> =
+                    variants.iter().map(|(e, v)| format!("{e}.{v}")).collect();
+                let _ = writeln!(
+                    out,
+                    ": skipped, not for variant {} (only {})",
+                    theirs.join(", "),
+                    admitted.join(", ")
                 );
             }
             RuleOutcome::WhenFalse(when) => {
