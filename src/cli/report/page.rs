@@ -344,7 +344,7 @@ fn check_table(page: &mut String, report: &Report<'_>, diagnostics: &[&Diagnosti
 /// A diagnostic's words made safe for HTML, each `name` between backticks set as code.
 fn with_code(text: &str) -> String {
     let parts: Vec<String> = text.split('`').map(escape).collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         // An odd number of backticks: shown as written.
         return escape(text);
     }
