@@ -539,7 +539,7 @@ impl Summary {
         })
     }
 
-    /// The channels' names, in declaration order (as [`VariantCounts::channels`] lists
+    /// The channels' names, in declaration order (as the counts of each variant list
     /// them).
     pub fn channel_names(&self) -> impl Iterator<Item = &str> {
         self.channel_names.iter().map(|c| &**c)

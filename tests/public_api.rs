@@ -1,7 +1,7 @@
 //! The public surface, listed in `tests/public_api.txt` so that any change to it shows
-//! in review: every name `src/api.rs` re-exports and every public item of the `testing`
-//! module, each type with its public fields, variants and methods (the first line of
-//! each signature). `SIYU_BLESS=1 cargo test --test public_api` rewrites the list.
+//! in review: every name `src/api.rs` re-exports and every public item of the public
+//! modules (`testing`, `vocabulary`), each type with its public fields, variants and
+//! methods (the first line of each signature). `SIYU_BLESS=1 cargo test --test public_api` rewrites the list.
 //!
 //! The listing is read from the source text: items under `#[cfg(feature = "internals")]`
 //! are left out, since they are not part of the public API.
@@ -192,6 +192,9 @@ fn methods(lines: &[&str], i: usize) -> Vec<String> {
     out
 }
 
+/// The modules `src/lib.rs` declares `pub mod` (outside the `internals` feature).
+const PUBLIC_MODULES: [&str; 2] = ["testing", "vocabulary"];
+
 /// The whole listing.
 fn surface() -> String {
     let files = library_files();
@@ -208,20 +211,18 @@ fn surface() -> String {
             lines.push(format!("    {code:?} = {:?}", code.as_str()));
         }
     }
-    let testing: Vec<(PathBuf, String)> = files
-        .iter()
-        .filter(|(path, _)| path.components().any(|c| c.as_os_str() == "testing"))
-        .cloned()
-        .collect();
-    for (_, text) in &testing {
-        for line in text.lines() {
-            for kind in ["pub struct ", "pub enum ", "pub fn "] {
-                if let Some(rest) = line.strip_prefix(kind) {
-                    let end = rest
-                        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .unwrap_or(rest.len());
-                    let name = &rest[..end];
-                    sections.insert(format!("siyu::testing::{name}"), describe(name, &testing));
+    for module in PUBLIC_MODULES {
+        let own: Vec<(PathBuf, String)> = module_files(module, &files);
+        for (_, text) in &own {
+            for line in text.lines() {
+                for kind in ["pub struct ", "pub enum ", "pub fn ", "pub const "] {
+                    if let Some(rest) = line.strip_prefix(kind) {
+                        let end = rest
+                            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .unwrap_or(rest.len());
+                        let name = &rest[..end];
+                        sections.insert(format!("siyu::{module}::{name}"), describe(name, &own));
+                    }
                 }
             }
         }
@@ -268,4 +269,16 @@ fn every_exported_name_is_found() {
             "`{name}` is re-exported but its definition was not found"
         );
     }
+}
+
+#[test]
+fn every_public_module_is_listed() {
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
+        .expect("src/lib.rs");
+    let declared: Vec<&str> = lib
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub mod "))
+        .map(|rest| rest.trim_end_matches(';'))
+        .collect();
+    assert_eq!(declared, PUBLIC_MODULES, "src/lib.rs's `pub mod`s");
 }

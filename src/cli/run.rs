@@ -361,23 +361,12 @@ impl Progress {
         let Some(bar) = &self.bar else {
             return;
         };
-        let rate = (members as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
-        match &self.input {
-            Some((size, read)) => {
-                let read = read.load(Ordering::Relaxed).min(*size);
-                bar.set_position(read);
-                // The time left at the pace so far, by the share of the file read.
-                let left = elapsed.as_secs_f64() * (*size - read) as f64 / read.max(1) as f64;
-                bar.set_message(format!(
-                    "{members} members, {rate} members/s, about {} left",
-                    duration_words(left)
-                ));
-            }
-            None => {
-                bar.set_position(members);
-                bar.set_message(format!("{rate} members/s"));
-            }
-        }
+        let input = self
+            .input
+            .as_ref()
+            .map(|(size, read)| (*size, read.load(Ordering::Relaxed).min(*size)));
+        bar.set_position(input.map_or(members, |(_, read)| read));
+        bar.set_message(progress_message(members, elapsed, input));
     }
 
     fn start_bar(&self) -> indicatif::ProgressBar {
@@ -402,6 +391,24 @@ impl Progress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// The words beside the bar, `members` planned `elapsed` after the start: the rate in
+/// whole members per second since the start and, when the input is a file (its size
+/// and the bytes read so far), the time left at that pace, by the share of the file read.
+fn progress_message(members: u64, elapsed: Duration, input: Option<(u64, u64)>) -> String {
+    let rate = (members as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
+    match input {
+        Some((size, read)) => {
+            let left =
+                elapsed.as_secs_f64() * size.saturating_sub(read) as f64 / read.max(1) as f64;
+            format!(
+                "{members} members, {rate} members/s, about {} left",
+                duration_words(left)
+            )
+        }
+        None => format!("{rate} members/s"),
     }
 }
 
@@ -472,6 +479,35 @@ pub(super) fn counted(path: &Path, reader: Box<dyn BufRead>) -> (Box<dyn BufRead
 mod tests {
     use super::*;
     use std::io::Read;
+
+    #[test]
+    fn the_progress_message_gives_whole_members_per_second_and_the_time_left() {
+        let elapsed = Duration::from_millis(2500);
+        // A quarter of the file in 2.5 s: 7.5 s to go, said as 8 s.
+        assert_eq!(
+            progress_message(12_345, elapsed, Some((1000, 250))),
+            "12345 members, 4938 members/s, about 8 s left"
+        );
+        assert_eq!(progress_message(12_345, elapsed, None), "4938 members/s");
+        // Nothing read yet, or all of it: no division by zero, no negative time.
+        assert!(progress_message(0, elapsed, Some((1000, 0))).ends_with("left"));
+        assert!(progress_message(9, elapsed, Some((1000, 1000))).ends_with("about 0 s left"));
+    }
+
+    #[test]
+    fn no_bar_is_drawn_in_the_first_half_second() {
+        let mut progress = Progress::new(false, None);
+        progress.enabled = true;
+        progress.tick(1);
+        assert!(
+            progress.bar.is_none(),
+            "a run that ends quickly draws no bar"
+        );
+        progress.started = Instant::now() - Duration::from_secs(1);
+        progress.tick(5000);
+        assert!(progress.bar.is_some(), "a longer run gets its bar");
+        progress.finish();
+    }
 
     #[test]
     fn durations_read_as_words() {

@@ -8,10 +8,8 @@
 
 use super::MAX_NESTING;
 
-/// The words that start a top-level declaration.
-pub const DECLARATION_KEYWORDS: [&str; 9] = [
-    "playbook", "include", "member", "channel", "segment", "stage", "rule", "policy", "test",
-];
+/// The words that start a top-level declaration (the vocabulary's list).
+pub use crate::vocabulary::DECLARATION_KEYWORDS;
 
 /// Whether `c` may continue a name (kept in step with `ident_char` in the grammar).
 pub fn is_ident_char(c: char) -> bool {
