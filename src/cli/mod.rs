@@ -16,6 +16,7 @@ mod render;
 mod repl;
 mod report;
 mod run;
+mod run_io;
 mod test;
 
 /// siyu (私域): check, run and test private-domain marketing playbooks.
