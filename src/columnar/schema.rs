@@ -110,20 +110,22 @@ pub(crate) fn suppression_fields() -> Fields {
     ])
 }
 
-/// The columns of an error, in order.
+/// The columns of an error, in order. (Both are nullable: a planned row has a null
+/// error, and Arrow readers such as pyarrow want its fields to say they may be null.)
 pub(crate) fn error_fields() -> Fields {
     Fields::from(vec![
         Field::new("rule", DataType::Utf8, true),
-        Field::new("message", DataType::Utf8, false),
+        Field::new("message", DataType::Utf8, true),
     ])
 }
 
-/// The variant columns: one per experiment, in declaration order.
+/// The variant columns: one per experiment, in declaration order (null in the rows
+/// of members that got no plan).
 pub(crate) fn variant_fields(program: &Program) -> Fields {
     program
         .experiments
         .iter()
-        .map(|e| Field::new(e.name.as_ref(), DataType::Utf8, false))
+        .map(|e| Field::new(e.name.as_ref(), DataType::Utf8, true))
         .collect()
 }
 
