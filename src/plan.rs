@@ -585,8 +585,8 @@ impl Summary {
         })
     }
 
-    /// The channels' names, in declaration order (as [`VariantCounts::channels`] lists
-    /// them).
+    /// The channels' names, in declaration order (the order of each variant's
+    /// `channels` counts).
     pub fn channel_names(&self) -> impl Iterator<Item = &str> {
         self.channel_names.iter().map(|c| &**c)
     }

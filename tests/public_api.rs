@@ -149,14 +149,7 @@ fn feature<'a>(lines: &[&'a str], i: usize) -> Option<&'a str> {
 
 /// Whether the item at line `i` is only compiled with the `internals` feature.
 fn internal(lines: &[&str], i: usize) -> bool {
-    lines[..i]
-        .iter()
-        .rev()
-        .take_while(|l| {
-            let l = l.trim();
-            l.starts_with("#[") || l.starts_with("///")
-        })
-        .any(|l| l.contains("feature = \"internals\""))
+    feature(lines, i) == Some("internals")
 }
 
 /// The type an `impl` line implements methods for (`None` for trait impls).

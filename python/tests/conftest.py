@@ -66,6 +66,8 @@ def _item(item: dict, zone: datetime.tzinfo) -> dict:
         if key == "args":
             value = json.loads(value)
         if isinstance(value, datetime.datetime):
+            if value.tzinfo is None:  # Parquet's INT96 timestamps, which hold UTC
+                value = value.replace(tzinfo=datetime.timezone.utc)
             value = value.astimezone(zone).isoformat()
         out[key] = value
     return out

@@ -4,6 +4,7 @@ each Python worker compiles the playbook once. Skipped, saying why, where there 
 no Java runtime or no PySpark."""
 
 import os
+import pathlib
 import pickle
 import shutil
 import subprocess
@@ -14,7 +15,9 @@ import pytest
 
 import siyu
 import siyu.spark
-from conftest import AS_OF, BEAUTY, MEMBERS, as_lines, read_members, run_lines
+from conftest import AS_OF, BEAUTY, MEMBERS, ROOT, as_lines, read_members, run_lines
+
+EXAMPLE = ROOT / "python" / "examples" / "plan_members.py"
 
 
 def _why_no_spark():
@@ -93,3 +96,26 @@ def test_each_python_worker_compiles_the_playbook_once(spark, beauty):
         by_process.setdefault(pid, set()).add(identity)
     assert len(seen) == 16
     assert all(len(identities) == 1 for identities in by_process.values()), by_process
+
+
+def test_the_example_job_runs_under_spark_submit(beauty, tmp_path):
+    submit = pathlib.Path(sys.executable).with_name("spark-submit")
+    if not submit.exists():
+        pytest.skip(f"test_spark: no spark-submit beside {sys.executable}")
+    members = read_members(beauty)
+    folder = tmp_path / "members"
+    folder.mkdir()
+    for part in range(3):
+        pyarrow.parquet.write_table(members.slice(part * 1667, 1667), folder / f"part-{part}.parquet")
+    out = tmp_path / "plans"
+    environment = dict(os.environ, PYSPARK_PYTHON=sys.executable, SPARK_LOCAL_IP="127.0.0.1")
+    job = subprocess.run(
+        [str(submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+         str(EXAMPLE), "--playbook", str(BEAUTY), "--members", str(folder),
+         "--out", str(out), "--as-of", AS_OF],
+        env=environment, capture_output=True, text=True,
+    )
+    assert job.returncode == 0, job.stderr[-3000:]
+    plans = pyarrow.parquet.read_table(out)
+    rows = sorted(as_lines(plans, beauty.time_zone), key=lambda r: r["member"])
+    assert rows == sorted(run_lines(BEAUTY, MEMBERS), key=lambda r: r["member"])

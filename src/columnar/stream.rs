@@ -12,7 +12,7 @@ use arrow_array::RecordBatch;
 
 use super::bind::{self, Ids, Members};
 use super::plans::PlanColumns;
-use super::{guarded, shares, ArrowChunk, Worker};
+use super::{guarded, ArrowChunk, Worker};
 use crate::eval::expr::Clock;
 use crate::eval::planner::plan_into;
 use crate::ingest::ids::{IdSet, Seen};
@@ -32,9 +32,20 @@ pub(crate) struct Duplicate {
     first: u64,
 }
 
-/// How the rows of one range become chunks.
-type Plan<T> =
-    fn(&Playbook, &Clock, &Members<'_>, &Range<usize>, u64, &[Duplicate], &mut Worker) -> Vec<T>;
+/// One thread's share of a batch: a range of its rows, and what planning them needs.
+pub(crate) struct Share<'a> {
+    playbook: &'a Playbook,
+    clock: &'a Clock,
+    members: &'a Members<'a>,
+    rows: Range<usize>,
+    /// The line of the batch's first row.
+    first_line: u64,
+    /// The batch's duplicates, in row order.
+    duplicates: &'a [Duplicate],
+}
+
+/// How the rows of one share become chunks.
+type Plan<T> = fn(&Share<'_>, &mut Worker) -> Vec<T>;
 /// The chunk that ends a stream with an input error.
 type Failed<T> = fn(&Playbook, ErrorRecord) -> T;
 
@@ -173,7 +184,7 @@ where
         };
         let duplicates = duplicates(&mut self.ids, &members, first_line);
         self.next_line += batch.num_rows() as u64;
-        let ranges = shares(members.rows, self.threads);
+        let ranges = super::shares(members.rows, self.threads);
         let BatchStream {
             source,
             clock,
@@ -184,30 +195,32 @@ where
             failed,
             ..
         } = self;
-        let (playbook, clock, plan, failed) = (&playbook, &*clock, *plan, *failed);
-        let members = &members;
-        let duplicates = duplicates.as_slice();
-        if ranges.len() <= 1 {
-            for (range, worker) in ranges.iter().zip(workers.iter_mut()) {
-                ready.extend(plan(
-                    playbook, clock, members, range, first_line, duplicates, worker,
-                ));
+        let (plan, failed) = (*plan, *failed);
+        let shares: Vec<Share<'_>> = ranges
+            .into_iter()
+            .map(|rows| Share {
+                playbook: &playbook,
+                clock,
+                members: &members,
+                rows,
+                first_line,
+                duplicates: &duplicates,
+            })
+            .collect();
+        if shares.len() <= 1 {
+            for (share, worker) in shares.iter().zip(workers.iter_mut()) {
+                ready.extend(plan(share, worker));
             }
             return;
         }
         std::thread::scope(|scope| {
-            let mut handles = Vec::with_capacity(ranges.len());
-            for (range, worker) in ranges.iter().zip(workers.iter_mut()) {
-                let job = move || {
-                    plan(
-                        playbook, clock, members, range, first_line, duplicates, worker,
-                    )
-                };
+            let mut handles = Vec::with_capacity(shares.len());
+            for (share, worker) in shares.iter().zip(workers.iter_mut()) {
                 let spawned = std::thread::Builder::new()
                     .name("siyu-plan".into())
                     .stack_size(WORKER_STACK)
-                    .spawn_scoped(scope, job);
-                handles.push(spawned.map_err(|_| range));
+                    .spawn_scoped(scope, move || plan(share, worker));
+                handles.push(spawned.map_err(|_| share));
             }
             *ahead = Some(source.next().map(|r| r.map_err(|e| e.to_string())));
             for handle in handles {
@@ -222,22 +235,11 @@ where
                                 error: "internal error while planning the members".into(),
                                 kind: ErrorKind::Input,
                             };
-                            ready.push_back(failed(playbook, record));
+                            ready.push_back(failed(&playbook, record));
                         }
                     },
-                    // No thread to be had: plan the range here.
-                    Err(range) => {
-                        let mut worker = Worker::default();
-                        ready.extend(plan(
-                            playbook,
-                            clock,
-                            members,
-                            range,
-                            first_line,
-                            duplicates,
-                            &mut worker,
-                        ));
-                    }
+                    // No thread to be had: plan the share here.
+                    Err(share) => ready.extend(plan(share, &mut Worker::default())),
                 }
             }
         });
@@ -291,20 +293,21 @@ impl Duplicate {
     }
 }
 
-/// Each row of `rows` planned, or its error record: what `each` is given, in order.
+/// Plans each row of a share with `plan`, in order; gives `failed` the error record of
+/// each row that got no plan.
 fn each_row(
-    rows: &Range<usize>,
-    first_line: u64,
-    duplicates: &[Duplicate],
+    share: &Share<'_>,
     mut plan: impl FnMut(usize) -> Result<(), crate::plan::MemberError>,
     mut failed: impl FnMut(ErrorRecord),
 ) {
-    let mut duplicates = duplicates
+    let start = share.rows.start;
+    let mut duplicates = share
+        .duplicates
         .iter()
-        .skip_while(|d| d.row < rows.start)
+        .skip_while(|d| d.row < start)
         .peekable();
-    for row in rows.clone() {
-        let line = first_line + row as u64;
+    for row in share.rows.clone() {
+        let line = share.first_line + row as u64;
         let result = match duplicates.next_if(|d| d.row == row) {
             Some(duplicate) => Err(duplicate.record(line)),
             None => guarded(|| plan(row)).map_err(|error| ErrorRecord::new(line, error)),
@@ -315,16 +318,14 @@ fn each_row(
     }
 }
 
-/// The rows of a range written as plan lines.
-fn json_chunks(
-    playbook: &Playbook,
-    clock: &Clock,
-    members: &Members<'_>,
-    rows: &Range<usize>,
-    first_line: u64,
-    duplicates: &[Duplicate],
-    worker: &mut Worker,
-) -> Vec<JsonChunk> {
+/// The rows of a share written as plan lines.
+fn json_chunks(share: &Share<'_>, worker: &mut Worker) -> Vec<JsonChunk> {
+    let Share {
+        playbook,
+        clock,
+        members,
+        ..
+    } = *share;
     let program = playbook.program();
     let mut buffers = JsonBuffers::new(program);
     let empty = || JsonChunk {
@@ -363,7 +364,7 @@ fn json_chunks(
         chunk.error = Some(record);
         chunks.push(std::mem::replace(&mut *chunk, empty()));
     };
-    each_row(rows, first_line, duplicates, plan, failed);
+    each_row(share, plan, failed);
     let last = chunk.into_inner();
     if !last.plans.is_empty() {
         chunks.push(last);
@@ -371,16 +372,14 @@ fn json_chunks(
     chunks
 }
 
-/// The rows of a range written as plans batches.
-fn arrow_chunks(
-    playbook: &Playbook,
-    clock: &Clock,
-    members: &Members<'_>,
-    rows: &Range<usize>,
-    first_line: u64,
-    duplicates: &[Duplicate],
-    worker: &mut Worker,
-) -> Vec<ArrowChunk> {
+/// The rows of a share written as plans batches.
+fn arrow_chunks(share: &Share<'_>, worker: &mut Worker) -> Vec<ArrowChunk> {
+    let Share {
+        playbook,
+        clock,
+        members,
+        ..
+    } = *share;
     let program = playbook.program();
     let state = std::cell::RefCell::new((PlanColumns::new(program), playbook.summary()));
     let mut chunks = Vec::new();
@@ -395,7 +394,7 @@ fn arrow_chunks(
             Err(failure) => ArrowChunk::FAILED(
                 playbook,
                 ErrorRecord {
-                    line: error.map_or(first_line + rows.end as u64, |e| e.line),
+                    line: error.map_or(share.first_line + share.rows.end as u64, |e| e.line),
                     member: None,
                     rule: None,
                     error: failure.to_string(),
@@ -419,7 +418,7 @@ fn arrow_chunks(
         state.1.add_invalid();
         chunks.push(close(&mut state, Some(record)));
     };
-    each_row(rows, first_line, duplicates, plan, failed);
+    each_row(share, plan, failed);
     let mut last = state.into_inner();
     if last.0.len() > 0 {
         chunks.push(close(&mut last, None));
