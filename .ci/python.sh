@@ -36,8 +36,12 @@ fi
 if command -v java >/dev/null 2>&1; then java -version 2>&1 | head -1; fi
 took
 
-step "pip install ./python (builds the abi3 wheel with maturin)"
-"$VENV/bin/python" -m pip install -q ./python
+# CI builds the wheel unoptimised, in the target folder `cargo test` filled, so that
+# the dependencies both use are compiled once (a release build here took 9 minutes on
+# the shared machine); a user's `pip install ./python` builds it optimised.
+export CARGO_TARGET_DIR="$PWD/target"
+step "pip install ./python (builds the abi3 wheel with maturin, unoptimised)"
+MATURIN_PEP517_ARGS="--profile dev" "$VENV/bin/python" -m pip install -q ./python
 "$VENV/bin/python" -c "import siyu, siyu.spark; print('   siyu', siyu.Playbook.__module__)"
 took
 

@@ -68,6 +68,10 @@ def plan(
     playbook.plan_arrow(_empty(playbook), as_of)
     spark_type = plan_type(playbook)
     time_zone = members.sparkSession.conf.get("spark.sql.session.timeZone")
+    if playbook.member_schema is not None:
+        # Only the columns the playbook reads cross over to the Python workers.
+        wanted = set(playbook.member_schema.names)
+        members = members.select([c for c in members.columns if c in wanted])
     return members.mapInArrow(_planner(playbook, as_of, spark_type, time_zone), spark_type)
 
 
