@@ -320,12 +320,7 @@ fn each_row(
 
 /// The rows of a share written as plan lines.
 fn json_chunks(share: &Share<'_>, worker: &mut Worker) -> Vec<JsonChunk> {
-    let Share {
-        playbook,
-        clock,
-        members,
-        ..
-    } = *share;
+    let (playbook, clock, members) = (share.playbook, share.clock, share.members);
     let program = playbook.program();
     let mut buffers = JsonBuffers::new(program);
     let empty = || JsonChunk {
@@ -374,12 +369,7 @@ fn json_chunks(share: &Share<'_>, worker: &mut Worker) -> Vec<JsonChunk> {
 
 /// The rows of a share written as plans batches.
 fn arrow_chunks(share: &Share<'_>, worker: &mut Worker) -> Vec<ArrowChunk> {
-    let Share {
-        playbook,
-        clock,
-        members,
-        ..
-    } = *share;
+    let (playbook, clock, members) = (share.playbook, share.clock, share.members);
     let program = playbook.program();
     let state = std::cell::RefCell::new((PlanColumns::new(program), playbook.summary()));
     let mut chunks = Vec::new();
