@@ -63,6 +63,8 @@ stages! {
     syntax;
 }
 mod api;
+#[cfg(feature = "arrow")]
+mod columnar;
 mod playbook;
 mod session;
 pub mod testing;

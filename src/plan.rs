@@ -5,6 +5,7 @@
 //!
 //! Evaluation (`eval`) builds plans; this module only holds and serialises them.
 
+pub(crate) mod counts;
 pub(crate) mod json;
 mod variants;
 

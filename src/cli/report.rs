@@ -108,7 +108,7 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         summary.planned(),
         summary.invalid()
     );
-    if let Some(warning) = super::run::all_invalid(&summary, format) {
+    if let Some(warning) = super::run::all_invalid(&summary, Some(format)) {
         eprintln!("{warning}");
     }
     Ok(EXIT_OK)

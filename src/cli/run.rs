@@ -1,7 +1,8 @@
 //! `siyu run`: plan every member of a snapshot file. Plans go to `--out` (default
 //! stdout) in input order; error records to `--errors` (JSON Lines) or to stderr as
 //! readable lines; the summary to `--summary` as JSON and, unless `--quiet`, as a table
-//! on stderr. A closed stdout pipe (`| head`) ends the run quietly.
+//! on stderr. A closed stdout pipe (`| head`) ends the run quietly. Which formats the
+//! members and plans are read and written in is `run_io`'s business.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
@@ -14,7 +15,8 @@ use siyu::{
     AsOf, ErrorKind, ErrorRecord, InputFormat, PlanOptions, Playbook, PlaybookError, Summary,
 };
 
-use super::output::{AtomicFile, Output};
+use super::output::AtomicFile;
+use super::run_io::{self, Members, Plans};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// What to do with an invalid snapshot.
@@ -34,6 +36,8 @@ pub enum MembersFormat {
     Jsonl,
     /// A header row, then one record a member.
     Csv,
+    /// A Parquet file (`siyu run` only, in a build with the `parquet` feature).
+    Parquet,
 }
 
 /// Arguments of `siyu run`.
@@ -41,17 +45,18 @@ pub enum MembersFormat {
 pub struct Args {
     /// The playbook to run.
     pub playbook: PathBuf,
-    /// Member snapshots: JSON Lines, or a `.csv` file; `-` reads stdin.
+    /// Member snapshots: JSON Lines, a `.csv` file, or a `.parquet` file; `-` reads
+    /// stdin.
     #[arg(long, value_name = "PATH")]
     pub members: PathBuf,
-    /// The format of `--members`: `jsonl` or `csv` (default: from the file's
-    /// extension; JSON Lines for stdin).
+    /// The format of `--members`: `jsonl`, `csv` or `parquet` (default: from the
+    /// file's extension; JSON Lines for stdin).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub members_format: Option<MembersFormat>,
     /// The as-of time, RFC 3339 (default: now).
     #[arg(long, value_name = "DATETIME")]
     pub as_of: Option<String>,
-    /// Where to write the plans (default: stdout).
+    /// Where to write the plans (default: stdout); a `.parquet` name writes Parquet.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
     /// Where to write error records as JSON Lines (default: readable lines on stderr).
@@ -115,10 +120,15 @@ pub(super) fn open_members(
     format: Option<MembersFormat>,
 ) -> Result<(Box<dyn BufRead>, InputFormat), i32> {
     let stdin = path.as_os_str() == "-";
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     let format = match format {
         Some(MembersFormat::Jsonl) => InputFormat::JsonLines,
         Some(MembersFormat::Csv) => InputFormat::Csv,
+        Some(MembersFormat::Parquet) => return Err(parquet_elsewhere()),
         None if stdin => InputFormat::JsonLines,
+        None if parquet => return Err(parquet_elsewhere()),
         None => InputFormat::from_path(path),
     };
     if stdin {
@@ -133,8 +143,16 @@ pub(super) fn open_members(
     }
 }
 
+/// Parquet members reach a command that reads text.
+fn parquet_elsewhere() -> i32 {
+    eprintln!(
+        "error: Parquet members are read by `siyu run` only; give this command JSON Lines or CSV"
+    );
+    EXIT_USAGE
+}
+
 /// An output file, put in place only when the run completes (see `output`).
-fn create(path: &Path) -> Result<AtomicFile, i32> {
+pub(super) fn create(path: &Path) -> Result<AtomicFile, i32> {
     AtomicFile::create(path).map_err(|error| {
         eprintln!("error: cannot write `{}`: {error}", path.display());
         EXIT_USAGE
@@ -151,26 +169,20 @@ pub fn run(args: Args) -> i32 {
 fn run_inner(args: &Args) -> Result<i32, i32> {
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
-    let (reader, format) = open_members(&args.members, args.members_format)?;
-    let (reader, input) = counted(&args.members, reader);
-    let mut out = match &args.out {
-        Some(path) => Output::File(create(path)?),
-        None => Output::stdout(),
-    };
+    let mut out = Plans::create(args.out.as_deref(), &playbook)?;
     let mut errors = args.errors.as_deref().map(create).transpose()?;
-    let options = PlanOptions::default()
-        .threads(args.threads.unwrap_or(0))
-        .format(format);
+    let options = PlanOptions::default().threads(args.threads.unwrap_or(0));
+    let (chunks, members, input) = run_io::plan(args, &playbook, as_of, &out, options)?;
     let mut summary = playbook.summary();
     let mut progress = Progress::new(args.quiet, input);
     let mut code = EXIT_OK;
-    for chunk in playbook.plan_lines_json(reader, as_of, options) {
-        if let Err(error) = out.write_all(&chunk.plans) {
+    for chunk in chunks {
+        if let Err(error) = out.write(&chunk) {
             return write_failed(&error, "the plans");
         }
-        summary.merge(&chunk.summary);
+        summary.merge(chunk.summary());
         progress.tick(summary.members());
-        let Some(record) = &chunk.error else {
+        let Some(record) = chunk.error() else {
             continue;
         };
         if record.kind == ErrorKind::Input {
@@ -212,6 +224,10 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
     if !args.quiet {
         eprint!("{}", summary_table(&summary));
     }
+    let format = match members {
+        Members::Text(format) => Some(format),
+        Members::Parquet => None,
+    };
     if let Some(warning) = all_invalid(&summary, format) {
         eprintln!("{warning}");
     }
@@ -219,14 +235,16 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
 }
 
 /// The plain warning for an input of which no snapshot could be planned; it is
-/// printed even with `--quiet`, since a run that planned nobody is seldom meant.
-pub(super) fn all_invalid(summary: &Summary, format: InputFormat) -> Option<String> {
+/// printed even with `--quiet`, since a run that planned nobody is seldom meant. A text
+/// input's format is named, in case it was taken for the other one.
+pub(super) fn all_invalid(summary: &Summary, format: Option<InputFormat>) -> Option<String> {
     if summary.members() == 0 || summary.invalid() < summary.members() {
         return None;
     }
     let hint = match format {
-        InputFormat::JsonLines => "; if the input is CSV, say so with `--members-format csv`",
-        _ => "; if the input is JSON Lines, say so with `--members-format jsonl`",
+        None => "",
+        Some(InputFormat::JsonLines) => "; if the input is CSV, say so with `--members-format csv`",
+        Some(_) => "; if the input is JSON Lines, say so with `--members-format jsonl`",
     };
     Some(format!(
         "warning: every snapshot of the input was invalid ({} of {}), so nothing was planned{hint}",

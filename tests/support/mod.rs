@@ -65,3 +65,6 @@ impl AsRef<std::ffi::OsStr> for Scratch {
         self.0.path().as_os_str()
     }
 }
+
+#[cfg(feature = "arrow")]
+pub mod arrow;
