@@ -4,6 +4,8 @@
 
 pub use crate::ast::Level;
 pub use crate::check::read_source;
+#[cfg(feature = "arrow")]
+pub use crate::columnar::{ArrowChunk, BatchError, BatchStream, PlanBatchBuilder};
 pub use crate::diagnostics::{
     did_you_mean, edit_distance, Code, Diagnostic, FileId, JsonDiagnostic, JsonLabel, Label,
     Report, Severity, SourceFile, SourceMap, Span,

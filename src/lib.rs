@@ -63,6 +63,8 @@ stages! {
     syntax;
 }
 mod api;
+#[cfg(feature = "arrow")]
+mod columnar;
 mod ledger;
 mod playbook;
 mod session;

@@ -5,6 +5,7 @@
 //!
 //! Evaluation (`eval`) builds plans; this module only holds and serialises them.
 
+pub(crate) mod counts;
 pub(crate) mod json;
 mod variants;
 
@@ -570,7 +571,7 @@ impl Summary {
         })
     }
 
-    /// The channels' names, in declaration order (as [`VariantCounts::channels`] lists
+    /// The channels' names, in declaration order (as the counts of each variant list
     /// them).
     pub fn channel_names(&self) -> impl Iterator<Item = &str> {
         self.channel_names.iter().map(|c| &**c)

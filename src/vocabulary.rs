@@ -2,7 +2,8 @@
 //! signature, how a call is written, a line of documentation), the action verbs and the
 //! keywords. The checker, the compiler, the REPL's completion and colouring, and the
 //! reference in `docs/language.md` all read these tables; the evaluator has one arm per
-//! function. The grammar (`grammar/playbook.pest`) remains the authority on syntax.
+//! function. Adding a function is a row of [`FUNCTIONS`] (with its [`Builtin`]) and its
+//! arm in the evaluator. The grammar (`grammar/playbook.pest`) remains the authority on syntax.
 
 use crate::plan::Verb;
 
@@ -44,12 +45,53 @@ pub enum Returns {
     WiderNumber,
 }
 
+/// Which function a row of [`FUNCTIONS`] is: what the compiler puts in a call and the
+/// evaluator dispatches on (one arm each). `matches`, `variant` and the quantifiers are
+/// compiled into their own nodes (a compiled pattern, an experiment, a condition per
+/// item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Builtin {
+    /// `len`
+    Len,
+    /// `lower`
+    Lower,
+    /// `upper`
+    Upper,
+    /// `starts_with`
+    StartsWith,
+    /// `ends_with`
+    EndsWith,
+    /// `matches`
+    Matches,
+    /// `min`
+    Min,
+    /// `max`
+    Max,
+    /// `abs`
+    Abs,
+    /// `round`
+    Round,
+    /// `days`
+    Days,
+    /// `variant`
+    Variant,
+    /// `any`
+    Any,
+    /// `all`
+    All,
+    /// `count`
+    Count,
+}
+
 /// One function of the expression language.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct Function {
     /// Its name.
     pub name: &'static str,
+    /// Which function it is, for the compiler and the evaluator.
+    pub builtin: Builtin,
     /// What each argument must be (the arity is the length).
     pub args: &'static [Arg],
     /// What it gives.
@@ -71,6 +113,7 @@ impl Function {
 pub const FUNCTIONS: &[Function] = &[
     function(
         "len",
+        Builtin::Len,
         &[Arg::TextOrList],
         Returns::Int,
         "len(tags)",
@@ -78,6 +121,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "lower",
+        Builtin::Lower,
         &[Arg::Text],
         Returns::Text,
         "lower(city)",
@@ -85,6 +129,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "upper",
+        Builtin::Upper,
         &[Arg::Text],
         Returns::Text,
         "upper(city)",
@@ -92,6 +137,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "starts_with",
+        Builtin::StartsWith,
         &[Arg::Text, Arg::Text],
         Returns::Bool,
         "starts_with(city, \"杭\")",
@@ -99,6 +145,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "ends_with",
+        Builtin::EndsWith,
         &[Arg::Text, Arg::Text],
         Returns::Bool,
         "ends_with(city, \"州\")",
@@ -106,6 +153,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "matches",
+        Builtin::Matches,
         &[Arg::Text, Arg::Pattern],
         Returns::Bool,
         "matches(city, \"^杭\")",
@@ -113,6 +161,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "min",
+        Builtin::Min,
         &[Arg::Number, Arg::Number],
         Returns::WiderNumber,
         "min(orders, 10)",
@@ -120,6 +169,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "max",
+        Builtin::Max,
         &[Arg::Number, Arg::Number],
         Returns::WiderNumber,
         "max(orders, 1)",
@@ -127,6 +177,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "abs",
+        Builtin::Abs,
         &[Arg::Number],
         Returns::SameNumber,
         "abs(x)",
@@ -134,6 +185,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "round",
+        Builtin::Round,
         &[Arg::Number],
         Returns::Int,
         "round(spend)",
@@ -141,6 +193,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "days",
+        Builtin::Days,
         &[Arg::Duration],
         Returns::Int,
         "days(now - followed_at)",
@@ -148,6 +201,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "variant",
+        Builtin::Variant,
         &[Arg::Experiment],
         Returns::Text,
         "variant(first_coupon)",
@@ -155,6 +209,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "any",
+        Builtin::Any,
         &[Arg::List, Arg::Condition],
         Returns::Bool,
         "any(tags, t => t == \"vip\")",
@@ -162,6 +217,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "all",
+        Builtin::All,
         &[Arg::List, Arg::Condition],
         Returns::Bool,
         "all(tags, t => t != \"blocked\")",
@@ -169,6 +225,7 @@ pub const FUNCTIONS: &[Function] = &[
     ),
     function(
         "count",
+        Builtin::Count,
         &[Arg::List, Arg::Condition],
         Returns::Int,
         "count(tags, t => starts_with(t, \"vip\"))",
@@ -178,6 +235,7 @@ pub const FUNCTIONS: &[Function] = &[
 
 const fn function(
     name: &'static str,
+    builtin: Builtin,
     args: &'static [Arg],
     returns: Returns,
     usage: &'static str,
@@ -185,6 +243,7 @@ const fn function(
 ) -> Function {
     Function {
         name,
+        builtin,
         args,
         returns,
         usage,
@@ -265,12 +324,13 @@ pub const EXPRESSION_KEYWORDS: [&str; 11] = [
 ];
 
 /// The keywords of a `test` block.
-pub const TEST_KEYWORDS: [&str; 7] = [
+pub const TEST_KEYWORDS: [&str; 8] = [
     "as_of",
     "expect",
     "action",
     "no",
     "suppressed",
     "reason",
+    "invalid",
     "previous",
 ];

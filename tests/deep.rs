@@ -32,6 +32,16 @@ channel sms { consent consent.sms }
 channel note { }
 "#;
 
+/// Two stages that overlap (`gold` first) and two rules on `dm`, capped at one a day,
+/// that a member can both be a candidate of.
+const GOLD_AND_BIG: &str = r#"
+stage gold when tier == "gold"
+stage big when spend >= 1000
+stage rest otherwise
+rule a { priority 30  then send "a" via dm }
+rule b { priority 20  when spend >= 1000  then send "b" via dm }
+"#;
+
 fn codes(findings: &[siyu::Diagnostic]) -> Vec<&str> {
     findings.iter().map(|d| d.code).collect()
 }
@@ -115,6 +125,26 @@ rule t {{ then send \"y\" via dm  then send \"z\" via sms }}
     assert!(findings[0].message.contains("`r`") && findings[0].message.contains("`note`"));
 }
 
+/// `siyu check --deep --format json` of the playbook at `path`, which has no errors.
+fn deep_json(path: &std::path::Path) -> Value {
+    let output = siyu()
+        .args(["check", "--deep", "--format", "json", "--as-of", AS_OF])
+        .arg(path)
+        .output()
+        .expect("siyu runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    serde_json::from_str(&text(&output.stdout)).expect("JSON")
+}
+
+/// The 1-based line of `path` that starts with `word`.
+fn source_line(path: &std::path::Path, word: &str) -> usize {
+    let text = std::fs::read_to_string(path).expect("playbook");
+    text.lines()
+        .position(|l| l.starts_with(word))
+        .expect("the line")
+        + 1
+}
+
 /// Plans `example` through `siyu run` with the playbook at `path`.
 fn run_one(path: &std::path::Path, example: &Value) -> Value {
     let folder = path.parent().expect("folder");
@@ -137,23 +167,10 @@ fn examples_in_json_do_what_their_findings_say() {
     let folder = scratch("deep-json");
     let path = folder.join("deep.rules");
     let source = format!(
-        "{HEADER}
-stage gold when tier == \"gold\"
-stage big when spend >= 1000
-stage rest otherwise
-rule a {{ priority 30  then send \"a\" via dm }}
-rule b {{ priority 20  when spend >= 1000  then send \"b\" via dm }}
-rule c {{ priority 10  stage gold  then send \"c\" via dm }}
-"
+        "{HEADER}{GOLD_AND_BIG}rule c {{ priority 10  stage gold  then send \"c\" via dm }}\n"
     );
     std::fs::write(&path, source).expect("playbook");
-    let output = siyu()
-        .args(["check", "--deep", "--format", "json", "--as-of", AS_OF])
-        .arg(&path)
-        .output()
-        .expect("siyu runs");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let document: Value = serde_json::from_str(&text(&output.stdout)).expect("JSON");
+    let document = deep_json(&path);
     let diagnostics = document["diagnostics"].as_array().expect("diagnostics");
     let overlap = diagnostics
         .iter()
@@ -183,6 +200,106 @@ rule c {{ priority 10  stage gold  then send \"c\" via dm }}
 }
 
 #[test]
+fn a_policy_cap_the_candidates_always_exceed_is_found_with_its_example() {
+    let folder = scratch("deep-policy");
+    let path = folder.join("deep.rules");
+    // `dm` allows one touch a day, `sms` any number; the policy allows one in all.
+    let source = format!(
+        "{HEADER}
+stage buyer when orders >= 1
+stage fan otherwise
+rule a {{ priority 20  stage buyer  then send \"a\" via dm }}
+rule b {{ priority 10  then send \"b\" via sms }}
+policy {{ max_touches 1 per 1d }}
+"
+    );
+    std::fs::write(&path, source).expect("playbook");
+    let document = deep_json(&path);
+    let budget = document["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| {
+            d["code"] == "siyu::deep::touch_budget"
+                && d["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("max_touches"))
+        })
+        .expect("two touches against a policy of one")
+        .clone();
+    let policy_line = source_line(&path, "policy");
+    assert_eq!(
+        budget["line"], policy_line,
+        "at the policy's clause: {budget}"
+    );
+    let plan = run_one(&path, &budget["example"]);
+    let member_capped = plan["suppressed"]
+        .as_array()
+        .expect("suppressed")
+        .iter()
+        .any(|s| s["reason"] == "member_cap");
+    assert!(member_capped, "{plan}");
+    // Within the policy, nothing is reported.
+    let quiet = Playbook::from_source(
+        "deep.rules",
+        &format!(
+            "{HEADER}
+stage fan otherwise
+rule a {{ then send \"a\" via dm }}
+policy {{ max_touches 1 per 1d }}
+"
+        ),
+    )
+    .expect("compiles");
+    assert!(codes(&quiet.deep_check(as_of())).is_empty());
+}
+
+#[test]
+fn text_shows_each_example_on_one_line_and_warnings_before_notes() {
+    let folder = scratch("deep-text");
+    let path = folder.join("deep.rules");
+    let source = format!("{HEADER}{GOLD_AND_BIG}");
+    std::fs::write(&path, source).expect("playbook");
+    let run = |format: &str| {
+        siyu()
+            .args(["check", "--deep", "--format", format, "--as-of", AS_OF])
+            .arg(&path)
+            .output()
+            .expect("siyu runs")
+    };
+    let json: Value = serde_json::from_str(&text(&run("json").stdout)).expect("JSON");
+    let diagnostics: Vec<&Value> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| {
+            d["code"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("siyu::deep::"))
+        })
+        .collect();
+    let severities: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["severity"].as_str().expect("severity"))
+        .collect();
+    assert_eq!(severities, ["warning", "note"], "warnings first: {json}");
+    let examples: Vec<&Value> = diagnostics.iter().map(|d| &d["example"]).collect();
+    let stderr = text(&run("text").stderr);
+    let shown: Vec<Value> = stderr
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("example member: "))
+        .map(|line| serde_json::from_str(line).expect("one JSON line"))
+        .collect();
+    assert_eq!(shown.len(), 2, "{stderr}");
+    for (shown, example) in shown.iter().zip(examples) {
+        assert_eq!(shown, example);
+    }
+    let budget = stderr.find("touch_budget").expect("the budget");
+    let overlap = stderr.find("stage_overlap").expect("the overlap");
+    assert!(budget < overlap, "the warning is drawn before the note");
+}
+
+#[test]
 fn the_shipped_playbooks_have_only_the_expected_findings() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     for name in [
@@ -207,12 +324,15 @@ fn the_shipped_playbooks_have_only_the_expected_findings() {
                 finding.message
             );
             if finding.code == "siyu::deep::touch_budget" {
+                // On a channel's cap, or on the policy's `max_touches`.
+                let reason = if finding.message.contains("max_touches") {
+                    siyu::Reason::MemberCap
+                } else {
+                    siyu::Reason::ChannelCap
+                };
                 let example = finding.example.as_ref().expect("an example");
                 let plan = playbook.plan(example, as_of()).expect("plans");
-                assert!(plan
-                    .suppressed
-                    .iter()
-                    .any(|s| s.reason == siyu::Reason::ChannelCap));
+                assert!(plan.suppressed.iter().any(|s| s.reason == reason));
             }
         }
     }
@@ -267,22 +387,28 @@ proptest! {
     #[test]
     fn findings_hold_for_random_members(
         stages in prop::collection::vec(condition(), 2..5),
-        rules in prop::collection::vec((condition(), 0usize..5), 1..4),
+        rules in prop::collection::vec((condition(), 0usize..5, any::<bool>()), 1..4),
+        policy in any::<bool>(),
         members in prop::collection::vec(member(), 150),
     ) {
         let mut source = HEADER.to_string();
+        if policy {
+            source.push_str("policy { max_touches 1 per 1d }\n");
+        }
         for (i, condition) in stages.iter().enumerate() {
             source.push_str(&format!("stage s{i} when {condition}\n"));
         }
-        for (i, (condition, stage)) in rules.iter().enumerate() {
+        for (i, (condition, stage, capped)) in rules.iter().enumerate() {
             // Some rules are for one stage (when there is such a stage), some for all.
             let stage = if *stage < stages.len() {
                 format!("stage s{stage}  ")
             } else {
                 String::new()
             };
+            // `dm` is capped at one touch a day, `sms` is not.
+            let channel = if *capped { "dm" } else { "sms" };
             source.push_str(&format!(
-                "rule r{i} {{ {stage}priority {i}  when {condition}  then send \"m\" via sms }}\n"
+                "rule r{i} {{ {stage}priority {i}  when {condition}  then send \"m\" via {channel} }}\n"
             ));
         }
         let playbook = Playbook::from_source("gen.rules", &source).expect("compiles");
@@ -310,9 +436,30 @@ proptest! {
                     prop_assert!(!candidate, "{} fired in {}", rule, source);
                 }
             }
-            if let Some(example) = &finding.example {
-                let plan = playbook.plan(example, as_of());
-                prop_assert!(plan.is_ok(), "the example is a valid snapshot: {example}");
+            let Some(example) = &finding.example else {
+                continue;
+            };
+            let plan = playbook.plan(example, as_of());
+            prop_assert!(plan.is_ok(), "the example is a valid snapshot: {example}");
+            let plan = plan.expect("checked above");
+            // Each example does what its finding says.
+            if let Some(first) = named("stage_overlap") {
+                // The first stage's condition holds, so the member's stage is that one or
+                // an earlier one (stages are `s0`, `s1`, … in order).
+                let index = |stage: &str| stage.trim_start_matches('s').parse::<usize>().ok();
+                let stage = plan.stage.as_deref().and_then(index);
+                prop_assert!(stage.is_some() && stage <= index(&first), "{}", source);
+            }
+            if finding.code.ends_with("touch_budget") {
+                let reason = if finding.message.contains("max_touches") {
+                    siyu::Reason::MemberCap
+                } else {
+                    siyu::Reason::ChannelCap
+                };
+                prop_assert!(
+                    plan.suppressed.iter().any(|s| s.reason == reason),
+                    "{} in {}", finding.message, source
+                );
             }
         }
     }

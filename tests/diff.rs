@@ -253,6 +253,87 @@ fn a_changed_stage_is_diffed_as_two_runs_show_it() {
 }
 
 #[test]
+fn a_change_no_plan_line_shows_changes_nobody() {
+    // A rule that never fires declared first (every rule's index moves) and the same
+    // offset named as a zone: the plan lines are the same bytes, so nobody changed.
+    let (folder, new) = edited("diff-invisible", |source| {
+        source
+            .replace(
+                "include \"common.rules\"\n",
+                "include \"common.rules\"\n\nrule never_fires { when orders < 0  then tag \"x\" }\n",
+            )
+            .replace("timezone \"+08:00\"", "timezone \"Asia/Shanghai\"")
+    });
+    let old = root().join("rules/beauty_fmcg.rules");
+    let before = plans(&old, &folder);
+    let after = plans(&new, &folder);
+    assert_eq!(before, after, "the edit shows in no plan line");
+    let output = diff(&old, &new, &folder, &["--fail-on-change"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(read_json(&folder.join("diff.json"))["changed"], 0);
+}
+
+/// The fields of a plan line that `siyu diff` compares, by where they are. A field
+/// added to plan lines must be compared there too (`same_line` in `src/cli/diff.rs`).
+const COMPARED: [(&str, &[&str]); 3] = [
+    (
+        "plan",
+        &[
+            "member",
+            "stage",
+            "holdout",
+            "variants",
+            "actions",
+            "suppressed",
+        ],
+    ),
+    (
+        "action",
+        &[
+            "rule", "verb", "channel", "content", "at", "priority", "args",
+        ],
+    ),
+    ("suppression", &["rule", "reason", "channel"]),
+];
+
+#[test]
+fn the_diff_compares_every_field_a_plan_line_holds() {
+    let folder = scratch("diff-fields");
+    let plans = plans(&root().join("rules/beauty_fmcg.rules"), &folder);
+    let keys = |value: &Value| -> BTreeSet<String> {
+        value
+            .as_object()
+            .expect("an object")
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let allowed = |kind: &str| -> BTreeSet<String> {
+        COMPARED
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, fields)| fields.iter().map(|f| f.to_string()).collect())
+            .expect("a kind")
+    };
+    let (mut actions, mut suppressions) = (0, 0);
+    for plan in plans.values() {
+        assert!(keys(plan).is_subset(&allowed("plan")), "{plan}");
+        for action in plan["actions"].as_array().expect("actions") {
+            assert!(keys(action).is_subset(&allowed("action")), "{action}");
+            actions += 1;
+        }
+        for suppression in plan["suppressed"].as_array().expect("suppressed") {
+            assert!(
+                keys(suppression).is_subset(&allowed("suppression")),
+                "{suppression}"
+            );
+            suppressions += 1;
+        }
+    }
+    assert!(actions > 0 && suppressions > 0);
+}
+
+#[test]
 fn a_renamed_rule_is_a_loss_and_a_gain() {
     let (folder, new) = edited("diff-rename", |source| {
         source.replace("flash_sale_group", "flash_sale_group_v2")

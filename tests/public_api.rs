@@ -1,10 +1,11 @@
 //! The public surface, listed in `tests/public_api.txt` so that any change to it shows
-//! in review: every name `src/api.rs` re-exports and every public item of the `testing`
-//! module, each type with its public fields, variants and methods (the first line of
-//! each signature). `SIYU_BLESS=1 cargo test --test public_api` rewrites the list.
+//! in review: every name `src/api.rs` re-exports and every public item of the public
+//! modules (`testing`, `vocabulary`), each type with its public fields, variants and
+//! methods (the first line of each signature). `SIYU_BLESS=1 cargo test --test public_api` rewrites the list.
 //!
 //! The listing is read from the source text: items under `#[cfg(feature = "internals")]`
-//! are left out, since they are not part of the public API.
+//! are left out, since they are not part of the public API; items under another
+//! feature (`#[cfg(feature = "arrow")]`) are listed with the feature named.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,16 +31,29 @@ fn library_files() -> Vec<(PathBuf, String)> {
     files
 }
 
+/// The feature an attribute line gates on (`#[cfg(feature = "arrow")]`), if any.
+fn gating_feature(line: &str) -> Option<&str> {
+    let rest = line.trim().strip_prefix("#[cfg(feature = \"")?;
+    rest.split('"').next()
+}
+
 /// The names `src/api.rs` re-exports (`pub use crate::x::{A, b};`), each with the
-/// module it comes from (`x`, `eval/trace`).
-fn exported_names(api: &str) -> Vec<(String, String)> {
+/// module it comes from (`x`, `eval/trace`) and the feature the re-export needs.
+fn exported_names(api: &str) -> Vec<(String, String, Option<String>)> {
     let mut names = Vec::new();
     let code: Vec<&str> = api
         .lines()
         .filter(|l| !l.trim().starts_with("//"))
         .collect();
     for statement in code.join("\n").split(';') {
-        let Some(rest) = statement.trim().strip_prefix("pub use crate::") else {
+        let mut feature = None;
+        let mut statement = statement.trim();
+        while statement.starts_with("#[") {
+            let (attribute, rest) = statement.split_once('\n').unwrap_or((statement, ""));
+            feature = feature.or(gating_feature(attribute).map(String::from));
+            statement = rest.trim();
+        }
+        let Some(rest) = statement.strip_prefix("pub use crate::") else {
             continue;
         };
         let (module, list) = match rest.find('{') {
@@ -54,7 +68,7 @@ fn exported_names(api: &str) -> Vec<(String, String)> {
             list.split(',')
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
-                .map(|n| (n.to_string(), module.clone())),
+                .map(|n| (n.to_string(), module.clone(), feature.clone())),
         );
     }
     names
@@ -73,10 +87,12 @@ fn module_files(module: &str, files: &[(PathBuf, String)]) -> Vec<(PathBuf, Stri
 }
 
 /// One line per public item of `name` (its definition, its fields or variants, its
-/// methods), found in `files`.
-fn describe(name: &str, files: &[(PathBuf, String)]) -> Vec<String> {
+/// methods), found in `files`, with the methods of its `impl` blocks in `others` too
+/// (a feature's module may add methods to a type).
+fn describe(name: &str, files: &[(PathBuf, String)], others: &[(PathBuf, String)]) -> Vec<String> {
     let mut out = Vec::new();
-    for (_, text) in files {
+    for (path, text) in files.iter().chain(others) {
+        let own = files.iter().any(|(p, _)| p == path);
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             // Types declared inside a macro (`Code`) are indented.
@@ -99,7 +115,7 @@ fn describe(name: &str, files: &[(PathBuf, String)]) -> Vec<String> {
                             .starts_with(|c: char| c.is_alphanumeric() || c == '_')
                 })
             });
-            if defines && !internal(&lines, i) {
+            if own && defines && !internal(&lines, i) {
                 out.push(signature(&lines, i));
                 if trimmed.starts_with("pub struct ") || trimmed.starts_with("pub enum ") {
                     out.extend(members(&lines, i, trimmed.starts_with("pub enum ")));
@@ -108,15 +124,19 @@ fn describe(name: &str, files: &[(PathBuf, String)]) -> Vec<String> {
             let opens_impl = (trimmed.starts_with("impl ") || trimmed.starts_with("impl<"))
                 && impl_target(trimmed) == Some(name);
             if opens_impl && !internal(&lines, i) {
-                out.extend(methods(&lines, i));
+                let feature = feature(&lines, i);
+                out.extend(methods(&lines, i).into_iter().map(|method| match feature {
+                    Some(feature) => format!("{method}  [feature {feature}]"),
+                    None => method,
+                }));
             }
         }
     }
     out
 }
 
-/// Whether the item at line `i` is only compiled with the `internals` feature.
-fn internal(lines: &[&str], i: usize) -> bool {
+/// The feature the item at line `i` is compiled with, when it needs one.
+fn feature<'a>(lines: &[&'a str], i: usize) -> Option<&'a str> {
     lines[..i]
         .iter()
         .rev()
@@ -124,7 +144,12 @@ fn internal(lines: &[&str], i: usize) -> bool {
             let l = l.trim();
             l.starts_with("#[") || l.starts_with("///")
         })
-        .any(|l| l.contains("feature = \"internals\""))
+        .find_map(|l| gating_feature(l))
+}
+
+/// Whether the item at line `i` is only compiled with the `internals` feature.
+fn internal(lines: &[&str], i: usize) -> bool {
+    feature(lines, i) == Some("internals")
 }
 
 /// The type an `impl` line implements methods for (`None` for trait impls).
@@ -167,12 +192,21 @@ fn members(lines: &[&str], i: usize, variants: bool) -> Vec<String> {
                 out.push(format!("    {}", trimmed.trim_end_matches('{').trim_end()));
             }
         }
-        depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+        depth += braces(line);
         if depth <= 0 && line.contains('}') {
             break;
         }
     }
     out
+}
+
+/// How much a line opens (`{`) more than it closes (`}`); comments (doc examples are
+/// full of braces) count for nothing.
+fn braces(line: &str) -> i32 {
+    if line.trim_start().starts_with("//") {
+        return 0;
+    }
+    line.matches('{').count() as i32 - line.matches('}').count() as i32
 }
 
 /// The public methods of the `impl` block opened at line `i`.
@@ -184,7 +218,7 @@ fn methods(lines: &[&str], i: usize) -> Vec<String> {
         if depth == 1 && trimmed.starts_with("pub fn ") {
             out.push(format!("    {}", trimmed.trim_end_matches('{').trim_end()));
         }
-        depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+        depth += braces(line);
         if depth <= 0 && line.contains('}') {
             break;
         }
@@ -192,15 +226,23 @@ fn methods(lines: &[&str], i: usize) -> Vec<String> {
     out
 }
 
+/// The modules `src/lib.rs` declares `pub mod` (outside the `internals` feature).
+const PUBLIC_MODULES: [&str; 2] = ["testing", "vocabulary"];
+
 /// The whole listing.
 fn surface() -> String {
     let files = library_files();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let api = std::fs::read_to_string(root.join("src/api.rs")).expect("src/api.rs");
     let mut sections: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, module) in exported_names(&api) {
-        let files = module_files(&module, &files);
-        sections.insert(format!("siyu::{name}"), describe(&name, &files));
+    for (name, module, feature) in exported_names(&api) {
+        let own = module_files(&module, &files);
+        let section = match feature {
+            Some(feature) => format!("siyu::{name}  [feature {feature}]"),
+            None => format!("siyu::{name}"),
+        };
+        let others: Vec<_> = files.iter().filter(|f| !own.contains(f)).cloned().collect();
+        sections.insert(section, describe(&name, &own, &others));
     }
     // The codes are declared by a macro: list them as they are.
     if let Some(lines) = sections.get_mut("siyu::Code") {
@@ -208,20 +250,19 @@ fn surface() -> String {
             lines.push(format!("    {code:?} = {:?}", code.as_str()));
         }
     }
-    let testing: Vec<(PathBuf, String)> = files
-        .iter()
-        .filter(|(path, _)| path.components().any(|c| c.as_os_str() == "testing"))
-        .cloned()
-        .collect();
-    for (_, text) in &testing {
-        for line in text.lines() {
-            for kind in ["pub struct ", "pub enum ", "pub fn "] {
-                if let Some(rest) = line.strip_prefix(kind) {
-                    let end = rest
-                        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .unwrap_or(rest.len());
-                    let name = &rest[..end];
-                    sections.insert(format!("siyu::testing::{name}"), describe(name, &testing));
+    for module in PUBLIC_MODULES {
+        let own: Vec<(PathBuf, String)> = module_files(module, &files);
+        for (_, text) in &own {
+            for line in text.lines() {
+                for kind in ["pub struct ", "pub enum ", "pub fn ", "pub const "] {
+                    if let Some(rest) = line.strip_prefix(kind) {
+                        let end = rest
+                            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .unwrap_or(rest.len());
+                        let name = &rest[..end];
+                        sections
+                            .insert(format!("siyu::{module}::{name}"), describe(name, &own, &[]));
+                    }
                 }
             }
         }
@@ -262,10 +303,22 @@ fn every_exported_name_is_found() {
         .expect("src/api.rs");
     let names = exported_names(&api);
     assert!(names.len() > 30, "src/api.rs re-exports the public API");
-    for (name, module) in names {
+    for (name, module, _) in names {
         assert!(
-            !describe(&name, &module_files(&module, &files)).is_empty(),
+            !describe(&name, &module_files(&module, &files), &[]).is_empty(),
             "`{name}` is re-exported but its definition was not found"
         );
     }
+}
+
+#[test]
+fn every_public_module_is_listed() {
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
+        .expect("src/lib.rs");
+    let declared: Vec<&str> = lib
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub mod "))
+        .map(|rest| rest.trim_end_matches(';'))
+        .collect();
+    assert_eq!(declared, PUBLIC_MODULES, "src/lib.rs's `pub mod`s");
 }

@@ -80,6 +80,11 @@ fn the_page_holds_every_stage_channel_and_rule_and_needs_no_network() {
     }
     let members_read = summary["members"].as_u64().expect("members");
     assert!(html.contains(&format!("<b>{members_read}</b>")));
+    // The checks: `check --deep`'s warnings (the shipped playbook's capped channels),
+    // and its notes folded away.
+    assert!(html.contains("<code>siyu::deep::touch_budget</code>"));
+    let notes = html.find("<details><summary>").expect("the notes, folded");
+    assert!(html[notes..].contains("<code>siyu::deep::stage_overlap</code>"));
     // Nothing is fetched: no script, no stylesheet or image by address. The one URL is
     // SVG's namespace name, which is never loaded.
     assert!(!html.contains("<script"));
@@ -217,6 +222,39 @@ fn open_in_browser(browser: &Path, page: &Path, screenshot: &Path) -> (String, V
     (text(&dom.stdout), console)
 }
 
+/// `SIYU_BLESS=1 cargo test --test report` writes the screenshot shown in the README and
+/// docs/report.md: the top of the beauty playbook's page, 1000 by 1500 pixels. The page
+/// is in Chinese first, so a Chinese font must be installed (Debian: `fonts-noto-cjk`).
+fn bless_screenshot(browser: &Path, page: &Path) {
+    let fonts = std::process::Command::new("fc-list")
+        .arg(":lang=zh")
+        .output()
+        .map(|output| output.stdout)
+        .unwrap_or_default();
+    assert!(
+        !fonts.is_empty(),
+        "no Chinese font: install one (Debian: fonts-noto-cjk) before taking the screenshot"
+    );
+    let profile = scratch("chromium-profile");
+    let shot = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ])
+        .arg("--window-size=1000,1500")
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!(
+            "--screenshot={}",
+            root().join("docs/report.png").display()
+        ))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(shot.status.success(), "{}", text(&shot.stderr));
+}
+
 #[test]
 fn the_page_opens_in_a_real_browser_with_no_console_errors() {
     let Some(browser) = chromium() else {
@@ -242,6 +280,9 @@ fn the_page_opens_in_a_real_browser_with_no_console_errors() {
     }
     let png = std::fs::read(&screenshot).expect("the screenshot");
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    if std::env::var_os("SIYU_BLESS").is_some() {
+        bless_screenshot(&browser, &page);
+    }
 
     // The diff page, in the same style, opens as cleanly.
     let changed = folder.join("changed.rules");

@@ -1,13 +1,17 @@
 //! `docs/language.md` lists the functions, verbs and keywords from the tables in
-//! `siyu::vocabulary`; this test keeps the list in step with the tables
-//! (`SIYU_BLESS=1 cargo test --test vocabulary` rewrites it).
+//! `siyu::vocabulary`, and every diagnostic code from `Code::ALL`; these tests keep the
+//! lists in step with the tables (`SIYU_BLESS=1 cargo test --test vocabulary` rewrites
+//! them).
 
 use std::path::Path;
 
 use siyu::vocabulary::{self, Arg, Returns};
+use siyu::Code;
 
 const BEGIN: &str = "<!-- vocabulary: generated from src/vocabulary.rs -->\n";
 const END: &str = "<!-- vocabulary: end -->\n";
+const CODES_BEGIN: &str = "<!-- diagnostics: generated from src/diagnostics/codes.rs -->\n";
+const CODES_END: &str = "<!-- diagnostics: end -->\n";
 
 fn arg(arg: Arg) -> &'static str {
     match arg {
@@ -79,23 +83,44 @@ fn reference() -> String {
     out
 }
 
-#[test]
-fn the_language_reference_lists_the_vocabulary() {
+/// The table of diagnostic codes: each code and what triggers it.
+fn codes() -> String {
+    let mut out = String::from("| code | what triggers it |\n|---|---|\n");
+    for code in Code::ALL {
+        let doc = code.doc().split_whitespace().collect::<Vec<_>>().join(" ");
+        out.push_str(&format!(
+            "| `{}` | {} |\n",
+            code.as_str(),
+            doc.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// Checks that the block of `docs/language.md` between `begin` and `end` is `expected`,
+/// or rewrites it under `SIYU_BLESS`.
+fn generated_block(begin: &str, end: &str, expected: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/language.md");
     let text = std::fs::read_to_string(&path).expect("docs/language.md");
-    let start = text.find(BEGIN).expect("the generated block's first line") + BEGIN.len();
-    let end = text.find(END).expect("the generated block's last line");
-    let expected = reference();
+    let start = text.find(begin).expect("the generated block's first line") + begin.len();
+    let stop = text.find(end).expect("the generated block's last line");
     if std::env::var_os("SIYU_BLESS").is_some() {
-        let updated = format!("{}{expected}{}", &text[..start], &text[end..]);
+        let updated = format!("{}{expected}{}", &text[..start], &text[stop..]);
         std::fs::write(&path, updated).expect("docs/language.md is writable");
         return;
     }
     assert_eq!(
-        &text[start..end],
+        &text[start..stop],
         expected,
         "run `SIYU_BLESS=1 cargo test --test vocabulary`"
     );
+}
+
+// One test for both blocks, so that blessing never has two threads rewriting the file.
+#[test]
+fn the_language_reference_lists_the_vocabulary_and_every_diagnostic_code() {
+    generated_block(BEGIN, END, &reference());
+    generated_block(CODES_BEGIN, CODES_END, &codes());
 }
 
 #[test]

@@ -46,6 +46,10 @@ pub(crate) fn findings(playbook: &Playbook, as_of: AsOf) -> Vec<Diagnostic> {
     analysis.rules(&mut out);
     analysis.consent(&mut out);
     analysis.budgets(&mut out);
+    analysis.member_budget(&mut out);
+    // Warnings before notes, each kind in the order of the files and lines, as `check`
+    // orders its own diagnostics.
+    out.sort_by_key(|d| (d.severity, d.span.file, d.span.start));
     out
 }
 
@@ -322,6 +326,98 @@ impl Analysis<'_> {
                 .with_example(example),
             );
         }
+    }
+
+    /// `touch_budget` on the policy: the rules that can be candidates together (one per
+    /// `group`, each with the consent of its channels) plan more touches than
+    /// `max_touches` allows, so an example member, planned, gets a `member_cap`
+    /// suppression.
+    fn member_budget(&self, out: &mut Vec<Diagnostic>) {
+        let Some(cap) = self.program.max_touches else {
+            return;
+        };
+        let channels = &self.program.channels;
+        // The touches planned, each channel counted up to its own cap.
+        let touches = |per_channel: &[i64]| -> i64 {
+            per_channel
+                .iter()
+                .zip(channels)
+                .map(|(&n, channel)| channel.cap.map_or(n, |c| n.min(c.count)))
+                .sum()
+        };
+        let mut formula = Vec::new();
+        let mut consented = vec![false; channels.len()];
+        let mut per_channel = vec![0i64; channels.len()];
+        let mut taken_groups = Vec::new();
+        for &r in &self.program.order {
+            let rule = &self.program.rules[r as usize];
+            let touched: Vec<usize> = rule
+                .actions
+                .iter()
+                .filter(|a| a.verb.is_touch())
+                .filter_map(|a| a.channel.map(|c| c as usize))
+                .filter(|&c| c < channels.len())
+                .collect();
+            if touched.is_empty() || !rule.active {
+                continue;
+            }
+            if rule.group.is_some_and(|g| taken_groups.contains(&g)) {
+                continue;
+            }
+            let mut with = formula.clone();
+            with.push(self.candidate(r as usize));
+            for &c in &touched {
+                if let (false, Some(consent)) = (consented[c], &channels[c].consent) {
+                    with.push(self.translator.condition(consent));
+                }
+            }
+            if matches!(self.decide(&Formula::and(with.clone())), Verdict::Maybe(_)) {
+                formula = with;
+                for &c in &touched {
+                    consented[c] = true;
+                    per_channel[c] += 1;
+                }
+                taken_groups.extend(rule.group);
+            }
+            // One touch past the policy's cap is enough, and keeps the formula (and
+            // the time to decide it) small.
+            if touches(&per_channel) > cap.count {
+                break;
+            }
+        }
+        if touches(&per_channel) <= cap.count {
+            return;
+        }
+        let Some((example, (planned, capped))) = self.example(&Formula::and(formula), |snapshot| {
+            let plan = self.playbook.plan(snapshot, self.as_of).ok()?;
+            let capped = plan
+                .suppressed
+                .iter()
+                .filter(|s| s.reason == Reason::MemberCap)
+                .count();
+            let planned = plan.actions.iter().filter(|a| a.channel.is_some()).count();
+            (capped > 0 && planned as i64 + capped as i64 > cap.count).then_some((planned, capped))
+        }) else {
+            return;
+        };
+        out.push(
+            Diagnostic::warning(
+                codes::DEEP_TOUCH_BUDGET,
+                format!(
+                    "a member can have {} touches in one run, past the policy's `max_touches` \
+                     of {}",
+                    planned + capped,
+                    cap.count
+                ),
+                cap.span,
+            )
+            .with_label("over this cap")
+            .with_help(format!(
+                "the example member gets {planned} planned and {capped} suppressed \
+                 `member_cap`: raise `max_touches`, or put the rules in one `group`"
+            ))
+            .with_example(example),
+        );
     }
 
     /// An example member satisfying `formula` that `check` confirms, with what `check`

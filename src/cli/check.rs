@@ -205,6 +205,10 @@ fn print_reports(checked: &[CheckReport], named: &[PathBuf], files: usize) {
             }
             let drawn = super::render::draw(&handler, &diagnostic.report(&one.sources));
             let _ = writeln!(out, "{drawn}");
+            if let Some(example) = &diagnostic.example {
+                // One JSON line, unwrapped, as a members file holds it.
+                let _ = writeln!(out, "  example member: {example}\n");
+            }
         }
     }
     let place = match named {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use siyu::{AsOf, PlanOptions, Playbook, StreamItem};
+use siyu::{Action, AsOf, Plan, PlanOptions, Playbook, StreamItem, Suppression};
 
 use super::output::{AtomicFile, Output};
 use super::run::{as_of, load_playbook, open_members};
@@ -48,7 +48,8 @@ pub struct Args {
     /// Exit with 1 when any member's plan differs.
     #[arg(long)]
     pub fail_on_change: bool,
-    /// Worker threads per playbook (default: one per core).
+    /// Worker threads per playbook (default: half the cores each, at least one, so
+    /// that the two together use every core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// No table on stderr.
@@ -58,65 +59,69 @@ pub struct Args {
     pub ledger: super::ledger::LedgerArg,
 }
 
-/// One member under one playbook, reduced on the worker threads to what the diff needs.
+/// One member under one playbook, as the worker threads hand it over: its plan, or its
+/// error record.
 struct Side {
     /// The member's id (of the plan, or of the error record when it could be read).
     member: Option<Arc<str>>,
-    /// The plan line as `run` writes it, or `None` for an invalid snapshot.
-    json: Option<String>,
+    /// The plan, or `None` for an invalid snapshot. It is written out (as `run` writes
+    /// it) only when the member changed.
+    plan: Option<Plan>,
     /// The error, for an invalid snapshot.
     error: Option<String>,
     /// Whether the input itself could not be read (the stream ends there).
     input_error: bool,
-    stage: Option<Arc<str>>,
-    holdout: bool,
-    /// Rules with at least one action planned, each once.
-    rules: Vec<Arc<str>>,
-    /// The channel of each planned touch.
-    touches: Vec<Arc<str>>,
-    /// The member's variant of each experiment.
-    variants: Vec<(Arc<str>, Arc<str>)>,
 }
 
 impl Side {
     fn of(item: StreamItem) -> Side {
         match item {
-            Ok(plan) => {
-                let mut rules: Vec<Arc<str>> = Vec::new();
-                for action in &plan.actions {
-                    if !rules.contains(&action.rule) {
-                        rules.push(action.rule.clone());
-                    }
-                }
-                let touches = plan
-                    .actions
-                    .iter()
-                    .filter_map(|action| action.channel.clone())
-                    .collect();
-                Side {
-                    member: Some(plan.member.clone()),
-                    json: serde_json::to_string(&plan).ok(),
-                    error: None,
-                    input_error: false,
-                    stage: plan.stage.clone(),
-                    holdout: plan.holdout,
-                    rules,
-                    touches,
-                    variants: plan.variants.clone(),
-                }
-            }
+            Ok(plan) => Side {
+                member: Some(plan.member.clone()),
+                plan: Some(plan),
+                error: None,
+                input_error: false,
+            },
             Err(record) => Side {
                 member: record.member.clone(),
-                json: None,
+                plan: None,
                 input_error: record.kind.is_fatal(),
                 error: Some(record.error),
-                stage: None,
-                holdout: false,
-                rules: Vec::new(),
-                touches: Vec::new(),
-                variants: Vec::new(),
             },
         }
+    }
+
+    /// The channel of each planned touch.
+    fn touches(&self) -> impl Iterator<Item = &Arc<str>> {
+        let actions = self.plan.iter().flat_map(|plan| &plan.actions);
+        actions.filter_map(|action| action.channel.as_ref())
+    }
+
+    /// Whether rule `rule` has at least one action planned.
+    fn has_action_of(&self, rule: &str) -> bool {
+        let mut actions = self.plan.iter().flat_map(|plan| &plan.actions);
+        actions.any(|action| &*action.rule == rule)
+    }
+
+    /// The rules with at least one action planned, each once, in planning order.
+    fn rules(&self) -> Vec<&Arc<str>> {
+        let mut rules: Vec<&Arc<str>> = Vec::new();
+        for action in self.plan.iter().flat_map(|plan| &plan.actions) {
+            if !rules.contains(&&action.rule) {
+                rules.push(&action.rule);
+            }
+        }
+        rules
+    }
+
+    /// The stage, `None` for no stage or an invalid snapshot.
+    fn stage(&self) -> Option<Arc<str>> {
+        self.plan.as_ref().and_then(|plan| plan.stage.clone())
+    }
+
+    /// The member's variant of each experiment.
+    fn variants(&self) -> &[(Arc<str>, Arc<str>)] {
+        self.plan.as_ref().map_or(&[], |plan| &plan.variants)
     }
 }
 
@@ -213,31 +218,35 @@ impl Diff {
         self.members += 1;
         let member = after.member.clone().or_else(|| before.member.clone());
         let member = &member;
-        for touch in &before.touches {
+        for touch in before.touches() {
             self.channels.entry(touch.clone()).or_default().before += 1;
         }
-        for touch in &after.touches {
+        for touch in after.touches() {
             self.channels.entry(touch.clone()).or_default().after += 1;
         }
-        self.holdout.before += u64::from(before.holdout);
-        self.holdout.after += u64::from(after.holdout);
-        self.invalid.before += u64::from(before.json.is_none());
-        self.invalid.after += u64::from(after.json.is_none());
-        let changed = before.json != after.json || before.error != after.error;
-        if !changed {
+        let held_out = |side: &Side| side.plan.as_ref().is_some_and(|plan| plan.holdout);
+        self.holdout.before += u64::from(held_out(before));
+        self.holdout.after += u64::from(held_out(after));
+        self.invalid.before += u64::from(before.plan.is_none());
+        self.invalid.after += u64::from(after.plan.is_none());
+        let same = match (&before.plan, &after.plan) {
+            (Some(a), Some(b)) => same_line(a, b),
+            (None, None) => before.error == after.error,
+            _ => false,
+        };
+        if same {
             return false;
         }
-        if before.json.is_some() && after.json.is_some() {
+        if before.plan.is_some() && after.plan.is_some() {
             self.variant_moves(before, after, member);
         }
         self.changed.add(member);
-        let stage_of = |side: &Side| side.json.as_ref().and(side.stage.clone());
-        let (from, to) = (stage_of(before), stage_of(after));
-        if from != to || before.json.is_none() != after.json.is_none() {
+        let (from, to) = (before.stage(), after.stage());
+        if from != to || before.plan.is_none() != after.plan.is_none() {
             self.stages.entry((from, to)).or_default().add(member);
         }
-        for rule in &after.rules {
-            if !before.rules.contains(rule) {
+        for rule in after.rules() {
+            if !before.has_action_of(rule) {
                 self.rules
                     .entry(rule.clone())
                     .or_default()
@@ -245,8 +254,8 @@ impl Diff {
                     .add(member);
             }
         }
-        for rule in &before.rules {
-            if !after.rules.contains(rule) {
+        for rule in before.rules() {
+            if !after.has_action_of(rule) {
                 self.rules.entry(rule.clone()).or_default().lost.add(member);
             }
         }
@@ -257,15 +266,15 @@ impl Diff {
     fn variant_moves(&mut self, before: &Side, after: &Side, member: &Option<Arc<str>>) {
         let none: Arc<str> = Arc::from("none");
         let of = |side: &Side, experiment: &Arc<str>| {
-            side.variants
+            side.variants()
                 .iter()
                 .find(|(e, _)| e == experiment)
                 .map_or_else(|| none.clone(), |(_, v)| v.clone())
         };
         let experiments = after
-            .variants
+            .variants()
             .iter()
-            .chain(&before.variants)
+            .chain(before.variants())
             .map(|(e, _)| e);
         let mut seen: Vec<&Arc<str>> = Vec::new();
         for experiment in experiments {
@@ -289,6 +298,41 @@ impl Diff {
         moves.sort_by_key(|(_, examples)| std::cmp::Reverse(examples.members));
         moves
     }
+}
+
+/// Whether two plans are written as the same line: every field a plan line holds is
+/// compared (the planner's own indices, which differ from one playbook to the other,
+/// are not), times by their instant and offset as RFC 3339 writes them. Comparing the
+/// values spares serialising the plans of the members that did not change.
+fn same_line(a: &Plan, b: &Plan) -> bool {
+    let same_action = |x: &Action, y: &Action| {
+        x.id == y.id
+            && x.rule == y.rule
+            && x.verb == y.verb
+            && x.channel == y.channel
+            && x.content == y.content
+            && x.at.timestamp() == y.at.timestamp()
+            && x.at.offset() == y.at.offset()
+            && x.priority == y.priority
+            && x.args == y.args
+    };
+    let same_suppression = |x: &Suppression, y: &Suppression| {
+        x.rule == y.rule && x.reason == y.reason && x.channel == y.channel
+    };
+    a.member == b.member
+        && a.stage == b.stage
+        && a.holdout == b.holdout
+        && a.variants == b.variants
+        && a.actions.len() == b.actions.len()
+        && a.actions
+            .iter()
+            .zip(&b.actions)
+            .all(|(x, y)| same_action(x, y))
+        && a.suppressed.len() == b.suppressed.len()
+        && a.suppressed
+            .iter()
+            .zip(&b.suppressed)
+            .all(|(x, y)| same_suppression(x, y))
 }
 
 /// A stage's name in the diff, `null` for none.
@@ -448,7 +492,7 @@ fn plan_both(
     let (old_reader, format) = open_members(&args.members, args.members_format)?;
     let (new_reader, _) = open_members(&args.members, args.members_format)?;
     let options = PlanOptions::default()
-        .threads(args.threads.unwrap_or(0))
+        .threads(args.threads.unwrap_or_else(threads_per_side))
         .format(format);
     let (old_options, new_options) = match &args.ledger.ledger {
         None if old.reads_history() || new.reads_history() => {
@@ -499,6 +543,14 @@ fn plan_both(
     Ok(diff)
 }
 
+/// The worker threads each side gets by default: half the cores, at least one. Both
+/// sides plan at once, so together they use every core, without more threads than
+/// cores competing for them.
+fn threads_per_side() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (cores / 2).max(1)
+}
+
 /// `{"member": …, "before": PLAN, "after": PLAN}`; an invalid side is
 /// `{"error": "…"}`.
 fn changed_line(line: &mut Vec<u8>, before: &Side, after: &Side) {
@@ -507,8 +559,10 @@ fn changed_line(line: &mut Vec<u8>, before: &Side, after: &Side) {
     let _ = serde_json::to_writer(&mut *line, &member.map(|m| &**m));
     for (key, side) in [("before", before), ("after", after)] {
         let _ = write!(line, ",\"{key}\":");
-        match &side.json {
-            Some(json) => line.extend_from_slice(json.as_bytes()),
+        match &side.plan {
+            Some(plan) => {
+                let _ = serde_json::to_writer(&mut *line, plan);
+            }
             None => {
                 let _ = serde_json::to_writer(
                     &mut *line,

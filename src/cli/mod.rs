@@ -17,6 +17,7 @@ mod render;
 mod repl;
 mod report;
 mod run;
+mod run_io;
 mod test;
 mod variants;
 

@@ -2,7 +2,7 @@
 //! HTML page (no script, no network: styles inline, charts as inline SVG) with the
 //! funnel by stage, planned touches per channel, per rule the members reached and
 //! suppressed by reason, the held-out members per stage, the playbook's warnings and
-//! the invalid snapshots. The page itself is drawn by `page`.
+//! `check --deep` findings, and the invalid snapshots. The page itself is drawn by `page`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -114,12 +114,14 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
             });
         }
     }
+    let deep = playbook.deep_check(as_of);
     let html = page::draw(&page::Report {
         playbook: &playbook,
         as_of: args.as_of.as_deref().unwrap_or("now · 现在"),
         summary: &summary,
         invalid: &invalid,
         runs: runs.as_deref(),
+        deep: &deep,
     });
     let written = out.write_all(html.as_bytes()).and_then(|()| out.commit());
     if let Err(error) = written {
@@ -133,7 +135,7 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         summary.planned(),
         summary.invalid()
     );
-    if let Some(warning) = super::run::all_invalid(&summary, format) {
+    if let Some(warning) = super::run::all_invalid(&summary, Some(format)) {
         eprintln!("{warning}");
     }
     Ok(EXIT_OK)

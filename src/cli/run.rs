@@ -1,7 +1,8 @@
 //! `siyu run`: plan every member of a snapshot file. Plans go to `--out` (default
 //! stdout) in input order; error records to `--errors` (JSON Lines) or to stderr as
 //! readable lines; the summary to `--summary` as JSON and, unless `--quiet`, as a table
-//! on stderr. A closed stdout pipe (`| head`) ends the run quietly.
+//! on stderr. A closed stdout pipe (`| head`) ends the run quietly. Which formats the
+//! members and plans are read and written in is `run_io`'s business.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
@@ -15,7 +16,8 @@ use siyu::{
     Summary,
 };
 
-use super::output::{AtomicFile, Output};
+use super::output::AtomicFile;
+use super::run_io::{self, Members, Plans};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 /// What to do with an invalid snapshot.
@@ -35,6 +37,8 @@ pub enum MembersFormat {
     Jsonl,
     /// A header row, then one record a member.
     Csv,
+    /// A Parquet file (`siyu run` only, in a build with the `parquet` feature).
+    Parquet,
 }
 
 /// Arguments of `siyu run`.
@@ -42,17 +46,18 @@ pub enum MembersFormat {
 pub struct Args {
     /// The playbook to run.
     pub playbook: PathBuf,
-    /// Member snapshots: JSON Lines, or a `.csv` file; `-` reads stdin.
+    /// Member snapshots: JSON Lines, a `.csv` file, or a `.parquet` file; `-` reads
+    /// stdin.
     #[arg(long, value_name = "PATH")]
     pub members: PathBuf,
-    /// The format of `--members`: `jsonl` or `csv` (default: from the file's
-    /// extension; JSON Lines for stdin).
+    /// The format of `--members`: `jsonl`, `csv` or `parquet` (default: from the
+    /// file's extension; JSON Lines for stdin).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub members_format: Option<MembersFormat>,
     /// The as-of time, RFC 3339 (default: now).
     #[arg(long, value_name = "DATETIME")]
     pub as_of: Option<String>,
-    /// Where to write the plans (default: stdout).
+    /// Where to write the plans (default: stdout); a `.parquet` name writes Parquet.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
     /// Where to write error records as JSON Lines (default: readable lines on stderr).
@@ -133,10 +138,15 @@ pub(super) fn open_members(
     format: Option<MembersFormat>,
 ) -> Result<(Box<dyn BufRead>, InputFormat), i32> {
     let stdin = path.as_os_str() == "-";
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     let format = match format {
         Some(MembersFormat::Jsonl) => InputFormat::JsonLines,
         Some(MembersFormat::Csv) => InputFormat::Csv,
+        Some(MembersFormat::Parquet) => return Err(parquet_elsewhere()),
         None if stdin => InputFormat::JsonLines,
+        None if parquet => return Err(parquet_elsewhere()),
         None => InputFormat::from_path(path),
     };
     if stdin {
@@ -151,8 +161,16 @@ pub(super) fn open_members(
     }
 }
 
+/// Parquet members reach a command that reads text.
+fn parquet_elsewhere() -> i32 {
+    eprintln!(
+        "error: Parquet members are read by `siyu run` only; give this command JSON Lines or CSV"
+    );
+    EXIT_USAGE
+}
+
 /// An output file, put in place only when the run completes (see `output`).
-fn create(path: &Path) -> Result<AtomicFile, i32> {
+pub(super) fn create(path: &Path) -> Result<AtomicFile, i32> {
     AtomicFile::create(path).map_err(|error| {
         eprintln!("error: cannot write `{}`: {error}", path.display());
         EXIT_USAGE
@@ -175,6 +193,10 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         }
         return plan_all(args, &playbook, as_of, None);
     };
+    if run_io::is_parquet_run(args) {
+        eprintln!("error: a run with a ledger reads and writes JSON Lines or CSV, not Parquet");
+        return Err(EXIT_USAGE);
+    }
     let wait = Duration::from_secs(args.ledger_wait);
     let ledger = super::ledger::open_for_run(location, wait)?;
     let run = ledger
@@ -191,35 +213,29 @@ fn plan_all(
     as_of: AsOf,
     mut run: Option<LedgerRun>,
 ) -> Result<i32, i32> {
-    let (reader, format) = open_members(&args.members, args.members_format)?;
-    let (reader, input) = counted(&args.members, reader);
-    let mut out = match &args.out {
-        Some(path) => Output::File(create(path)?),
-        None => Output::stdout(),
-    };
+    let mut out = Plans::create(args.out.as_deref(), playbook)?;
     let mut errors = args.errors.as_deref().map(create).transpose()?;
-    let mut options = PlanOptions::default()
-        .threads(args.threads.unwrap_or(0))
-        .format(format);
+    let mut options = PlanOptions::default().threads(args.threads.unwrap_or(0));
     if let Some(run) = &run {
         options = options.ledger(run.view());
     }
+    let (chunks, members, input) = run_io::plan(args, playbook, as_of, &out, options)?;
     let mut summary = playbook.summary();
     let mut progress = Progress::new(args.quiet, input);
     let mut code = EXIT_OK;
-    for mut chunk in playbook.plan_lines_json(reader, as_of, options) {
-        if let Err(error) = out.write_all(&chunk.plans) {
+    for mut chunk in chunks {
+        if let Err(error) = out.write(&chunk) {
             return write_failed(&error, "the plans");
         }
-        summary.merge(&chunk.summary);
+        summary.merge(chunk.summary());
         progress.tick(summary.members());
         if let Some(run) = &mut run {
-            if let Err(error) = run.record(std::mem::take(&mut chunk.recorded)) {
+            if let Err(error) = run.record(chunk.take_recorded()) {
                 progress.finish();
                 return Err(super::ledger::failed(&error));
             }
         }
-        let Some(record) = &chunk.error else {
+        let Some(record) = chunk.error() else {
             continue;
         };
         if record.kind == ErrorKind::Ledger {
@@ -258,13 +274,10 @@ fn plan_all(
     }
     if code == EXIT_OK {
         if let Some(run) = run.take() {
-            let location = run_location(args);
             match run.commit(&summary) {
                 Ok(number) if !args.quiet => {
-                    eprintln!(
-                        "ledger: run {number} of `{}` recorded in {location}",
-                        playbook.key()
-                    );
+                    let location = run_location(args);
+                    eprintln!("ledger: run {number} of `{}` recorded in {location}", playbook.key());
                 }
                 Ok(_) => {}
                 Err(error) => return Err(super::ledger::failed(&error)),
@@ -280,6 +293,10 @@ fn plan_all(
     if !args.quiet {
         eprint!("{}", summary_table(&summary));
     }
+    let format = match members {
+        Members::Text(format) => Some(format),
+        Members::Parquet => None,
+    };
     if let Some(warning) = all_invalid(&summary, format) {
         eprintln!("{warning}");
     }
@@ -295,14 +312,16 @@ fn run_location(args: &Args) -> String {
 }
 
 /// The plain warning for an input of which no snapshot could be planned; it is
-/// printed even with `--quiet`, since a run that planned nobody is seldom meant.
-pub(super) fn all_invalid(summary: &Summary, format: InputFormat) -> Option<String> {
+/// printed even with `--quiet`, since a run that planned nobody is seldom meant. A text
+/// input's format is named, in case it was taken for the other one.
+pub(super) fn all_invalid(summary: &Summary, format: Option<InputFormat>) -> Option<String> {
     if summary.members() == 0 || summary.invalid() < summary.members() {
         return None;
     }
     let hint = match format {
-        InputFormat::JsonLines => "; if the input is CSV, say so with `--members-format csv`",
-        _ => "; if the input is JSON Lines, say so with `--members-format jsonl`",
+        None => "",
+        Some(InputFormat::JsonLines) => "; if the input is CSV, say so with `--members-format csv`",
+        Some(_) => "; if the input is JSON Lines, say so with `--members-format jsonl`",
     };
     Some(format!(
         "warning: every snapshot of the input was invalid ({} of {}), so nothing was planned{hint}",
@@ -437,23 +456,12 @@ impl Progress {
         let Some(bar) = &self.bar else {
             return;
         };
-        let rate = (members as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
-        match &self.input {
-            Some((size, read)) => {
-                let read = read.load(Ordering::Relaxed).min(*size);
-                bar.set_position(read);
-                // The time left at the pace so far, by the share of the file read.
-                let left = elapsed.as_secs_f64() * (*size - read) as f64 / read.max(1) as f64;
-                bar.set_message(format!(
-                    "{members} members, {rate} members/s, about {} left",
-                    duration_words(left)
-                ));
-            }
-            None => {
-                bar.set_position(members);
-                bar.set_message(format!("{rate} members/s"));
-            }
-        }
+        let input = self
+            .input
+            .as_ref()
+            .map(|(size, read)| (*size, read.load(Ordering::Relaxed).min(*size)));
+        bar.set_position(input.map_or(members, |(_, read)| read));
+        bar.set_message(progress_message(members, elapsed, input));
     }
 
     fn start_bar(&self) -> indicatif::ProgressBar {
@@ -478,6 +486,24 @@ impl Progress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// The words beside the bar, `members` planned `elapsed` after the start: the rate in
+/// whole members per second since the start and, when the input is a file (its size
+/// and the bytes read so far), the time left at that pace, by the share of the file read.
+fn progress_message(members: u64, elapsed: Duration, input: Option<(u64, u64)>) -> String {
+    let rate = (members as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
+    match input {
+        Some((size, read)) => {
+            let left =
+                elapsed.as_secs_f64() * size.saturating_sub(read) as f64 / read.max(1) as f64;
+            format!(
+                "{members} members, {rate} members/s, about {} left",
+                duration_words(left)
+            )
+        }
+        None => format!("{rate} members/s"),
     }
 }
 
@@ -548,6 +574,35 @@ pub(super) fn counted(path: &Path, reader: Box<dyn BufRead>) -> (Box<dyn BufRead
 mod tests {
     use super::*;
     use std::io::Read;
+
+    #[test]
+    fn the_progress_message_gives_whole_members_per_second_and_the_time_left() {
+        let elapsed = Duration::from_millis(2500);
+        // A quarter of the file in 2.5 s: 7.5 s to go, said as 8 s.
+        assert_eq!(
+            progress_message(12_345, elapsed, Some((1000, 250))),
+            "12345 members, 4938 members/s, about 8 s left"
+        );
+        assert_eq!(progress_message(12_345, elapsed, None), "4938 members/s");
+        // Nothing read yet, or all of it: no division by zero, no negative time.
+        assert!(progress_message(0, elapsed, Some((1000, 0))).ends_with("left"));
+        assert!(progress_message(9, elapsed, Some((1000, 1000))).ends_with("about 0 s left"));
+    }
+
+    #[test]
+    fn no_bar_is_drawn_in_the_first_half_second() {
+        let mut progress = Progress::new(false, None);
+        progress.enabled = true;
+        progress.tick(1);
+        assert!(
+            progress.bar.is_none(),
+            "a run that ends quickly draws no bar"
+        );
+        progress.started = Instant::now() - Duration::from_secs(1);
+        progress.tick(5000);
+        assert!(progress.bar.is_some(), "a longer run gets its bar");
+        progress.finish();
+    }
 
     #[test]
     fn durations_read_as_words() {

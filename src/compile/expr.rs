@@ -11,6 +11,7 @@ use regex::Regex;
 use super::schema::{FieldType, Layout};
 use crate::ast::{BinaryOp, Expr, ExprKind};
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, Span};
+use crate::vocabulary::Returns;
 use crate::eval::ops::Arith;
 use crate::eval::value::Value;
 
@@ -49,20 +50,8 @@ impl Compare {
     }
 }
 
-/// The built-in functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Function {
-    Len,
-    Lower,
-    Upper,
-    StartsWith,
-    EndsWith,
-    Min,
-    Max,
-    Abs,
-    Round,
-    Days,
-}
+/// The built-in functions, as the vocabulary's table names them.
+pub(crate) use crate::vocabulary::Builtin as Function;
 
 /// `any`, `all`, `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -494,38 +483,28 @@ impl<'a> Scope<'a> {
         span: Span,
         depth: usize,
     ) -> Option<(Node, FieldType)> {
-        let function = match name {
-            "any" => return self.quantify(Quantifier::Any, args, span, depth),
-            "all" => return self.quantify(Quantifier::All, args, span, depth),
-            "count" => return self.quantify(Quantifier::Count, args, span, depth),
-            "matches" => return self.matches(args, span, depth),
-            "variant" => return self.variant(args, span),
-            "len" => Function::Len,
-            "lower" => Function::Lower,
-            "upper" => Function::Upper,
-            "starts_with" => Function::StartsWith,
-            "ends_with" => Function::EndsWith,
-            "min" => Function::Min,
-            "max" => Function::Max,
-            "abs" => Function::Abs,
-            "round" => Function::Round,
-            "days" => Function::Days,
-            _ => {
-                let known = crate::vocabulary::function_names();
-                let mut diagnostic = Diagnostic::error(
-                    codes::UNKNOWN_FUNCTION,
-                    format!("there is no function `{name}`"),
-                    name_span,
-                );
-                if let Some(close) = did_you_mean(name, known) {
-                    diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
-                }
-                self.diagnostics.push(diagnostic);
-                return None;
+        let Some(function) = crate::vocabulary::function_named(name) else {
+            let known = crate::vocabulary::function_names();
+            let mut diagnostic = Diagnostic::error(
+                codes::UNKNOWN_FUNCTION,
+                format!("there is no function `{name}`"),
+                name_span,
+            );
+            if let Some(close) = did_you_mean(name, known) {
+                diagnostic = diagnostic.with_help(format!("did you mean `{close}`?"));
             }
+            self.diagnostics.push(diagnostic);
+            return None;
         };
-        let arity = crate::vocabulary::function_named(name).map_or(0, |f| f.arity());
-        if !self.arity(name, args.len(), arity, span) {
+        match function.builtin {
+            Function::Any => return self.quantify(Quantifier::Any, args, span, depth),
+            Function::All => return self.quantify(Quantifier::All, args, span, depth),
+            Function::Count => return self.quantify(Quantifier::Count, args, span, depth),
+            Function::Matches => return self.matches(args, span, depth),
+            Function::Variant => return self.variant(args, span),
+            _ => {}
+        }
+        if !self.arity(name, args.len(), function.arity(), span) {
             return None;
         }
         let mut nodes = Vec::with_capacity(args.len());
@@ -535,14 +514,16 @@ impl<'a> Scope<'a> {
             nodes.push(node);
             types.push(ty);
         }
-        let ty = match function {
-            Function::Len | Function::Round | Function::Days => FieldType::Int,
-            Function::Lower | Function::Upper => FieldType::String,
-            Function::StartsWith | Function::EndsWith => FieldType::Bool,
-            Function::Abs | Function::Min | Function::Max => types
+        let ty = match function.returns {
+            Returns::Int => FieldType::Int,
+            Returns::Text => FieldType::String,
+            Returns::Bool => FieldType::Bool,
+            // `abs`, `min`, `max`: typed as their first argument.
+            _ => types
                 .first()
                 .map_or(FieldType::Any, |t| t.required().clone()),
         };
+        let function = function.builtin;
         Some((Node::new(NodeKind::Call(function, nodes), span), ty))
     }
 

@@ -132,6 +132,8 @@ pub(crate) struct Stage {
 pub(crate) struct CapLimit {
     pub count: i64,
     pub seconds: i64,
+    /// The clause, for findings about it.
+    pub span: Span,
 }
 
 /// A window of the day: seconds since midnight; `end` is 86 400 for a `00:00` end.

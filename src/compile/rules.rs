@@ -222,6 +222,7 @@ pub(super) fn cap_limit(cap: &ast::Cap, diagnostics: &mut Vec<Diagnostic>) -> Op
     Some(CapLimit {
         count: cap.count,
         seconds,
+        span: cap.span,
     })
 }
 

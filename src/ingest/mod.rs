@@ -6,7 +6,7 @@
 
 mod csv_cells;
 pub(crate) mod decode;
-mod ids;
+pub(crate) mod ids;
 mod lines;
 mod records;
 mod stream;

@@ -14,7 +14,8 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{write_local_rfc3339, Reason, Summary, VariantMember};
+use super::counts::MemberCounts;
+use super::{write_local_rfc3339, Reason, Summary};
 use crate::compile::Program;
 use crate::eval::output::{PlanOutput, PlannedAction};
 use crate::eval::value::Value;
@@ -24,7 +25,7 @@ use crate::eval::value::Value;
 pub(crate) struct JsonBuffers {
     names: Names,
     suppressed: Vec<u8>,
-    counts: Counts,
+    counts: MemberCounts,
     text: String,
 }
 
@@ -43,7 +44,7 @@ impl JsonBuffers {
                 stages: program.stages.iter().map(|s| quoted(&s.name)).collect(),
             },
             suppressed: Vec::new(),
-            counts: Counts::default(),
+            counts: MemberCounts::default(),
             text: String::new(),
         }
     }
@@ -61,17 +62,6 @@ impl Names {
     fn of(names: &[Box<[u8]>], index: u32) -> &[u8] {
         names.get(index as usize).map_or(b"\"\"", |name| name)
     }
-}
-
-/// One member's counts, until its plan is complete.
-#[derive(Debug, Default)]
-struct Counts {
-    stage: Option<u32>,
-    holdout: bool,
-    variants: Vec<Option<u16>>,
-    fired: Vec<u32>,
-    actions: Vec<(u32, Option<u32>)>,
-    suppressions: Vec<(u32, Reason)>,
 }
 
 /// Writes one member's plan line.
@@ -92,10 +82,7 @@ impl<'a> JsonPlan<'a> {
         buffers: &'a mut JsonBuffers,
     ) -> Self {
         buffers.suppressed.clear();
-        let counts = &mut buffers.counts;
-        counts.fired.clear();
-        counts.actions.clear();
-        counts.suppressions.clear();
+        buffers.counts.clear();
         JsonPlan {
             program,
             zone,
@@ -110,27 +97,7 @@ impl<'a> JsonPlan<'a> {
         self.line.extend_from_slice(b"],\"suppressed\":[");
         self.line.extend_from_slice(&self.buffers.suppressed);
         self.line.extend_from_slice(b"]}\n");
-        let counts = &self.buffers.counts;
-        summary.count_member(counts.stage, counts.holdout);
-        for &rule in &counts.fired {
-            summary.count_fired(rule);
-        }
-        for &(rule, channel) in &counts.actions {
-            summary.count_action(rule, channel);
-        }
-        for &(rule, reason) in &counts.suppressions {
-            summary.count_suppression(rule, reason);
-        }
-        summary.count_members(
-            counts.actions.iter().map(|&(rule, _)| rule),
-            counts.suppressions.iter().copied(),
-        );
-        summary.count_variants(&VariantMember {
-            assignment: &counts.variants,
-            stage: counts.stage,
-            holdout: counts.holdout,
-            actions: counts.actions.iter().map(|&(_, channel)| channel),
-        });
+        self.buffers.counts.add_to(summary);
     }
 }
 
@@ -170,15 +137,11 @@ impl PlanOutput for JsonPlan<'_> {
             line.push(b'}');
         }
         line.extend_from_slice(b",\"actions\":[");
-        let counts = &mut self.buffers.counts;
-        counts.stage = stage;
-        counts.holdout = holdout;
-        counts.variants.clear();
-        counts.variants.extend_from_slice(variants);
+        self.buffers.counts.begin(stage, holdout, variants);
     }
 
     fn fired(&mut self, rule: u32) {
-        self.buffers.counts.fired.push(rule);
+        self.buffers.counts.fired(rule);
     }
 
     fn action(&mut self, action: PlannedAction<'_>) {
@@ -226,10 +189,7 @@ impl PlanOutput for JsonPlan<'_> {
             put_value(line, value, self.zone, &mut self.buffers.text);
         }
         line.extend_from_slice(b"}}");
-        self.buffers
-            .counts
-            .actions
-            .push((action.rule, action.channel));
+        self.buffers.counts.action(action.rule, action.channel);
     }
 
     fn suppressed(&mut self, rule: u32, reason: Reason, channel: Option<u32>) {
@@ -248,7 +208,7 @@ impl PlanOutput for JsonPlan<'_> {
             out.extend_from_slice(Names::of(&names.channels, channel));
         }
         out.push(b'}');
-        self.buffers.counts.suppressions.push((rule, reason));
+        self.buffers.counts.suppressed(rule, reason);
     }
 }
 
@@ -268,7 +228,7 @@ fn put_time(out: &mut Vec<u8>, zone: &TimeZone, at: Timestamp) {
 }
 
 /// Appends a `with` value as [`Value::to_json`] would give it, serialised.
-fn put_value(out: &mut Vec<u8>, value: &Value, zone: &TimeZone, text: &mut String) {
+pub(crate) fn put_value(out: &mut Vec<u8>, value: &Value, zone: &TimeZone, text: &mut String) {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(b) => put(out, b),

@@ -8,6 +8,7 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 
 use super::grammar::Rule;
 use super::scan::{block_comment_length, is_ident_char, DECLARATION_KEYWORDS};
+use crate::vocabulary;
 use crate::diagnostics::{codes, did_you_mean, Diagnostic, FileId, Span};
 
 /// Where in the parsed slice the error is (bytes).
@@ -112,6 +113,8 @@ fn keyword_of(rule: Rule) -> Option<&'static str> {
         Rule::kw_rule | Rule::rule_decl => "rule",
         Rule::kw_policy | Rule::policy_decl => "policy",
         Rule::kw_test | Rule::test_decl => "test",
+        Rule::kw_experiment | Rule::experiment_decl => "experiment",
+        Rule::kw_variant | Rule::variant_clause | Rule::variant_decl => "variant",
         Rule::kw_quadrant | Rule::quadrant_clause => "quadrant",
         Rule::kw_online => "online",
         Rule::kw_frequency => "frequency",
@@ -143,49 +146,26 @@ fn keyword_of(rule: Rule) -> Option<&'static str> {
     })
 }
 
-/// The words that start a declaration or a clause.
-const KEYWORDS: [&str; 30] = [
-    "playbook",
-    "include",
-    "member",
-    "channel",
-    "segment",
-    "stage",
-    "rule",
-    "policy",
-    "test",
-    "quadrant",
-    "timezone",
-    "consent",
-    "window",
-    "cap",
-    "per",
-    "when",
-    "then",
-    "via",
-    "at",
-    "with",
-    "priority",
-    "group",
-    "max_touches",
-    "holdout",
-    "as_of",
-    "expect",
-    "action",
-    "no",
-    "suppressed",
-    "reason",
-];
+/// The words that start a declaration or a clause, or a part of one (`per`, `via`,
+/// `reason`): the vocabulary's keywords outside expressions, except those that end a
+/// clause (`high`, `otherwise`, `invalid`) or only name an axis.
+fn is_keyword(word: &str) -> bool {
+    const ENDING: [&str; 6] = ["online", "frequency", "high", "low", "otherwise", "invalid"];
+    let listed = vocabulary::DECLARATION_KEYWORDS.contains(&word)
+        || vocabulary::CLAUSE_KEYWORDS.contains(&word)
+        || vocabulary::TEST_KEYWORDS.contains(&word);
+    listed && !ENDING.contains(&word)
+}
 
 /// Sets of keywords that are better named as a whole.
 const CLAUSE_GROUPS: [(&[&str], &str); 6] = [
     (
-        &["playbook", "include", "member", "channel", "segment", "stage", "rule", "policy", "test"],
-        "a declaration (`playbook`, `member`, `channel`, `segment`, `stage`, `rule`, `policy`, `test` or `include`)",
+        &vocabulary::DECLARATION_KEYWORDS,
+        "a declaration (`playbook`, `member`, `channel`, `segment`, `stage`, `rule`, `policy`, `experiment`, `test` or `include`)",
     ),
     (
-        &["stage", "quadrant", "when", "then", "priority", "cap", "group"],
-        "a rule clause (`stage`, `when`, `then`, `priority`, `cap`, `group` or `quadrant`)",
+        &["stage", "quadrant", "variant", "when", "then", "priority", "cap", "group"],
+        "a rule clause (`stage`, `when`, `then`, `priority`, `cap`, `group`, `quadrant` or `variant`)",
     ),
     (&["consent", "window", "cap"], "a channel clause (`consent`, `window` or `cap`)"),
     (&["as_of", "member", "expect"], "a test clause (`as_of`, `member` or `expect`)"),
@@ -199,6 +179,15 @@ fn expectations(error: &Error<Rule>) -> (BTreeSet<Expected>, Vec<&'static str>) 
     let mut keywords: Vec<&'static str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
         for rule in positives {
+            if *rule == Rule::item {
+                // At the very start of a declaration pest names the whole item: what it
+                // wants there is one of the declaration keywords.
+                for word in DECLARATION_KEYWORDS {
+                    if !keywords.contains(&word) {
+                        keywords.push(word);
+                    }
+                }
+            }
             if let Some(word) = keyword_of(*rule) {
                 if !keywords.contains(&word) {
                     keywords.push(word);
@@ -315,7 +304,7 @@ fn previous_token(text: &str, position: usize) -> Option<&str> {
     ];
     // A declaration keyword is often a name read by mistake (`a.` then `segment`).
     let keyword =
-        KEYWORDS.contains(&token) && (token == "stage" || !DECLARATION_KEYWORDS.contains(&token));
+        is_keyword(token) && (token == "stage" || !DECLARATION_KEYWORDS.contains(&token));
     (FOLLOWED.contains(&token) || keyword).then_some(token)
 }
 
@@ -727,6 +716,16 @@ fn help_for(
     }
     if wants("a percentage like `5%`") {
         return Some("write the share held out as a percentage, like `holdout 5%`".to_string());
+    }
+    // A percentage where none is read: `priority 5%`, `when orders > 1 5%`.
+    let digits = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let number_before = rest.len() > digits.len() || before.ends_with(|c: char| c.is_ascii_digit());
+    if digits.starts_with('%') && number_before {
+        return Some(
+            "percentages are only written in `holdout` and in an experiment's `variant` \
+             shares; write a plain number here"
+                .to_string(),
+        );
     }
     None
 }

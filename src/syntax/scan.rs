@@ -8,7 +8,7 @@
 
 use super::MAX_NESTING;
 
-/// The words that start a top-level declaration.
+/// The words that start a top-level declaration (the vocabulary's list).
 pub use crate::vocabulary::DECLARATION_KEYWORDS;
 
 /// Whether `c` may continue a name (kept in step with `ident_char` in the grammar).

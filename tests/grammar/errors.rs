@@ -277,3 +277,67 @@ fn repl_expressions_explain_themselves() {
     assert!(first("member").help.unwrap().contains("member.orders"));
     assert!(first("a = 1").help.unwrap().contains("`==`"));
 }
+
+#[test]
+fn experiments_are_words_of_the_language_in_errors_too() {
+    let first = |text: &str| parse(text, FILE).diagnostics.remove(0);
+    let typo = first("experimnt e { variant a 50% }");
+    assert_eq!(typo.help.as_deref(), Some("did you mean `experiment`?"));
+    let clause = first("rule r { varint e.a  then tag \"x\" }");
+    assert_eq!(clause.help.as_deref(), Some("did you mean `variant`?"));
+    assert!(
+        clause.message.contains("`quadrant` or `variant`"),
+        "{}",
+        clause.message
+    );
+    // After a broken declaration, parsing resumes at an `experiment` as at any other
+    // declaration, so the experiment is read (and checked) in the same run.
+    let parsed = parse(
+        "rule broken { when >  then tag \"x\" }\nexperiment e { variant a 50% }\nrule r { variant e.a  then tag \"y\" }",
+        FILE,
+    );
+    assert_eq!(parsed.diagnostics.len(), 1, "{:?}", parsed.diagnostics);
+    assert!(parsed
+        .module
+        .items
+        .iter()
+        .any(|item| matches!(item, Item::Experiment(e) if e.name.name == "e")));
+}
+
+#[test]
+fn a_misspelt_first_declaration_is_named_and_corrected() {
+    for (text, fix) in [
+        ("rul r { }", "`rule`"),
+        ("// a comment first\nsegmnt s = a", "`segment`"),
+    ] {
+        let diagnostic = parse(text, FILE).diagnostics.remove(0);
+        assert!(
+            diagnostic
+                .message
+                .starts_with("expected a declaration (`playbook`"),
+            "{text}: {}",
+            diagnostic.message
+        );
+        assert_eq!(
+            diagnostic.help,
+            Some(format!("did you mean {fix}?")),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_percentage_where_none_is_read_says_where_they_go() {
+    for text in [
+        "rule r { when orders > 1\n  priority 5%\n}",
+        "rule r { when orders > 1 5%\n  then tag \"x\"\n}",
+        "rule r { cap 5% per 1d }",
+    ] {
+        let diagnostic = parse(text, FILE).diagnostics.remove(0);
+        let help = diagnostic.help.unwrap_or_default();
+        assert!(
+            help.contains("percentages are only written in `holdout`"),
+            "{text}: {help}"
+        );
+    }
+}

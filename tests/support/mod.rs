@@ -73,3 +73,6 @@ pub fn empty_ledger(folder: &Path) -> PathBuf {
     siyu::Ledger::open(&path.display().to_string()).expect("a new ledger");
     path
 }
+
+#[cfg(feature = "arrow")]
+pub mod arrow;

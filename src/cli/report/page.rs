@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use siyu::{Playbook, Reason, Summary};
+use siyu::{Diagnostic, Playbook, Reason, Severity, Summary};
 
 use super::Invalid;
 
@@ -16,9 +16,12 @@ pub(super) struct Report<'a> {
     pub invalid: &'a [Invalid],
     /// With a ledger: the playbook's last runs, oldest first.
     pub runs: Option<&'a [siyu::RunInfo]>,
+    /// The findings of `check --deep` at the report's as-of time.
+    pub deep: &'a [Diagnostic],
 }
 
-/// Widths of a horizontal bar chart, in SVG units.
+/// Widths of a horizontal bar chart, in SVG units: the labels' column is at least
+/// `LABEL_WIDTH`, wider when a label needs it ([`label_width`]).
 const LABEL_WIDTH: u32 = 220;
 const BAR_WIDTH: u32 = 460;
 const VALUE_WIDTH: u32 = 140;
@@ -36,7 +39,7 @@ section { background: #fff; border-radius: 8px; padding: 16px 20px; margin: 16px
 h2 { font-size: 17px; margin: 0 0 12px; }
 h2 small { color: #656d76; font-weight: normal; }
 .tiles { display: flex; gap: 12px; flex-wrap: wrap; }
-.tile { flex: 1 1 150px; background: #fff; border-radius: 8px; padding: 12px 16px;
+.tile { flex: 1 1 120px; background: #fff; border-radius: 8px; padding: 12px 16px;
         box-shadow: 0 1px 2px rgba(0,0,0,.06); }
 .tile b { display: block; font-size: 24px; }
 .tile span { color: #656d76; font-size: 13px; }
@@ -46,6 +49,7 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 svg text { font-size: 13px; fill: #1f2328; }
 svg text.value { fill: #656d76; }
 .legend span { display: inline-block; margin-right: 14px; font-size: 13px; }
+details summary { cursor: pointer; color: #656d76; margin: 8px 0; }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px;
             vertical-align: -1px; border-radius: 2px; }
 .none { color: #656d76; }
@@ -295,33 +299,71 @@ fn holdout(page: &mut String, summary: &Summary, labels: &[(&str, &str)]) {
 
 fn checks(page: &mut String, report: &Report<'_>) {
     section_start(page, "检查", "Checks", "checks");
-    let warnings = report.playbook.warnings();
+    // `check`'s warnings and `check --deep`'s, then the notes (overlapping stages, which
+    // are often intended), folded away.
+    let (notes, warnings): (Vec<&Diagnostic>, Vec<&Diagnostic>) = report
+        .playbook
+        .warnings()
+        .iter()
+        .chain(report.deep)
+        .partition(|d| d.severity == Severity::Note);
     if warnings.is_empty() {
         page.push_str("<p class=\"none\">无警告 · no warnings</p>\n");
     } else {
-        page.push_str(
-            "<table>\n<tr><th>位置 place</th><th>代码 code</th><th>说明 message</th></tr>\n",
+        check_table(page, report, &warnings);
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(
+            page,
+            "<details><summary>{} 条提示 · {} notes</summary>",
+            notes.len(),
+            notes.len()
         );
-        for warning in warnings {
-            let json = warning.to_json(report.playbook.sources());
-            let help = json
-                .help
-                .as_deref()
-                .map(|help| format!("<br><span class=\"none\">{}</span>", escape(help)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                page,
-                "<tr><td>{}:{}:{}</td><td><code>{}</code></td><td>{}{help}</td></tr>",
-                escape(&json.file),
-                json.line,
-                json.column,
-                escape(json.code),
-                escape(&json.message)
-            );
-        }
-        page.push_str("</table>\n");
+        check_table(page, report, &notes);
+        page.push_str("</details>\n");
     }
     page.push_str("</section>\n");
+}
+
+/// Diagnostics as a table: place, code, message and help.
+fn check_table(page: &mut String, report: &Report<'_>, diagnostics: &[&Diagnostic]) {
+    page.push_str("<table>\n<tr><th>位置 place</th><th>代码 code</th><th>说明 message</th></tr>\n");
+    for diagnostic in diagnostics {
+        let json = diagnostic.to_json(report.playbook.sources());
+        let help = json
+            .help
+            .as_deref()
+            .map(|help| format!("<br><span class=\"none\">{}</span>", with_code(help)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            page,
+            "<tr><td>{}:{}:{}</td><td><code>{}</code></td><td>{}{help}</td></tr>",
+            escape(&json.file),
+            json.line,
+            json.column,
+            escape(json.code),
+            with_code(&json.message)
+        );
+    }
+    page.push_str("</table>\n");
+}
+
+/// A diagnostic's words made safe for HTML, each `name` between backticks set as code.
+fn with_code(text: &str) -> String {
+    let parts: Vec<String> = text.split('`').map(escape).collect();
+    if parts.len().is_multiple_of(2) {
+        // An odd number of backticks: shown as written.
+        return escape(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 fn invalid(page: &mut String, report: &Report<'_>) {
@@ -374,7 +416,8 @@ pub(in crate::cli) fn bar_chart(page: &mut String, rows: &[Row], title: &str) {
         .max()
         .unwrap_or(0)
         .max(1);
-    let width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH;
+    let label_width = label_width(rows);
+    let width = label_width + BAR_WIDTH + VALUE_WIDTH;
     let height = ROW_HEIGHT * rows.len() as u32 + 4;
     let _ = writeln!(
         page,
@@ -388,10 +431,10 @@ pub(in crate::cli) fn bar_chart(page: &mut String, rows: &[Row], title: &str) {
         let _ = writeln!(
             page,
             "<text x=\"{}\" y=\"{middle}\" text-anchor=\"end\">{}</text>",
-            LABEL_WIDTH - 8,
+            label_width - 8,
             escape(&row.label)
         );
-        let mut x = LABEL_WIDTH as f64;
+        let mut x = label_width as f64;
         for (value, colour) in &row.segments {
             if *value == 0 {
                 continue;
@@ -418,6 +461,18 @@ pub(in crate::cli) fn bar_chart(page: &mut String, rows: &[Row], title: &str) {
     page.push_str("</svg>\n");
 }
 
+/// The width of the labels' column: enough for the longest label at 13px (a Chinese
+/// character about 13 units wide, a Latin letter about 7.5), so that none is cut at the
+/// chart's left edge; at least [`LABEL_WIDTH`].
+fn label_width(rows: &[Row]) -> u32 {
+    let longest = rows
+        .iter()
+        .map(|row| unicode_width::UnicodeWidthStr::width(row.label.as_str()))
+        .max()
+        .unwrap_or(0) as f64;
+    ((longest * 6.8).ceil() as u32 + 16).max(LABEL_WIDTH)
+}
+
 pub(super) fn percent(part: u64, whole: u64) -> String {
     format!("{:.1}%", part as f64 * 100.0 / whole as f64)
 }
@@ -436,4 +491,43 @@ pub(in crate::cli) fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(label: &str) -> Row {
+        Row {
+            label: label.to_string(),
+            segments: vec![(1, "#000")],
+            value: String::new(),
+        }
+    }
+
+    #[test]
+    fn names_between_backticks_are_set_as_code() {
+        assert_eq!(
+            with_code("on `douyin_dm` <b>"),
+            "on <code>douyin_dm</code> &lt;b&gt;"
+        );
+        assert_eq!(with_code("a ` alone"), "a ` alone");
+    }
+
+    #[test]
+    fn the_label_column_fits_the_longest_label() {
+        assert_eq!(label_width(&[row("新粉 new_fan")]), LABEL_WIDTH);
+        // At 13px a Chinese character is about 13 units wide, a Latin letter about 7.
+        let long = "短视频来源·同款推荐 free_video_source";
+        let needed = 10 * 13 + 18 * 7;
+        assert!(label_width(&[row("a"), row(long)]) >= needed);
+        let mut page = String::new();
+        bar_chart(&mut page, &[row(long)], "chart");
+        let x = label_width(&[row(long)]) - 8;
+        assert!(page.contains(&format!("<text x=\"{x}\"")), "{page}");
+        assert!(
+            x >= needed,
+            "a label ending at {x} would start left of the chart"
+        );
+    }
 }
