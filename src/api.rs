@@ -16,6 +16,10 @@ pub use crate::eval::trace::{
 pub use crate::eval::{Object, Value};
 pub use crate::format::format_source;
 pub use crate::ingest::{InputFormat, JsonChunk, PlanOptions, PlanStream, Snapshots, StreamItem};
+pub use crate::ledger::{
+    History, Ledger, LedgerError, LedgerRun, LedgerView, MemberRun, PastAction, ReceiptProblem,
+    ReceiptReport, Recorded, RunInfo, LOCK_WAIT,
+};
 pub use crate::plan::{
     format_rfc3339, Action, ErrorKind, ErrorRecord, MemberError, Plan, Reason, RuleCounts, Summary,
     Suppression, VariantCounts, Verb,

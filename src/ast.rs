@@ -51,6 +51,8 @@ pub enum Item {
     Rule(RuleDecl),
     /// `experiment name "label" { variant NAME P% … }`
     Experiment(ExperimentDecl),
+    /// `group name "label" { cap N per DURATION }`
+    Group(GroupDecl),
     /// `policy { … }`
     Policy(PolicyDecl),
     /// `test "name" { … }`
@@ -71,6 +73,7 @@ impl Item {
             Item::Policy(d) => d.span,
             Item::Test(d) => d.span,
             Item::Experiment(d) => d.span,
+            Item::Group(d) => d.span,
         }
     }
 }
@@ -93,6 +96,8 @@ pub enum PlaybookClause {
     Quadrant(QuadrantSpec),
     /// `timezone "+08:00"`
     Timezone(StrLit),
+    /// `key "lumi-2026"` (the span covers the clause)
+    Key(StrLit, Span),
 }
 
 /// High or low, on one of the two quadrant axes.
@@ -360,6 +365,22 @@ pub enum RuleClause {
     Group(Ident, Span),
     /// `variant EXP.VARIANT, …`: only members assigned to one of these variants.
     Variant(Vec<VariantRef>, Span),
+    /// `on enter s1, s2`: only in the run where the member enters one of these stages
+    /// (the span covers the clause).
+    OnEnter(Vec<Ident>, Span),
+}
+
+/// `group name "label" { cap N per DURATION }`: an exclusive group's cap over runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupDecl {
+    /// The group's name, as rules name it in their `group` clause.
+    pub name: Ident,
+    /// The optional label.
+    pub label: Option<StrLit>,
+    /// The `cap` clauses in source order (one is allowed; the checker reports more).
+    pub caps: Vec<Cap>,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// `first_coupon.big` in a `variant` clause.
@@ -498,6 +519,16 @@ pub enum TestClause {
     ExpectHoldout(bool, Span),
     /// `expect invalid`
     ExpectInvalid(Span),
+    /// `previous stage STAGE [since DATETIME]`: the member's stage at the latest earlier
+    /// run (`None` for `previous stage null`), and since when it was in it.
+    PreviousStage {
+        /// The stage, or `None` for `null`.
+        stage: Option<Ident>,
+        /// When the member entered it.
+        since: Option<DateTimeLit>,
+        /// The whole clause.
+        span: Span,
+    },
     /// `expect variant EXP VARIANT`
     ExpectVariant {
         /// The experiment.

@@ -65,6 +65,7 @@ stages! {
 mod api;
 #[cfg(feature = "arrow")]
 mod columnar;
+mod ledger;
 mod playbook;
 mod session;
 pub mod testing;

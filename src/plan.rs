@@ -108,6 +108,8 @@ pub enum Reason {
     Holdout,
     /// An earlier rule of the same exclusive group was planned.
     Group,
+    /// The exclusive group's own cap (`group NAME { cap N per D }`) was full.
+    GroupCap,
     /// The channel's consent expression was not true.
     Consent,
     /// The rule's own cap was full.
@@ -120,9 +122,10 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in the order the summary lists them.
-    pub const ALL: [Reason; 6] = [
+    pub const ALL: [Reason; 7] = [
         Reason::Holdout,
         Reason::Group,
+        Reason::GroupCap,
         Reason::Consent,
         Reason::RuleCap,
         Reason::ChannelCap,
@@ -134,6 +137,7 @@ impl Reason {
         match self {
             Reason::Holdout => "holdout",
             Reason::Group => "group",
+            Reason::GroupCap => "group_cap",
             Reason::Consent => "consent",
             Reason::RuleCap => "rule_cap",
             Reason::ChannelCap => "channel_cap",
@@ -201,6 +205,10 @@ fn variant_map<S: Serializer>(
 /// A planned action.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Action {
+    /// With a ledger: the action's stable id (16 hexadecimal digits), the same when the
+    /// same day is run again, so the sender can drop a duplicate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// The rule that planned it.
     #[serde(serialize_with = "text")]
     pub rule: Arc<str>,
@@ -365,6 +373,16 @@ pub enum ErrorKind {
     Runtime,
     /// The input could not be read at all; the stream ends after this record.
     Input,
+    /// The ledger could not be read: the run cannot go on (nothing is committed).
+    Ledger,
+}
+
+impl ErrorKind {
+    /// Whether a stream cannot go on after this record: the input could not be read,
+    /// or the ledger could not be. Such a record is not an invalid snapshot.
+    pub fn is_fatal(self) -> bool {
+        matches!(self, ErrorKind::Input | ErrorKind::Ledger)
+    }
 }
 
 /// Why one member got no plan: an invalid snapshot or a run-time error.
@@ -381,6 +399,18 @@ pub struct MemberError {
     pub message: String,
 }
 
+impl MemberError {
+    /// A member that could not be planned because its history could not be read.
+    pub fn ledger(member: &str, message: &str) -> MemberError {
+        MemberError {
+            kind: ErrorKind::Ledger,
+            member: Some(Arc::from(member)),
+            rule: None,
+            message: message.to_string(),
+        }
+    }
+}
+
 impl miette::Diagnostic for MemberError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(match self.kind {
@@ -388,6 +418,7 @@ impl miette::Diagnostic for MemberError {
             ErrorKind::Schema => "siyu::run::invalid_snapshot",
             ErrorKind::Runtime => "siyu::run::runtime_error",
             ErrorKind::Input => "siyu::run::unreadable_input",
+            ErrorKind::Ledger => "siyu::run::ledger",
         }))
     }
 }
@@ -445,12 +476,12 @@ pub struct RuleCounts {
     /// Actions planned.
     pub planned: u64,
     /// Suppression entries, by reason, in [`Reason::ALL`] order.
-    pub suppressed: [u64; 6],
+    pub suppressed: [u64; Reason::ALL.len()],
     /// Members with at least one action of the rule planned.
     pub reached: u64,
     /// Members with at least one suppression of the rule, by reason, in
     /// [`Reason::ALL`] order.
-    pub suppressed_members: [u64; 6],
+    pub suppressed_members: [u64; Reason::ALL.len()],
 }
 
 impl RuleCounts {
@@ -467,7 +498,7 @@ impl RuleCounts {
 
 impl Serialize for RuleCounts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        struct Reasons<'a>(&'a [u64; 6]);
+        struct Reasons<'a>(&'a [u64; Reason::ALL.len()]);
         impl Serialize for Reasons<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let mut map = serializer.serialize_map(None)?;

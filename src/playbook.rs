@@ -17,6 +17,7 @@ use crate::eval::planner::plan_member;
 use crate::eval::trace::{self, Trace};
 use crate::eval::value::Value;
 use crate::ingest::{self, decode, JsonChunk, PlanOptions, PlanStream, StreamItem};
+use crate::ledger::{History, LedgerView};
 use crate::plan::{MemberError, Plan, Summary};
 
 /// The as-of time of a run: the instant `now` means, whose date in the playbook's zone
@@ -57,6 +58,15 @@ impl AsOf {
     /// An as-of time from an instant.
     pub fn from_timestamp(timestamp: Timestamp) -> AsOf {
         AsOf(timestamp)
+    }
+
+    /// The as-of time `days` whole days (of 86 400 seconds) earlier.
+    pub fn days_before(self, days: i64) -> AsOf {
+        let earlier = self
+            .0
+            .checked_sub(jiff::SignedDuration::from_secs(days.saturating_mul(86_400)))
+            .unwrap_or(Timestamp::MIN);
+        AsOf(earlier)
     }
 
     /// The instant.
@@ -399,6 +409,39 @@ impl Playbook {
         plan_member(&self.program, &member.data, &self.clock(as_of))
     }
 
+    /// Plans one member from its JSON snapshot as a run with a ledger would, given what
+    /// earlier runs remember of it: its previous stage (for `on enter`,
+    /// `previous_stage`, `stage_days`) and the touches they planned (for caps).
+    pub fn plan_with_history(
+        &self,
+        snapshot: &serde_json::Value,
+        as_of: AsOf,
+        history: &History,
+    ) -> Result<Plan, MemberError> {
+        let mut member = decode::decode_value(&self.program, snapshot)?;
+        history.apply(&self.program, &mut member);
+        plan_member(&self.program, &member, &self.clock(as_of))
+    }
+
+    /// Gives a decoded member what earlier runs remember of it.
+    pub fn with_history(&self, member: &Member, history: &History) -> Member {
+        let mut member = member.clone();
+        history.apply(&self.program, &mut member.data);
+        member
+    }
+
+    /// Whether planning reads members' histories (`on enter`, `previous_stage`,
+    /// `stage_days`): a run of such a playbook needs a ledger to mean what it says.
+    pub fn reads_history(&self) -> bool {
+        self.program.reads_history
+    }
+
+    /// The playbook's key: its `key "…"`, or its name. The holdout and variant hashes
+    /// and the ledger use it.
+    pub fn key(&self) -> &str {
+        &self.program.key
+    }
+
     /// Plans every snapshot of a JSON Lines or CSV stream, in parallel, and yields the
     /// plans and error records in input order. Memory stays bounded whatever the input
     /// size; the plans do not depend on the number of threads.
@@ -441,7 +484,8 @@ impl Playbook {
         T: Send + 'static,
         F: Fn(StreamItem) -> T + Send + Sync + 'static,
     {
-        let work = ingest::work::items(self.clone(), self.clock(as_of), Arc::new(map));
+        let ledger = self.ledger_of(&options, as_of);
+        let work = ingest::work::items(self.clone(), self.clock(as_of), ledger, Arc::new(map));
         ingest::stream(reader, &options, work)
     }
 
@@ -479,8 +523,16 @@ impl Playbook {
         as_of: AsOf,
         options: PlanOptions,
     ) -> PlanStream<R, JsonChunk> {
-        let work = ingest::work::json(self.clone(), self.clock(as_of));
+        let ledger = self.ledger_of(&options, as_of);
+        let work = ingest::work::json(self.clone(), self.clock(as_of), ledger);
         ingest::stream(reader, &options, work)
+    }
+
+    /// The options' ledger view, and whether it was opened for this playbook at `as_of`.
+    fn ledger_of(&self, options: &PlanOptions, as_of: AsOf) -> Option<(LedgerView, bool)> {
+        let view = options.ledger.clone()?;
+        let fits = view.fits(self, as_of);
+        Some((view, fits))
     }
 
     /// An empty summary for this playbook's stages, rules and channels.
@@ -507,6 +559,18 @@ impl Playbook {
     /// rule and why it applied or not, every action planned or suppressed and why.
     pub fn explain(&self, snapshot: &serde_json::Value, as_of: AsOf) -> Result<Trace, MemberError> {
         let member = decode::decode_value(&self.program, snapshot)?;
+        trace::explain(&self.program, &member, &self.clock(as_of))
+    }
+
+    /// Like [`Playbook::explain`], for a run with a ledger that remembers `history`.
+    pub fn explain_with_history(
+        &self,
+        snapshot: &serde_json::Value,
+        as_of: AsOf,
+        history: &History,
+    ) -> Result<Trace, MemberError> {
+        let mut member = decode::decode_value(&self.program, snapshot)?;
+        history.apply(&self.program, &mut member);
         trace::explain(&self.program, &member, &self.clock(as_of))
     }
 

@@ -478,6 +478,7 @@ fn describe(item: &Item) -> (&'static str, String) {
         Item::Policy(_) => ("policy", String::new()),
         Item::Test(decl) => ("test", format!("{:?}", decl.name.value)),
         Item::Experiment(decl) => ("experiment", decl.name.name.clone()),
+        Item::Group(decl) => ("group", decl.name.name.clone()),
     }
 }
 

@@ -266,7 +266,7 @@ pub const VERBS: [Verb; 7] = Verb::ALL;
 
 /// Declaration keywords: an input starting with one (followed by a name, a string or a
 /// block) is a declaration.
-pub const DECLARATION_KEYWORDS: [&str; 10] = [
+pub const DECLARATION_KEYWORDS: [&str; 11] = [
     "playbook",
     "include",
     "member",
@@ -277,10 +277,11 @@ pub const DECLARATION_KEYWORDS: [&str; 10] = [
     "policy",
     "test",
     "experiment",
+    "group",
 ];
 
 /// Clause keywords.
-pub const CLAUSE_KEYWORDS: [&str; 21] = [
+pub const CLAUSE_KEYWORDS: [&str; 25] = [
     "quadrant",
     "online",
     "frequency",
@@ -302,7 +303,20 @@ pub const CLAUSE_KEYWORDS: [&str; 21] = [
     "max_touches",
     "holdout",
     "variant",
+    "key",
+    "on",
+    "enter",
+    "since",
 ];
+
+/// The member's stage at the latest earlier run, as the ledger remembers it (a string,
+/// or null when the member was never seen or there is no ledger).
+pub const PREVIOUS_STAGE: &str = "previous_stage";
+/// The whole days since the member entered its current stage (0 on the day it
+/// entered; null without a ledger).
+pub const STAGE_DAYS: &str = "stage_days";
+/// The names an expression may read from the ledger.
+pub const HISTORY_NAMES: [&str; 2] = [PREVIOUS_STAGE, STAGE_DAYS];
 
 /// Words reserved inside expressions.
 pub const EXPRESSION_KEYWORDS: [&str; 11] = [
@@ -310,7 +324,7 @@ pub const EXPRESSION_KEYWORDS: [&str; 11] = [
 ];
 
 /// The keywords of a `test` block.
-pub const TEST_KEYWORDS: [&str; 7] = [
+pub const TEST_KEYWORDS: [&str; 8] = [
     "as_of",
     "expect",
     "action",
@@ -318,4 +332,5 @@ pub const TEST_KEYWORDS: [&str; 7] = [
     "suppressed",
     "reason",
     "invalid",
+    "previous",
 ];

@@ -378,6 +378,11 @@ fn a_consent_flag_missing_from_the_schema_is_one_error_pointing_at_the_member_bl
         })
     });
     let playbook = folder.join("beauty_fmcg.rules");
+    let member_line = std::fs::read_to_string(&playbook)
+        .unwrap_or_default()
+        .lines()
+        .position(|line| line.contains("consent: { douyin_dm: bool,"))
+        .map_or(0, |index| index + 1);
     let (output, diagnostics) =
         json_diagnostics(&["--format", "json", playbook.to_str().unwrap_or_default()]);
     assert_eq!(output.status.code(), Some(1));
@@ -395,7 +400,7 @@ fn a_consent_flag_missing_from_the_schema_is_one_error_pointing_at_the_member_bl
                 .as_str()
                 .unwrap_or_default()
                 .ends_with("beauty_fmcg.rules")
-                && l["line"] == 38
+                && l["line"] == member_line
                 && l["message"] == "`consent` is declared here, without `live`"
         }),
         "{labels:#?}"

@@ -51,6 +51,8 @@ fn diff(old: &Path, new: &Path, folder: &Path, extra: &[&str]) -> Output {
         .arg("diff")
         .arg(old)
         .arg(new)
+        .arg("--ledger")
+        .arg(support::empty_ledger(folder))
         .arg("--members")
         .arg(members())
         .args(["--as-of", AS_OF, "--out"])
@@ -62,12 +64,17 @@ fn diff(old: &Path, new: &Path, folder: &Path, extra: &[&str]) -> Output {
         .expect("siyu runs")
 }
 
-/// The plans of `siyu run`, by member.
+/// The plans of `siyu run` with a new ledger (as `diff` sees an empty one), by member,
+/// without the action ids a run with a ledger gives.
 fn plans(playbook: &Path, folder: &Path) -> BTreeMap<String, Value> {
     let out = folder.join("plans.jsonl");
+    let ledger = folder.join("run-ledger.db");
+    let _ = std::fs::remove_file(&ledger);
     let output = siyu()
         .arg("run")
         .arg(playbook)
+        .arg("--ledger")
+        .arg(&ledger)
         .arg("--members")
         .arg(members())
         .args(["--as-of", AS_OF, "--quiet", "--out"])
@@ -79,7 +86,10 @@ fn plans(playbook: &Path, folder: &Path) -> BTreeMap<String, Value> {
         .expect("plans")
         .lines()
         .map(|line| {
-            let plan: Value = serde_json::from_str(line).expect("plan JSON");
+            let mut plan: Value = serde_json::from_str(line).expect("plan JSON");
+            for action in plan["actions"].as_array_mut().into_iter().flatten() {
+                action.as_object_mut().map(|a| a.remove("id"));
+            }
             (plan["member"].as_str().expect("id").to_string(), plan)
         })
         .collect()

@@ -254,6 +254,8 @@ fn explain_tells_how_one_member_was_planned() {
 
 #[test]
 fn explain_shows_the_truth_of_a_not_before_what_it_negates() {
+    let folder = support::scratch("explain-not");
+    let ledger = support::empty_ledger(&folder);
     let output = run(&[
         "explain",
         "rules/beauty_fmcg.rules",
@@ -263,6 +265,8 @@ fn explain_shows_the_truth_of_a_not_before_what_it_negates() {
         "m0000042",
         "--as-of",
         AS_OF,
+        "--ledger",
+        ledger.to_str().unwrap_or_default(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let trace = text(&output.stdout);

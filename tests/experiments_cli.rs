@@ -36,10 +36,13 @@ struct Run {
 }
 
 fn run(playbook: &Path) -> Run {
-    let folder = scratch("experiments-run");
+    let folder = scratch("split-run");
+    // A new ledger for each run: the beauty playbook reads members' histories.
     let output = siyu()
         .arg("run")
         .arg(playbook)
+        .arg("--ledger")
+        .arg(folder.join("ledger.db"))
         .arg("--members")
         .arg(members())
         .args(["--as-of", AS_OF, "--out"])
@@ -194,6 +197,8 @@ fn report(playbook: &Path) -> String {
     let output = siyu()
         .arg("report")
         .arg(playbook)
+        .arg("--ledger")
+        .arg(support::empty_ledger(&folder))
         .arg("--members")
         .arg(members())
         .args(["--as-of", AS_OF, "-o"])
@@ -252,10 +257,13 @@ fn a_playbook_without_experiments_shows_none_of_it() {
 /// `siyu diff OLD NEW` over the sample members, writing `file` with `option`; its
 /// stderr table.
 fn diff(old: &Path, new: &Path, option: &str, file: &Path) -> String {
+    let ledger = scratch("experiments-diff-ledger");
     let output = siyu()
         .arg("diff")
         .arg(old)
         .arg(new)
+        .arg("--ledger")
+        .arg(support::empty_ledger(&ledger))
         .arg("--members")
         .arg(members())
         .args(["--as-of", AS_OF, option])
@@ -267,9 +275,12 @@ fn diff(old: &Path, new: &Path, option: &str, file: &Path) -> String {
 }
 
 fn explain(playbook: &Path, id: &str) -> String {
+    let ledger = scratch("experiments-explain-ledger");
     let output = siyu()
         .arg("explain")
         .arg(playbook)
+        .arg("--ledger")
+        .arg(support::empty_ledger(&ledger))
         .arg("--members")
         .arg(members())
         .args(["--id", id, "--as-of", AS_OF])

@@ -271,12 +271,16 @@ fn playbook() -> impl Strategy<Value = Tokens> {
         string_literal(),
         prop::option::of(quadrant()),
         any::<bool>(),
+        prop::option::of(string_literal()),
     )
-        .prop_map(|(name, quadrant, zone)| {
+        .prop_map(|(name, quadrant, zone, key)| {
             let mut tokens = join(vec![one("playbook"), vec![name], one("{")]);
             tokens.extend(quadrant.unwrap_or_default());
             if zone {
                 tokens.extend(["timezone".to_string(), "\"+08:00\"".to_string()]);
+            }
+            if let Some(key) = key {
+                tokens.extend(["key".to_string(), key]);
             }
             tokens.push("}".into());
             tokens
@@ -416,6 +420,16 @@ fn rule() -> impl Strategy<Value = Tokens> {
         select(vec!["0", "80", "-3", "1_000"]).prop_map(|n| vec!["priority".into(), n.into()]),
         duration().prop_map(|d| vec!["cap".into(), "1".into(), "per".into(), d]),
         plain_name().prop_map(|g| vec!["group".into(), g]),
+        prop::collection::vec(plain_name(), 1..3).prop_map(|names| {
+            let mut tokens = vec!["on".to_string(), "enter".to_string()];
+            for (index, name) in names.into_iter().enumerate() {
+                if index > 0 {
+                    tokens.push(",".into());
+                }
+                tokens.push(name);
+            }
+            tokens
+        }),
         prop::collection::vec((plain_name(), plain_name()), 1..3).prop_map(|pairs| {
             let mut tokens = one("variant");
             for (index, (experiment, variant)) in pairs.into_iter().enumerate() {
@@ -466,6 +480,28 @@ fn experiment() -> impl Strategy<Value = Tokens> {
             ])
         },
     )
+}
+
+fn group() -> impl Strategy<Value = Tokens> {
+    (
+        plain_name(),
+        label(),
+        prop::collection::vec(duration(), 0..2),
+    )
+        .prop_map(|(name, label, caps)| {
+            let caps = caps
+                .into_iter()
+                .map(|d| vec!["cap".into(), "2".into(), "per".into(), d])
+                .collect();
+            join(vec![
+                one("group"),
+                vec![name],
+                label,
+                one("{"),
+                join(caps),
+                one("}"),
+            ])
+        })
 }
 
 fn policy() -> impl Strategy<Value = Tokens> {
@@ -550,6 +586,17 @@ fn test_declaration() -> impl Strategy<Value = Tokens> {
         ]),
         Just(vec!["expect".to_string(), "invalid".to_string()]),
         (
+            prop_oneof![plain_name(), Just("null".to_string())],
+            any::<bool>()
+        )
+            .prop_map(|(stage, since)| {
+                let mut tokens = vec!["previous".to_string(), "stage".to_string(), stage];
+                if since {
+                    tokens.extend(["since".to_string(), "2026-11-01T09:00:00+08:00".to_string()]);
+                }
+                tokens
+            }),
+        (
             plain_name(),
             prop_oneof![plain_name(), Just("none".to_string())]
         )
@@ -583,6 +630,7 @@ fn declaration() -> impl Strategy<Value = Tokens> {
         1 => policy(),
         1 => test_declaration(),
         1 => experiment(),
+        1 => group(),
     ]
 }
 

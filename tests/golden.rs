@@ -30,11 +30,10 @@ fn run_case(dir: &Path, threads: usize) -> Result<Outcome, String> {
         (dir.join("members.jsonl"), InputFormat::JsonLines)
     };
     let input = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let options = PlanOptions {
-        threads,
-        format,
-        chunk_size: 3,
-    };
+    let options = PlanOptions::default()
+        .threads(threads)
+        .format(format)
+        .chunk_size(3);
     let mut outcome = Outcome {
         plans: Vec::new(),
         errors: Vec::new(),

@@ -115,6 +115,7 @@ fn the_complete_example_parses() {
             Item::Policy(_) => "policy",
             Item::Test(_) => "test",
             Item::Experiment(_) => "experiment",
+            Item::Group(_) => "group",
         })
         .collect();
     assert_eq!(

@@ -17,7 +17,7 @@ fn a_build_without_parquet_says_how_to_get_it() {
     let folder = scratch("no-parquet");
     let members = folder.join("members.parquet");
     std::fs::write(&members, b"PAR1").expect("a file");
-    let playbook = root().join("rules/beauty_fmcg.rules");
+    let playbook = root().join("rules/electronics.rules");
     for args in [
         vec!["--members".as_ref(), members.as_os_str()],
         vec![
@@ -100,7 +100,7 @@ mod with_parquet {
         let folder = scratch("parquet-members");
         let jsonl = root().join("examples/members.jsonl");
         let rows = json_lines(&std::fs::read_to_string(&jsonl).expect("members"));
-        for name in ["beauty_fmcg", "restaurant_local"] {
+        for name in ["electronics", "restaurant_local"] {
             let path = root().join(format!("rules/{name}.rules"));
             let playbook = Playbook::from_file(&path).expect("compiles");
             let parquet = folder.join(format!("{name}.parquet"));
@@ -140,7 +140,7 @@ mod with_parquet {
     fn plans_written_to_parquet_read_back_as_the_plan_lines() {
         let folder = scratch("parquet-plans");
         let jsonl = root().join("examples/members.jsonl");
-        let path = root().join("rules/beauty_fmcg.rules");
+        let path = root().join("rules/electronics.rules");
         let playbook = Playbook::from_file(&path).expect("compiles");
         let rows = json_lines(&std::fs::read_to_string(&jsonl).expect("members"));
         let members = folder.join("members.parquet");
@@ -173,7 +173,7 @@ mod with_parquet {
     #[test]
     fn invalid_members_and_duplicates_give_the_same_error_records() {
         let folder = scratch("parquet-errors");
-        let path = root().join("rules/beauty_fmcg.rules");
+        let path = root().join("rules/electronics.rules");
         let playbook = Playbook::from_file(&path).expect("compiles");
         let jsonl = root().join("examples/members.jsonl");
         let mut rows: Vec<Value> = json_lines(&std::fs::read_to_string(&jsonl).expect("members"))
@@ -216,7 +216,7 @@ mod with_parquet {
     #[test]
     fn a_file_that_is_not_parquet_or_does_not_fit_is_refused_in_plain_words() {
         let folder = scratch("parquet-bad");
-        let path = root().join("rules/beauty_fmcg.rules");
+        let path = root().join("rules/electronics.rules");
         let bad = folder.join("members.parquet");
         std::fs::write(&bad, "{\"id\": \"a\"}\n").expect("written");
         let (code, stdout, stderr) = run(&path, &bad, &[]);
@@ -248,7 +248,7 @@ mod with_parquet {
         std::fs::write(&members, b"PAR1").expect("written");
         let output = siyu()
             .args(["explain"])
-            .arg(root().join("rules/beauty_fmcg.rules"))
+            .arg(root().join("rules/electronics.rules"))
             .arg("--members")
             .arg(&members)
             .args(["--id", "m0000001"])

@@ -78,11 +78,10 @@ fn assert_same(name: &str, playbook: &Playbook, input: &[u8], format: InputForma
     );
     for threads in [1, 2] {
         for chunk_size in [1, 3, 256] {
-            let options = PlanOptions {
-                threads,
-                format,
-                chunk_size,
-            };
+            let options = PlanOptions::default()
+                .threads(threads)
+                .format(format)
+                .chunk_size(chunk_size);
             let written = through_json(playbook, input, as_of, options);
             if written != expected {
                 let first = written

@@ -18,10 +18,14 @@ fn beauty() -> PathBuf {
     root().join("rules/beauty_fmcg.rules")
 }
 
+/// `siyu report` with an empty ledger (the beauty playbook reads members' histories).
 fn report(playbook: &Path, members: &Path, out: &Path) -> Output {
+    let ledger = scratch("report-ledger");
     siyu()
         .args(["report"])
         .arg(playbook)
+        .arg("--ledger")
+        .arg(support::empty_ledger(&ledger))
         .arg("--members")
         .arg(members)
         .args(["--as-of", AS_OF, "-o"])
@@ -36,6 +40,8 @@ fn declared(members: &Path, folder: &Path) -> serde_json::Value {
     let output = siyu()
         .arg("run")
         .arg(beauty())
+        .arg("--ledger")
+        .arg(folder.join("run-ledger.db"))
         .arg("--members")
         .arg(members)
         .args(["--as-of", AS_OF, "--quiet", "--out"])
@@ -290,6 +296,8 @@ fn the_page_opens_in_a_real_browser_with_no_console_errors() {
         .arg("diff")
         .arg(beauty())
         .arg(&changed)
+        .arg("--ledger")
+        .arg(support::empty_ledger(&folder))
         .arg("--members")
         .arg(&members)
         .args(["--as-of", AS_OF, "--quiet", "--html"])

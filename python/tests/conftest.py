@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import subprocess
+import tempfile
 import zoneinfo
 
 import pyarrow
@@ -32,13 +33,21 @@ def siyu_binary() -> pathlib.Path:
 
 
 def run_lines(playbook: pathlib.Path, members: pathlib.Path) -> list:
-    """The plans `siyu run` writes for the members, as dicts, in order."""
-    result = subprocess.run(
-        [str(siyu_binary()), "run", str(playbook), "--members", str(members),
-         "--as-of", AS_OF, "--quiet"],
-        check=True, capture_output=True, text=True,
-    )
-    return [json.loads(line) for line in result.stdout.splitlines()]
+    """The plans `siyu run` writes for the members, as dicts, in order. The run has a
+    new ledger (the beauty playbook reads members' histories), which sees every member
+    for the first time, as a run without one does; the action ids a ledger run gives
+    are left out, since the library's plans have none."""
+    with tempfile.TemporaryDirectory() as folder:
+        result = subprocess.run(
+            [str(siyu_binary()), "run", str(playbook), "--members", str(members),
+             "--as-of", AS_OF, "--quiet", "--ledger", os.path.join(folder, "ledger.db")],
+            check=True, capture_output=True, text=True,
+        )
+    plans = [json.loads(line) for line in result.stdout.splitlines()]
+    for plan in plans:
+        for action in plan["actions"]:
+            action.pop("id", None)
+    return plans
 
 
 def read_members(playbook: siyu.Playbook, path: pathlib.Path = MEMBERS) -> pyarrow.Table:

@@ -63,6 +63,10 @@ pub(super) fn playbook(decl: &PlaybookDecl, cx: &mut Context) {
                 clauses.see("timezone", zone.span, cx);
                 timezone(zone, cx);
             }
+            PlaybookClause::Key(key, span) => {
+                clauses.see("key", *span, cx);
+                super::history::key(key, cx);
+            }
         }
     }
 }
@@ -233,19 +237,30 @@ pub(super) fn segment(decl: &SegmentDecl, names: &Names, cx: &mut Context) {
     let mut checker = ExprChecker::new(cx, names);
     checker.condition(&decl.condition, &format!("segment `{}`", decl.name.name));
     let uses = std::mem::take(&mut checker.segments_used);
+    let stage_days = checker.stage_days_used;
     let is_first = names
         .segments
         .get(decl.name.name.as_str())
         .is_some_and(|first| std::ptr::eq(*first, decl));
     if is_first {
         cx.segment_uses.insert(decl.name.name.clone(), uses);
+        if let Some(span) = stage_days {
+            cx.stage_days_in_segments
+                .insert(decl.name.name.clone(), span);
+        }
     }
 }
 
 /// A stage's condition.
 pub(super) fn stage(decl: &StageDecl, names: &Names, cx: &mut Context) {
     if let StageCondition::When(expr) = &decl.condition {
-        ExprChecker::new(cx, names).condition(expr, &format!("stage `{}`", decl.name.name));
+        let mut checker = ExprChecker::new(cx, names);
+        checker.condition(expr, &format!("stage `{}`", decl.name.name));
+        let uses = std::mem::take(&mut checker.segments_used);
+        if let Some(span) = checker.stage_days_used {
+            cx.push(super::history::stage_days_in_stage(&decl.name.name, span, None));
+        }
+        cx.stage_segment_uses.push((decl.name.name.clone(), uses));
     }
 }
 

@@ -22,6 +22,8 @@ pub(super) struct ExprChecker<'c, 's, 'a> {
     pub lambdas: Vec<(String, Type)>,
     /// Segments used by the expressions checked so far, with where.
     pub segments_used: Vec<(String, Span)>,
+    /// Where `stage_days` was first used by the expressions checked so far.
+    pub stage_days_used: Option<Span>,
     depth: usize,
 }
 
@@ -33,6 +35,7 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
             names,
             lambdas: Vec::new(),
             segments_used: Vec::new(),
+            stage_days_used: None,
             depth: 0,
         }
     }
@@ -176,6 +179,14 @@ impl<'c, 's, 'a> ExprChecker<'c, 's, 'a> {
         }
         if self.names.lost.has("segment", name) {
             return Type::Bool;
+        }
+        match name {
+            super::history::PREVIOUS_STAGE => return self.previous_stage(),
+            super::history::STAGE_DAYS => {
+                self.stage_days_used.get_or_insert(span);
+                return Type::Int;
+            }
+            _ => {}
         }
         let Some(schema) = self.names.schema.clone() else {
             return Type::Unknown;

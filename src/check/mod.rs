@@ -36,6 +36,7 @@ mod calls;
 mod decls;
 mod experiments;
 mod exprs;
+mod history;
 mod load;
 mod names;
 mod read;
@@ -286,9 +287,11 @@ fn run_checks(items: &[Item], root: FileId, cx: &mut Context) {
             Item::Policy(decl) => decls::policy(decl, cx),
             Item::Test(decl) => test_blocks::test(decl, &names, cx),
             Item::Experiment(decl) => experiments::experiment(decl, cx),
+            Item::Group(decl) => history::group(decl, cx),
         }
     }
     stages::stage_order(&names, cx);
+    history::stage_days_in_stages(cx);
     segments::cycles(&names, cx);
     if library {
         if !names.lost.any {
@@ -312,6 +315,12 @@ pub(crate) struct Context<'s> {
     pub used_experiments: HashSet<String>,
     /// The segments each segment's condition uses, with where.
     pub segment_uses: HashMap<String, Vec<(String, Span)>>,
+    /// Groups some rule's `group` clause names.
+    pub used_groups: HashSet<String>,
+    /// Where each segment's own condition first uses `stage_days`.
+    pub stage_days_in_segments: HashMap<String, Span>,
+    /// The segments each stage's condition uses, with where.
+    pub stage_segment_uses: Vec<(String, Vec<(String, Span)>)>,
     /// Files with syntax errors (some of their declarations may be missing).
     pub broken_files: HashSet<FileId>,
     /// An `include` names a file that is not there: what it declares is unknown.
@@ -332,6 +341,9 @@ impl<'s> Context<'s> {
             used_segments: HashSet::new(),
             used_experiments: HashSet::new(),
             segment_uses: HashMap::new(),
+            used_groups: HashSet::new(),
+            stage_days_in_segments: HashMap::new(),
+            stage_segment_uses: Vec::new(),
             broken_files: HashSet::new(),
             include_missing: false,
             schema_misses: Vec::new(),

@@ -14,8 +14,8 @@ use indexmap::IndexMap;
 use super::types::{schema_of, ObjectType};
 use super::Context;
 use crate::ast::{
-    ChannelDecl, ExperimentDecl, Item, MemberDecl, PlaybookDecl, PolicyDecl, RuleDecl, SegmentDecl, StageDecl,
-    TestDecl,
+    ChannelDecl, ExperimentDecl, GroupDecl, Item, MemberDecl, PlaybookDecl, PolicyDecl, RuleDecl,
+    SegmentDecl, StageDecl, TestDecl,
 };
 use crate::diagnostics::{codes, Diagnostic, FileId, Span};
 
@@ -43,6 +43,8 @@ pub(super) struct Names<'a> {
     pub policy: Option<&'a PolicyDecl>,
     /// Experiments by name.
     pub experiments: IndexMap<&'a str, &'a ExperimentDecl>,
+    /// Declared groups (`group name { cap … }`) by name.
+    pub groups: IndexMap<&'a str, &'a GroupDecl>,
     /// Declarations lost to syntax errors, as far as their first line shows.
     pub lost: Lost,
 }
@@ -88,6 +90,7 @@ impl<'a> Names<'a> {
             rules: IndexMap::new(),
             policy: None,
             experiments: IndexMap::new(),
+            groups: IndexMap::new(),
             lost: Lost::default(),
         };
         let mut tests: IndexMap<&'a str, &'a TestDecl> = IndexMap::new();
@@ -139,6 +142,14 @@ impl<'a> Names<'a> {
                 Item::Experiment(decl) => declare(
                     &mut names.experiments,
                     "experiment",
+                    &decl.name.name,
+                    decl,
+                    cx,
+                    |d| d.name.span,
+                ),
+                Item::Group(decl) => declare(
+                    &mut names.groups,
+                    "group",
                     &decl.name.name,
                     decl,
                     cx,

@@ -37,7 +37,16 @@ pub(super) fn rule(decl: &RuleDecl, names: &Names, cx: &mut Context) {
                 clauses.see("cap", cap.span, cx);
                 check_cap(cap, "cap", cx);
             }
-            RuleClause::Group(_, span) => clauses.see("group", *span, cx),
+            RuleClause::Group(group, span) => {
+                clauses.see("group", *span, cx);
+                cx.used_groups.insert(group.name.clone());
+            }
+            RuleClause::OnEnter(stages, span) => {
+                clauses.see("on enter", *span, cx);
+                for stage in stages {
+                    stage_name(stage, names, cx);
+                }
+            }
             RuleClause::Variant(refs, span) => {
                 clauses.see("variant", *span, cx);
                 use super::experiments::Place;
@@ -48,6 +57,7 @@ pub(super) fn rule(decl: &RuleDecl, names: &Names, cx: &mut Context) {
             }
         }
     }
+    super::history::stage_and_on_enter(decl, cx);
 }
 
 /// Reports a stage name that no stage has.

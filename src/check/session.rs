@@ -40,6 +40,7 @@ fn key(item: &Item) -> Option<(&'static str, &str)> {
         Item::Rule(decl) => Some(("rule", &decl.name.name)),
         Item::Test(decl) => Some(("test", &decl.name.value)),
         Item::Experiment(decl) => Some(("experiment", &decl.name.name)),
+        Item::Group(decl) => Some(("group", &decl.name.name)),
     }
 }
 

@@ -16,18 +16,10 @@ use super::names::Names;
 use super::rules::{channel_name, stage_name};
 use super::types::{suggestion, ObjectType, Type};
 use super::Context;
-use crate::ast::{DataKind, DataValue, Ident, TestClause, TestDecl};
+use crate::ast::{DataKind, DataValue, DateTimeLit, Ident, TestClause, TestDecl};
 use crate::diagnostics::{codes, Diagnostic, Span};
+use crate::plan::Reason;
 
-/// The reasons a suppression may give.
-pub(crate) const REASONS: &[&str] = &[
-    "holdout",
-    "group",
-    "consent",
-    "rule_cap",
-    "channel_cap",
-    "member_cap",
-];
 
 /// Checks one test block.
 pub(super) fn test(decl: &TestDecl, names: &Names, cx: &mut Context) {
@@ -41,6 +33,13 @@ pub(super) fn test(decl: &TestDecl, names: &Names, cx: &mut Context) {
     for clause in &decl.clauses {
         match clause {
             TestClause::AsOf(time) => clauses.see("as_of", time.span, cx),
+            TestClause::PreviousStage { stage, since, span } => {
+                clauses.see("previous stage", *span, cx);
+                if let Some(stage) = stage {
+                    stage_name(stage, names, cx);
+                }
+                previous_since(decl, since.as_ref(), cx);
+            }
             TestClause::Member(value) => {
                 clauses.see("member", value.span, cx);
                 snapshot.get_or_insert(value);
@@ -107,12 +106,16 @@ fn rule_name(rule: &Ident, names: &Names, cx: &mut Context) {
 }
 
 fn reason_name(reason: &Ident, cx: &mut Context) {
-    if REASONS.contains(&reason.name.as_str()) {
+    if Reason::from_code(&reason.name).is_some() {
         return;
     }
-    let help = match suggestion(&reason.name, REASONS.iter().copied()) {
+    let codes = Reason::ALL.iter().map(|r| r.code());
+    let help = match suggestion(&reason.name, codes.clone()) {
         Some(help) => help,
-        None => "the reasons are `holdout`, `group`, `consent`, `rule_cap`, `channel_cap` and `member_cap`".to_string(),
+        None => {
+            let listed: Vec<String> = codes.map(|c| format!("`{c}`")).collect();
+            format!("the reasons are {}", listed.join(", "))
+        }
     };
     cx.push(
         Diagnostic::error(
@@ -270,4 +273,29 @@ impl Validator<'_, '_> {
 
 fn bad(message: impl Into<String>, span: Span) -> Diagnostic {
     Diagnostic::error(codes::BAD_TEST, message, span)
+}
+
+/// `previous stage … since T`: T must come before the test's as-of.
+fn previous_since(decl: &TestDecl, since: Option<&DateTimeLit>, cx: &mut Context) {
+    let Some(since) = since else { return };
+    // Without `as_of` the run's time depends on the playbook's zone: not checked here.
+    let Some(as_of) = decl.clauses.iter().find_map(|c| match c {
+        TestClause::AsOf(time) => Some(time),
+        _ => None,
+    }) else {
+        return;
+    };
+    if since.timestamp <= as_of.timestamp {
+        return;
+    }
+    cx.push(
+        Diagnostic::error(
+            codes::BAD_TEST,
+            "the previous stage is entered after the test's as-of time",
+            since.span,
+        )
+        .with_label("later than the run")
+        .with_secondary("the test's as-of time", as_of.span)
+        .with_help("write a `since` before the test's `as_of`"),
+    );
 }

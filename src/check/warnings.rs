@@ -54,7 +54,7 @@ fn quadrant_guards(items: &[Item], names: &Names, cx: &mut Context) {
     };
     let declared: Option<&QuadrantSpec> = playbook.clauses.iter().find_map(|c| match c {
         PlaybookClause::Quadrant(spec) => Some(spec),
-        PlaybookClause::Timezone(_) => None,
+        PlaybookClause::Timezone(_) | PlaybookClause::Key(..) => None,
     });
     for item in items {
         let Item::Rule(rule) = item else { continue };
@@ -155,6 +155,7 @@ fn unused(items: &[Item], names: &Names, cx: &mut Context) {
         }
     }
     super::experiments::unused(names, cx);
+    super::history::unused_groups(names, cx);
     for (name, segment) in &names.segments {
         if segment.span.file == names.root && !cx.used_segments.contains(*name) {
             cx.push(

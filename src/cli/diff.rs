@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use siyu::{Action, AsOf, ErrorKind, Plan, PlanOptions, Playbook, StreamItem, Suppression};
+use siyu::{Action, AsOf, Plan, PlanOptions, Playbook, StreamItem, Suppression};
 
 use super::output::{AtomicFile, Output};
 use super::run::{as_of, load_playbook, open_members};
@@ -55,6 +55,8 @@ pub struct Args {
     /// No table on stderr.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub ledger: super::ledger::LedgerArg,
 }
 
 /// One member under one playbook, as the worker threads hand it over: its plan, or its
@@ -83,7 +85,7 @@ impl Side {
             Err(record) => Side {
                 member: record.member.clone(),
                 plan: None,
-                input_error: record.kind == ErrorKind::Input,
+                input_error: record.kind.is_fatal(),
                 error: Some(record.error),
             },
         }
@@ -304,7 +306,8 @@ impl Diff {
 /// values spares serialising the plans of the members that did not change.
 fn same_line(a: &Plan, b: &Plan) -> bool {
     let same_action = |x: &Action, y: &Action| {
-        x.rule == y.rule
+        x.id == y.id
+            && x.rule == y.rule
             && x.verb == y.verb
             && x.channel == y.channel
             && x.content == y.content
@@ -491,8 +494,32 @@ fn plan_both(
     let options = PlanOptions::default()
         .threads(args.threads.unwrap_or_else(threads_per_side))
         .format(format);
-    let before = old.plan_lines_with(old_reader, as_of, options.clone(), Side::of);
-    let after = new.plan_lines_with(new_reader, as_of, options, Side::of);
+    let (old_options, new_options) = match &args.ledger.ledger {
+        None if old.reads_history() || new.reads_history() => {
+            let path = if old.reads_history() {
+                &args.old
+            } else {
+                &args.new
+            };
+            return Err(super::ledger::needs_ledger(path));
+        }
+        None => (options.clone(), options),
+        Some(location) => {
+            // Read only: both playbooks see the same ledger; nothing is recorded.
+            let ledger = super::ledger::open_existing(location)?;
+            let view = |playbook: &Playbook| {
+                ledger
+                    .view(playbook, as_of)
+                    .map_err(|error| super::ledger::failed(&error))
+            };
+            (
+                options.clone().ledger(view(old)?),
+                options.ledger(view(new)?),
+            )
+        }
+    };
+    let before = old.plan_lines_with(old_reader, as_of, old_options, Side::of);
+    let after = new.plan_lines_with(new_reader, as_of, new_options, Side::of);
     let mut diff = Diff::new(old, new);
     let mut line = Vec::new();
     for (before, after) in before.zip(after) {

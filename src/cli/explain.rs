@@ -27,6 +27,8 @@ pub struct Args {
     /// The as-of time, RFC 3339 (default: now).
     #[arg(long, value_name = "DATETIME")]
     pub as_of: Option<String>,
+    #[command(flatten)]
+    pub ledger: super::ledger::LedgerArg,
 }
 
 /// Runs the command; returns the exit code.
@@ -39,6 +41,13 @@ pub fn run(args: Args) -> i32 {
 fn explain(args: &Args) -> Result<i32, i32> {
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
+    let ledger = match &args.ledger.ledger {
+        Some(location) => Some(super::ledger::open_existing(location)?),
+        None if playbook.reads_history() => {
+            return Err(super::ledger::needs_ledger(&args.playbook))
+        }
+        None => None,
+    };
     let (reader, format) = open_members(&args.members, args.members_format)?;
     let mut close = CloseIds::new(&args.id);
     for (line, snapshot) in Snapshots::new(&playbook, reader, format) {
@@ -48,7 +57,7 @@ fn explain(args: &Args) -> Result<i32, i32> {
                 eprintln!("line {line}: member `{}` cannot be read: {error}", args.id);
                 return Ok(EXIT_FAILURE);
             }
-            Err(error) if error.kind == siyu::ErrorKind::Input => {
+            Err(error) if error.kind.is_fatal() => {
                 eprintln!("error: line {line}: {error}");
                 return Ok(super::EXIT_USAGE);
             }
@@ -63,7 +72,12 @@ fn explain(args: &Args) -> Result<i32, i32> {
             close.offer(&id);
             continue;
         }
-        return Ok(match playbook.explain(&snapshot, as_of) {
+        let history = super::ledger::history_of(ledger.as_ref(), &playbook, as_of, &id)?;
+        let trace = match &history {
+            Some(history) => playbook.explain_with_history(&snapshot, as_of, history),
+            None => playbook.explain(&snapshot, as_of),
+        };
+        return Ok(match trace {
             Ok(trace) => {
                 let text = trace.to_string();
                 if text.ends_with('\n') {

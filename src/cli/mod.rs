@@ -12,6 +12,7 @@ mod check;
 mod diff;
 mod explain;
 mod fmt;
+mod ledger;
 mod render;
 mod repl;
 mod report;
@@ -46,6 +47,8 @@ enum Command {
     Report(report::Args),
     /// Plan every member under two playbooks and say who is affected by the change.
     Diff(diff::Args),
+    /// What the ledger holds (`runs`, `history`); delivery receipts (`receipts`).
+    Ledger(ledger::Args),
 }
 
 /// Exit code for success.
@@ -79,5 +82,6 @@ pub fn main() -> i32 {
         Command::Repl(args) => repl::run(args),
         Command::Report(args) => report::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Ledger(args) => ledger::run(args),
     }
 }

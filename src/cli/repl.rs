@@ -44,6 +44,8 @@ pub struct Args {
     /// The as-of time, RFC 3339 (default: now).
     #[arg(long, value_name = "DATETIME")]
     pub as_of: Option<String>,
+    #[command(flatten)]
+    pub ledger: super::ledger::LedgerArg,
 }
 
 /// Runs the command; returns the exit code.
@@ -78,6 +80,12 @@ pub fn run(args: Args) -> i32 {
     };
     if let Some(path) = &args.playbook {
         session.load(&path.to_string_lossy());
+    }
+    if let Some(location) = &args.ledger.ledger {
+        match super::ledger::open_existing(location) {
+            Ok(ledger) => session.ledger = Some(ledger),
+            Err(code) => return code,
+        }
     }
     if let Some(path) = &args.members {
         session.read_members(&path.to_string_lossy());

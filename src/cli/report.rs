@@ -7,13 +7,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use siyu::{ErrorKind, PlanOptions};
+use siyu::PlanOptions;
 
 use super::output::AtomicFile;
 use super::run::{as_of, load_playbook, open_members};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 
 pub(super) mod page;
+mod runs;
 mod variants;
 
 /// How many invalid snapshots the page lists by line and reason.
@@ -40,6 +41,8 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub ledger: super::ledger::LedgerArg,
 }
 
 /// An invalid snapshot, as the page lists it.
@@ -65,10 +68,29 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
     })?;
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
+    let mut ledger = match &args.ledger.ledger {
+        Some(location) => Some(super::ledger::open_existing(location)?),
+        None if playbook.reads_history() => {
+            return Err(super::ledger::needs_ledger(&args.playbook))
+        }
+        None => None,
+    };
     let (reader, format) = open_members(&args.members, args.members_format)?;
-    let options = PlanOptions::default()
+    let mut options = PlanOptions::default()
         .threads(args.threads.unwrap_or(0))
         .format(format);
+    let mut runs = None;
+    if let Some(ledger) = &mut ledger {
+        let view = ledger
+            .view(&playbook, as_of)
+            .map_err(|error| super::ledger::failed(&error))?;
+        options = options.ledger(view);
+        let all = ledger
+            .runs(Some(playbook.key()))
+            .map_err(|error| super::ledger::failed(&error))?;
+        let skip = all.len().saturating_sub(runs::LAST_RUNS);
+        runs = Some(all.into_iter().skip(skip).collect::<Vec<_>>());
+    }
     let mut summary = playbook.summary();
     let mut invalid = Vec::new();
     for chunk in playbook.plan_lines_json(reader, as_of, options) {
@@ -76,7 +98,11 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         let Some(record) = chunk.error else {
             continue;
         };
-        if record.kind == ErrorKind::Input {
+        if record.kind == siyu::ErrorKind::Ledger {
+            eprintln!("error: {}", record.error);
+            return Err(EXIT_FAILURE);
+        }
+        if record.kind.is_fatal() {
             eprintln!("error: line {}: {}", record.line, record.error);
             return Err(EXIT_USAGE);
         }
@@ -94,6 +120,7 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         as_of: args.as_of.as_deref().unwrap_or("now · 现在"),
         summary: &summary,
         invalid: &invalid,
+        runs: runs.as_deref(),
         deep: &deep,
     });
     let written = out.write_all(html.as_bytes()).and_then(|()| out.commit());

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use siyu::{
-    AsOf, ErrorKind, ErrorRecord, InputFormat, PlanOptions, Playbook, PlaybookError, Summary,
+    AsOf, ErrorKind, ErrorRecord, InputFormat, LedgerRun, PlanOptions, Playbook, PlaybookError,
+    Summary,
 };
 
 use super::output::AtomicFile;
@@ -74,6 +75,23 @@ pub struct Args {
     /// No summary table and no progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// The ledger that remembers runs: an SQLite file (created on first use) or a
+    /// postgres:// URL (default: $SIYU_LEDGER). Caps then count earlier runs' touches,
+    /// `on enter` fires on the day a member changes stage, and the run is recorded.
+    #[arg(long, value_name = "LOCATION", env = "SIYU_LEDGER")]
+    pub ledger: Option<String>,
+    /// Run at an as-of earlier than the ledger's latest run of this playbook, deleting
+    /// the later runs (in the same transaction).
+    #[arg(long, requires = "ledger")]
+    pub replace_later: bool,
+    /// How long to wait for another run holding the ledger, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        requires = "ledger"
+    )]
+    pub ledger_wait: u64,
 }
 
 /// Loads a playbook for `run` and `explain`; on failure prints why and gives the exit
@@ -169,23 +187,64 @@ pub fn run(args: Args) -> i32 {
 fn run_inner(args: &Args) -> Result<i32, i32> {
     let playbook = load_playbook(&args.playbook)?;
     let as_of = as_of(args.as_of.as_deref())?;
-    let mut out = Plans::create(args.out.as_deref(), &playbook)?;
+    let Some(location) = &args.ledger else {
+        if playbook.reads_history() {
+            return Err(super::ledger::needs_ledger(&args.playbook));
+        }
+        return plan_all(args, &playbook, as_of, None);
+    };
+    if run_io::is_parquet_run(args) {
+        eprintln!("error: a run with a ledger reads and writes JSON Lines or CSV, not Parquet");
+        return Err(EXIT_USAGE);
+    }
+    let wait = Duration::from_secs(args.ledger_wait);
+    let ledger = super::ledger::open_for_run(location, wait)?;
+    let run = ledger
+        .begin(&playbook, as_of, args.replace_later)
+        .map_err(|error| super::ledger::failed(&error))?;
+    plan_all(args, &playbook, as_of, Some(run))
+}
+
+/// Plans every member, with a ledger run when there is one; commits the run (before
+/// the plans are put in place) only when the whole input was planned.
+fn plan_all(
+    args: &Args,
+    playbook: &Playbook,
+    as_of: AsOf,
+    mut run: Option<LedgerRun>,
+) -> Result<i32, i32> {
+    let mut out = Plans::create(args.out.as_deref(), playbook)?;
     let mut errors = args.errors.as_deref().map(create).transpose()?;
-    let options = PlanOptions::default().threads(args.threads.unwrap_or(0));
-    let (chunks, members, input) = run_io::plan(args, &playbook, as_of, &out, options)?;
+    let mut options = PlanOptions::default().threads(args.threads.unwrap_or(0));
+    if let Some(run) = &run {
+        options = options.ledger(run.view());
+    }
+    let (chunks, members, input) = run_io::plan(args, playbook, as_of, &out, options)?;
     let mut summary = playbook.summary();
     let mut progress = Progress::new(args.quiet, input);
     let mut code = EXIT_OK;
-    for chunk in chunks {
+    for mut chunk in chunks {
         if let Err(error) = out.write(&chunk) {
             return write_failed(&error, "the plans");
         }
         summary.merge(chunk.summary());
         progress.tick(summary.members());
+        if let Some(run) = &mut run {
+            if let Err(error) = run.record(chunk.take_recorded()) {
+                progress.finish();
+                return Err(super::ledger::failed(&error));
+            }
+        }
         let Some(record) = chunk.error() else {
             continue;
         };
-        if record.kind == ErrorKind::Input {
+        if record.kind == ErrorKind::Ledger {
+            progress.finish();
+            eprintln!("error: {}", record.error);
+            code = EXIT_FAILURE;
+            break;
+        }
+        if record.kind.is_fatal() {
             progress.finish();
             eprintln!("error: line {}: {}", record.line, record.error);
             code = EXIT_USAGE;
@@ -214,6 +273,16 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         }
     }
     if code == EXIT_OK {
+        if let Some(run) = run.take() {
+            match run.commit(&summary) {
+                Ok(number) if !args.quiet => {
+                    let location = run_location(args);
+                    eprintln!("ledger: run {number} of `{}` recorded in {location}", playbook.key());
+                }
+                Ok(_) => {}
+                Err(error) => return Err(super::ledger::failed(&error)),
+            }
+        }
         if let Err(error) = out.commit() {
             return write_failed(&error, "the plans");
         }
@@ -232,6 +301,14 @@ fn run_inner(args: &Args) -> Result<i32, i32> {
         eprintln!("{warning}");
     }
     Ok(code)
+}
+
+/// The ledger's location as messages show it.
+fn run_location(args: &Args) -> String {
+    args.ledger
+        .as_deref()
+        .map(siyu::Ledger::shown)
+        .unwrap_or_default()
 }
 
 /// The plain warning for an input of which no snapshot could be planned; it is

@@ -9,7 +9,9 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use siyu::{AsOf, ErrorRecord, InputFormat, JsonChunk, PlanOptions, Playbook, Summary};
+use siyu::{
+    AsOf, ErrorRecord, InputFormat, JsonChunk, PlanOptions, Playbook, Recorded, Summary,
+};
 
 use super::output::Output;
 use super::run::{counted, create, open_members, Args, InputCount, MembersFormat};
@@ -21,6 +23,11 @@ fn is_parquet(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// Whether the members are read, or the plans written, as Parquet.
+pub(super) fn is_parquet_run(args: &Args) -> bool {
+    Members::of(args) == Members::Parquet || args.out.as_deref().is_some_and(is_parquet)
 }
 
 /// What the members are.
@@ -61,6 +68,16 @@ impl Chunk {
             Chunk::Lines(chunk) => &chunk.summary,
             #[cfg(feature = "parquet")]
             Chunk::Batch(chunk) => &chunk.summary,
+        }
+    }
+
+    /// What a ledger run records of the chunk's members (nothing for plans batches,
+    /// which a ledger run does not write).
+    pub(super) fn take_recorded(&mut self) -> Recorded {
+        match self {
+            Chunk::Lines(chunk) => std::mem::take(&mut chunk.recorded),
+            #[cfg(feature = "parquet")]
+            Chunk::Batch(_) => Recorded::default(),
         }
     }
 

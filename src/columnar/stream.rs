@@ -82,6 +82,7 @@ impl Chunk for JsonChunk {
         plans: Vec::new(),
         error: Some(record),
         summary: playbook.summary(),
+        recorded: Default::default(),
     };
 }
 
@@ -327,6 +328,7 @@ fn json_chunks(share: &Share<'_>, worker: &mut Worker) -> Vec<JsonChunk> {
         plans: Vec::new(),
         error: None,
         summary: playbook.summary(),
+        recorded: Default::default(),
     };
     let mut chunks = Vec::new();
     let chunk = std::cell::RefCell::new(empty());

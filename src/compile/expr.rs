@@ -94,6 +94,10 @@ pub(crate) enum NodeKind {
     Call(Function, Vec<Node>),
     /// `variant(EXP)`: the member's variant of the experiment of this index.
     Variant(u16),
+    /// `previous_stage`: the member's stage at the latest earlier run (the ledger's).
+    PreviousStage,
+    /// `stage_days`: whole days since the member entered its current stage.
+    StageDays,
     Matches(Box<Node>, Arc<Regex>),
     Quantify {
         kind: Quantifier,
@@ -148,6 +152,8 @@ impl Node {
             | NodeKind::Segment(_)
             | NodeKind::Now
             | NodeKind::Variant(_)
+            | NodeKind::PreviousStage
+            | NodeKind::StageDays
             | NodeKind::Today => Vec::new(),
             NodeKind::List(items) | NodeKind::Call(_, items) => items.iter().collect(),
             NodeKind::FieldAt(base, _)
@@ -354,6 +360,15 @@ impl<'a> Scope<'a> {
         }
         if let Some(&id) = self.segments.get(name) {
             return Some((Node::new(NodeKind::Segment(id), span), FieldType::Bool));
+        }
+        let history = match name {
+            crate::vocabulary::PREVIOUS_STAGE => Some((NodeKind::PreviousStage, FieldType::String)),
+            crate::vocabulary::STAGE_DAYS => Some((NodeKind::StageDays, FieldType::Int)),
+            _ => None,
+        };
+        if let Some((kind, ty)) = history {
+            self.layout.reads_history = true;
+            return Some((Node::new(kind, span), ty));
         }
         self.field(name, span)
     }

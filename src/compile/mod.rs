@@ -93,6 +93,18 @@ pub fn compile(sources: &SourceMap, items: &[Item]) -> Result<Program, Vec<Diagn
     });
     let channel_ids = NameIndex::from_names(tables.channels.iter().map(|c| &*c.name));
     let rule_ids = NameIndex::from_names(tables.rules.iter().map(|r| &*r.name));
+    let reads_history = layout.reads_history || tables.rules.iter().any(|r| r.on_enter);
+    let longest_cap = tables
+        .rules
+        .iter()
+        .filter_map(|r| r.cap)
+        .chain(tables.channels.iter().filter_map(|c| c.cap))
+        .chain(tables.group_caps.iter().flatten().copied())
+        .chain(policy.max_touches)
+        .map(|cap| cap.seconds)
+        .max()
+        .unwrap_or(0);
+    let key = header.key.unwrap_or_else(|| header.name.clone());
     Ok(Program {
         sources: sources.clone(),
         name: header.name,
@@ -106,6 +118,10 @@ pub fn compile(sources: &SourceMap, items: &[Item]) -> Result<Program, Vec<Diagn
         rules: tables.rules,
         order,
         groups: tables.groups,
+        group_caps: tables.group_caps,
+        key,
+        reads_history,
+        longest_cap,
         max_touches: policy.max_touches,
         holdout_buckets: (policy.holdout * 100.0).round() as u32,
         holdout_percent: policy.holdout,
@@ -137,6 +153,7 @@ fn experiments(items: &[Item]) -> Vec<program::Experiment> {
 
 struct Header {
     name: Arc<str>,
+    key: Option<Arc<str>>,
     quadrant: (Option<Level>, Option<Level>),
     zone: TimeZone,
     zone_name: String,
@@ -145,6 +162,7 @@ struct Header {
 fn playbook_header(items: &[Item], diagnostics: &mut Vec<Diagnostic>) -> Header {
     let mut header = Header {
         name: Arc::from(""),
+        key: None,
         quadrant: (None, None),
         zone: TimeZone::fixed(jiff::tz::offset(8)),
         zone_name: "+08:00".into(),
@@ -173,6 +191,7 @@ fn playbook_header(items: &[Item], diagnostics: &mut Vec<Diagnostic>) -> Header 
                         spec.frequency.map(|(level, _)| level),
                     );
                 }
+                PlaybookClause::Key(key, _) => header.key = Some(Arc::from(key.value.as_str())),
                 PlaybookClause::Timezone(name) => match parse_zone(&name.value) {
                     Some(zone) => {
                         header.zone = zone;

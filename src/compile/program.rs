@@ -28,6 +28,15 @@ pub struct Program {
     /// Rule indices by priority (high first), then declaration order.
     pub(crate) order: Vec<u32>,
     pub(crate) groups: Vec<Arc<str>>,
+    /// Each group's own cap (`group NAME { cap N per D }`), aligned with `groups`.
+    pub(crate) group_caps: Vec<Option<CapLimit>>,
+    /// What the holdout and variant hashes and the ledger use: `key "…"` or the name.
+    pub(crate) key: Arc<str>,
+    /// Whether planning reads the member's history (`on enter`, `previous_stage`,
+    /// `stage_days`): a run of such a playbook needs a ledger.
+    pub(crate) reads_history: bool,
+    /// The longest window any cap counts touches over, in seconds (0 without caps).
+    pub(crate) longest_cap: i64,
     pub(crate) max_touches: Option<CapLimit>,
     /// Members whose bucket (0..10 000) is below this are held out.
     pub(crate) holdout_buckets: u32,
@@ -179,6 +188,8 @@ pub(crate) struct Rule {
     pub group: Option<u32>,
     /// `variant EXP.V, …`: the (experiment, variant) pairs admitted; empty for all.
     pub variants: Vec<(u16, u16)>,
+    /// `on enter …`: a candidate only in the run where the member enters its stage.
+    pub on_enter: bool,
     /// The rule's name where it is declared.
     pub span: Span,
 }

@@ -21,6 +21,8 @@ pub(super) struct Tables {
     pub channel_ids: HashMap<String, (u32, Span)>,
     pub rules: Vec<Rule>,
     pub groups: Vec<Arc<str>>,
+    /// Each group's declared cap, aligned with `groups`.
+    pub group_caps: Vec<Option<CapLimit>>,
 }
 
 impl Tables {
@@ -251,6 +253,21 @@ pub(super) fn rules(
             tables.rules.push(rule);
         }
     }
+    group_caps(items, tables, diagnostics);
+}
+
+/// The caps of declared groups that some rule uses, aligned with `tables.groups`.
+fn group_caps(items: &[Item], tables: &mut Tables, diagnostics: &mut Vec<Diagnostic>) {
+    tables.group_caps = vec![None; tables.groups.len()];
+    for item in items {
+        let Item::Group(decl) = item else { continue };
+        let Some(index) = tables.groups.iter().position(|g| **g == *decl.name.name) else {
+            continue;
+        };
+        if let (Some(cap), Some(slot)) = (decl.caps.first(), tables.group_caps.get_mut(index)) {
+            *slot = cap_limit(cap, diagnostics);
+        }
+    }
 }
 
 struct RuleCompiler<'a> {
@@ -282,6 +299,7 @@ impl RuleCompiler<'_> {
             cap: None,
             group: None,
             variants: Vec::new(),
+            on_enter: false,
             span: decl.name.span,
         };
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
@@ -295,6 +313,8 @@ impl RuleCompiler<'_> {
                 RuleClause::Cap(_) => "cap",
                 RuleClause::Group(..) => "group",
                 RuleClause::Variant(..) => "variant",
+                // `on enter` sets the stages: given with `stage`, it is one too many.
+                RuleClause::OnEnter(..) => "stage",
             };
             let span = clause_span(clause);
             if keyword != "then" {
@@ -316,7 +336,8 @@ impl RuleCompiler<'_> {
         quadrant: &(Option<Level>, Option<Level>),
     ) {
         match clause {
-            RuleClause::Stage(names, _) => {
+            RuleClause::Stage(names, _) | RuleClause::OnEnter(names, _) => {
+                rule.on_enter = matches!(clause, RuleClause::OnEnter(..));
                 let mut ids = Vec::with_capacity(names.len());
                 for name in names {
                     match self.tables.stage_ids.get(&name.name) {
@@ -487,6 +508,7 @@ impl RuleCompiler<'_> {
 fn clause_span(clause: &RuleClause) -> Span {
     match clause {
         RuleClause::Stage(_, span)
+        | RuleClause::OnEnter(_, span)
         | RuleClause::Priority(_, span)
         | RuleClause::Group(_, span)
         | RuleClause::Variant(_, span) => *span,

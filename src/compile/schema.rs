@@ -121,6 +121,8 @@ pub(crate) struct Layout {
     /// The experiments' names and their variants' names, by index (what
     /// `variant(EXP)` and a rule's `variant` clause refer to).
     pub experiments: Vec<(Arc<str>, Vec<Arc<str>>)>,
+    /// Whether some expression reads `previous_stage` or `stage_days`.
+    pub reads_history: bool,
 }
 
 impl Layout {
@@ -133,6 +135,7 @@ impl Layout {
             id_type: None,
             touches_slot: None,
             experiments: Vec::new(),
+            reads_history: false,
         }
     }
 
@@ -147,6 +150,7 @@ impl Layout {
             id_type: None,
             fields: schema,
             experiments: Vec::new(),
+            reads_history: false,
         };
         if let Some((_, ty)) = layout.fields.field("id") {
             layout.id_type = match ty {

@@ -142,6 +142,13 @@ codes! {
     UnknownExperiment => UNKNOWN_EXPERIMENT = "siyu::check::unknown_experiment",
     /// A variant its experiment does not have: `variant first_coupon.bigg`.
     UnknownVariant => UNKNOWN_VARIANT = "siyu::check::unknown_variant",
+    /// A rule with both `stage` and `on enter`: `rule r { stage fan  on enter fan }`.
+    StageAndOnEnter => STAGE_AND_ON_ENTER = "siyu::check::stage_and_on_enter",
+    /// `stage_days` in a stage's condition (or a segment it uses): the days in the
+    /// current stage cannot decide the stage.
+    StageDaysInStage => STAGE_DAYS_IN_STAGE = "siyu::check::stage_days_in_stage",
+    /// An empty playbook key: `key ""`.
+    BadKey => BAD_KEY = "siyu::check::bad_key",
     /// Warning: no `member` block, so nothing is type-checked.
     NoSchema => NO_SCHEMA = "siyu::check::no_schema",
     /// Warning: a rule's quadrant guard never matches this playbook's quadrant.
@@ -154,6 +161,8 @@ codes! {
     UnusedSegment => UNUSED_SEGMENT = "siyu::check::unused_segment",
     /// Warning: an experiment no rule's `variant` clause and no `variant(…)` uses.
     UnusedExperiment => UNUSED_EXPERIMENT = "siyu::check::unused_experiment",
+    /// Warning: a `group` declared with a cap that no rule's `group` clause names.
+    UnusedGroup => UNUSED_GROUP = "siyu::check::unused_group",
     /// `check --deep` warning: proven that no valid snapshot reaches a stage.
     DeepUnreachableStage => DEEP_UNREACHABLE_STAGE = "siyu::deep::unreachable_stage",
     /// `check --deep` warning: proven that no valid snapshot makes a rule a candidate.

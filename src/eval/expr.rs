@@ -31,6 +31,45 @@ pub(crate) struct MemberData {
     pub id: Arc<str>,
     pub slots: Vec<Value>,
     pub touches: Vec<Touch>,
+    /// What earlier runs remember of the member; `None` without a ledger.
+    pub history: Option<History>,
+}
+
+/// What a ledger remembers of a member: its stage at the latest earlier run, if any
+/// run saw it. (Earlier planned touches are merged into the member's touches.)
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct History {
+    /// `None`: no earlier run planned the member.
+    pub previous: Option<PreviousStage>,
+}
+
+/// The member's stage at the latest earlier run.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PreviousStage {
+    /// The stage's name (`None`: no stage); it may be a stage this playbook no longer has.
+    pub name: Option<Arc<str>>,
+    /// When the member entered it: the as-of of the first run of the unbroken series of
+    /// runs that saw it in that stage.
+    pub since: Timestamp,
+}
+
+impl History {
+    /// Whether a member now in `stage` is entering it: never seen, or seen in another.
+    pub(crate) fn entering(&self, stage: Option<&str>) -> bool {
+        match &self.previous {
+            None => true,
+            Some(previous) => previous.name.as_deref() != stage,
+        }
+    }
+
+    /// Since when a member now in `stage` has been in it, a run at `now` being the entry
+    /// when it is entering.
+    pub(crate) fn since(&self, stage: Option<&str>, now: Timestamp) -> Timestamp {
+        match &self.previous {
+            Some(previous) if previous.name.as_deref() == stage => previous.since,
+            _ => now,
+        }
+    }
 }
 
 /// The as-of time of a run, seen in the playbook's time zone.
@@ -77,6 +116,8 @@ pub(crate) struct Evaluator<'a> {
     pub program: &'a Program,
     pub member: &'a MemberData,
     pub clock: &'a Clock,
+    /// The member's stage, once chosen (what `stage_days` counts from).
+    pub stage: Option<Option<u32>>,
     locals: Vec<Value>,
     segments: Vec<Option<Value>>,
     budget: Budget,
@@ -105,6 +146,7 @@ impl<'a> Evaluator<'a> {
             program,
             member,
             clock,
+            stage: None,
             locals,
             segments,
             budget: Budget::new(),
@@ -294,7 +336,7 @@ impl<'a> Evaluator<'a> {
             NodeKind::MemberId => Ok(Value::Str(self.member.id.clone())),
             NodeKind::Variant(experiment) => {
                 let experiment = &self.program.experiments[*experiment as usize];
-                let variant = experiment.assign(&self.program.name, &self.member.id);
+                let variant = experiment.assign(&self.program.key, &self.member.id);
                 Ok(Value::Str(Arc::from(experiment.variant_name(variant))))
             }
             NodeKind::Local(index) => Ok(self
@@ -305,6 +347,8 @@ impl<'a> Evaluator<'a> {
             NodeKind::Segment(id) => self.segment(*id),
             NodeKind::Now => Ok(Value::DateTime(self.clock.now)),
             NodeKind::Today => Ok(Value::Date(self.clock.today)),
+            NodeKind::PreviousStage => Ok(self.previous_stage()),
+            NodeKind::StageDays => Ok(self.stage_days()),
             NodeKind::List(items) => {
                 let mut values = Vec::with_capacity(items.len());
                 for item in items {
@@ -564,6 +608,35 @@ fn call_function(function: Function, first: Value, second: Value) -> Result<Valu
         Function::Matches | Function::Variant | Function::Any | Function::All | Function::Count => {
             Err("this function is not called with plain values".to_string())
         }
+    }
+}
+
+impl Evaluator<'_> {
+    /// `previous_stage`: the stage's name at the latest earlier run, or null.
+    fn previous_stage(&self) -> Value {
+        let previous = self.member.history.as_ref().and_then(|h| h.previous.as_ref());
+        match previous.and_then(|p| p.name.clone()) {
+            Some(name) => Value::Str(name),
+            None => Value::Null,
+        }
+    }
+
+    /// `stage_days`: whole days since the member entered its current stage; null
+    /// without a ledger or before the stage is chosen.
+    pub(crate) fn stage_days_value(&self) -> Value {
+        self.stage_days()
+    }
+
+    fn stage_days(&self) -> Value {
+        let (Some(history), Some(stage)) = (&self.member.history, self.stage) else {
+            return Value::Null;
+        };
+        let name = stage
+            .and_then(|s| self.program.stages.get(s as usize))
+            .map(|s| &*s.name);
+        let since = history.since(name, self.clock.now);
+        let seconds = self.clock.now.as_second().saturating_sub(since.as_second());
+        Value::Int(seconds.max(0) / 86_400)
     }
 }
 

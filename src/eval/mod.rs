@@ -19,5 +19,6 @@ pub(crate) mod time;
 pub mod trace;
 pub mod value;
 
+pub(crate) use holdout::hash_parts;
 pub use holdout::{experiment_bucket, holdout_bucket, BUCKETS};
 pub use value::{Object, Value};

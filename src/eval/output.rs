@@ -19,6 +19,10 @@ use crate::plan::{Action, Plan, Reason, Suppression};
 pub(crate) struct PlannedAction<'a> {
     /// The rule's index.
     pub rule: u32,
+    /// The action's index among the rule's `then` clauses.
+    pub position: usize,
+    /// With a ledger run: the action's id.
+    pub id: Option<u64>,
     /// The action as compiled.
     pub spec: &'a ActionSpec,
     /// The channel's index, for touches.
@@ -161,6 +165,9 @@ impl PlanOutput for PlanBuilder<'_> {
             .get(action.rule as usize)
             .map_or(0, |r| r.priority);
         self.plan.actions.push(Action {
+            id: action
+                .id
+                .map(|id| String::from_utf8_lossy(&crate::ledger::hex(id)).into_owned()),
             rule: self.rule_name(action.rule),
             verb: action.spec.verb,
             channel: self.channel_name(action.channel),

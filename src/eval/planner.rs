@@ -47,11 +47,11 @@ pub(crate) fn choose_stage(evaluator: &mut Evaluator<'_>) -> Result<Option<u32>,
 
 /// Whether the member is in the control group.
 pub(crate) fn is_held_out(program: &Program, id: &str) -> bool {
-    program.holdout_buckets > 0 && holdout_bucket(&program.name, id) < program.holdout_buckets
+    program.holdout_buckets > 0 && holdout_bucket(&program.key, id) < program.holdout_buckets
 }
 
-/// Whether a rule is a candidate: active, admits the stage and the member's variants,
-/// and its `when` is true.
+/// Whether a rule is a candidate: active, admits the stage and the member's variants
+/// (and, for `on enter`, the member is entering the stage), and its `when` is true.
 pub(crate) fn is_candidate(
     evaluator: &mut Evaluator<'_>,
     rule: &Rule,
@@ -61,12 +61,27 @@ pub(crate) fn is_candidate(
     if !rule.active || !rule.admits(stage) || !rule.admits_variants(variants) {
         return Ok(false);
     }
+    if rule.on_enter && !entering(evaluator, stage) {
+        return Ok(false);
+    }
     match &rule.when {
         None => Ok(true),
         Some(when) => evaluator
             .condition(when)
             .map_err(|error| rule_error(evaluator.member, rule, *error)),
     }
+}
+
+/// Whether the member is entering `stage` in this run: never seen by an earlier run, or
+/// seen in another stage. Without a ledger every member is entering.
+pub(crate) fn entering(evaluator: &Evaluator<'_>, stage: Option<u32>) -> bool {
+    let Some(history) = &evaluator.member.history else {
+        return true;
+    };
+    let name = stage
+        .and_then(|s| evaluator.program.stages.get(s as usize))
+        .map(|s| &*s.name);
+    history.entering(name)
 }
 
 pub(crate) fn runtime_error(
@@ -102,6 +117,13 @@ pub(crate) enum Event {
     HeldOut { rule: u32 },
     /// The rule's group was already taken.
     GroupTaken { rule: u32, group: u32 },
+    /// The group's own cap was full: how many touches it counted, and its limit.
+    GroupCapped {
+        rule: u32,
+        group: u32,
+        counted: i64,
+        cap: CapLimit,
+    },
     /// The channel's consent was not true.
     NoConsent { rule: u32, action: usize },
     /// A cap was full: how many touches it counted, and its limit.
@@ -158,7 +180,7 @@ pub(crate) struct PlanBuffers {
 /// The member's variant of each experiment, into `out`.
 pub(crate) fn assign_variants(program: &Program, id: &str, out: &mut Vec<Option<u16>>) {
     out.clear();
-    out.extend(program.experiments.iter().map(|e| e.assign(&program.name, id)));
+    out.extend(program.experiments.iter().map(|e| e.assign(&program.key, id)));
 }
 
 /// Plans one member into `output`; gives back the events when asked to record them.
@@ -201,6 +223,7 @@ impl<O: PlanOutput> Planner<'_, '_, '_, O> {
         let program = self.evaluator.program;
         let member = self.evaluator.member;
         let stage = choose_stage(&mut self.evaluator)?;
+        self.evaluator.stage = Some(stage);
         self.holdout = is_held_out(program, &member.id);
         let mut variants = std::mem::take(&mut self.buffers.variants);
         assign_variants(program, &member.id, &mut variants);
@@ -245,6 +268,16 @@ impl<O: PlanOutput> Planner<'_, '_, '_, O> {
             self.suppress(index, Reason::Group, None);
             return Ok(());
         }
+        if let Some((g, counted, cap)) = group.and_then(|g| self.full_group_cap(g)) {
+            self.log(|| Event::GroupCapped {
+                rule: index,
+                group: g as u32,
+                counted,
+                cap,
+            });
+            self.suppress(index, Reason::GroupCap, None);
+            return Ok(());
+        }
         let mut any_planned = false;
         for (position, action) in rule.actions.iter().enumerate() {
             any_planned |= self.action(index, position, rule, action)?;
@@ -271,7 +304,7 @@ impl<O: PlanOutput> Planner<'_, '_, '_, O> {
         let Some(channel_index) = action.channel else {
             let at = send_time(&clock.zone, clock.now, action.at, None)
                 .ok_or_else(|| out_of_range(member, rule))?;
-            self.push(index, rule, action, at, None)?;
+            self.push(index, position, rule, action, at, None)?;
             self.log(|| Event::Planned {
                 rule: index,
                 asked: at,
@@ -312,7 +345,7 @@ impl<O: PlanOutput> Planner<'_, '_, '_, O> {
             self.suppress(index, reason, Some(channel_index));
             return Ok(false);
         }
-        self.push(index, rule, action, at, Some(channel_index))?;
+        self.push(index, position, rule, action, at, Some(channel_index))?;
         self.log(|| Event::Planned {
             rule: index,
             asked: send_time(&clock.zone, clock.now, action.at, None).unwrap_or(at),
@@ -365,10 +398,33 @@ impl<O: PlanOutput> Planner<'_, '_, '_, O> {
         None
     }
 
+    /// The group's own cap, when it is full: the touches of the group's rules in
+    /// (T − D, T], from the snapshot and earlier runs. (A touch planned in this run would
+    /// have taken the group already.)
+    fn full_group_cap(&self, group: usize) -> Option<(usize, i64, CapLimit)> {
+        let program = self.evaluator.program;
+        let cap = (*program.group_caps.get(group)?)?;
+        let now = self.evaluator.clock.now;
+        let since = window_start(now, cap.seconds);
+        let in_group = |rule: Option<u32>| {
+            rule.and_then(|r| program.rules.get(r as usize))
+                .is_some_and(|r| r.group == Some(group as u32))
+        };
+        let counted = self
+            .evaluator
+            .member
+            .touches
+            .iter()
+            .filter(|t| t.at > since && t.at <= now && in_group(t.rule))
+            .count() as i64;
+        (counted >= cap.count).then_some((group, counted, cap))
+    }
+
     /// Renders the action's template, evaluates its arguments and hands it over.
     fn push(
         &mut self,
         index: u32,
+        position: usize,
         rule: &Rule,
         action: &ActionSpec,
         at: Timestamp,
@@ -408,6 +464,8 @@ impl<O: PlanOutput> Planner<'_, '_, '_, O> {
         };
         self.output.action(PlannedAction {
             rule: index,
+            position,
+            id: None,
             spec: action,
             channel,
             content,

@@ -23,6 +23,7 @@ impl Printer<'_> {
                     end,
                 )
             }
+            PlaybookClause::Key(_, span) => (span.start as usize, span.end as usize),
         }
     }
 
@@ -33,6 +34,10 @@ impl Printer<'_> {
             PlaybookClause::Timezone(zone) => {
                 self.text("timezone ");
                 self.label(zone);
+            }
+            PlaybookClause::Key(key, _) => {
+                self.text("key ");
+                self.label(key);
             }
         }
     }
@@ -96,7 +101,7 @@ impl Printer<'_> {
         self.text(&time_text(time));
     }
 
-    fn cap(&mut self, keyword: &str, cap: &Cap) {
+    pub(super) fn cap(&mut self, keyword: &str, cap: &Cap) {
         self.text(&format!("{keyword} {}", cap.count));
         self.keyword("per", cap.per.span.start as usize);
         self.text(&duration_text(&cap.per));
@@ -119,6 +124,7 @@ impl Printer<'_> {
     pub fn rule_clause_span(&self, clause: &RuleClause) -> (usize, usize) {
         let span = match clause {
             RuleClause::Stage(_, span)
+            | RuleClause::OnEnter(_, span)
             | RuleClause::Priority(_, span)
             | RuleClause::Group(_, span)
             | RuleClause::Variant(_, span) => *span,
@@ -136,8 +142,11 @@ impl Printer<'_> {
     /// A clause of a `rule` block.
     pub fn rule_clause(&mut self, clause: &RuleClause) {
         match clause {
-            RuleClause::Stage(stages, _) => {
-                self.text("stage");
+            RuleClause::Stage(stages, _) | RuleClause::OnEnter(stages, _) => {
+                self.text(match clause {
+                    RuleClause::OnEnter(..) => "on enter",
+                    _ => "stage",
+                });
                 for (index, stage) in stages.iter().enumerate() {
                     self.text(if index == 0 { " " } else { ", " });
                     self.name(stage);
@@ -269,6 +278,7 @@ impl Printer<'_> {
             | TestClause::ExpectInvalid(span)
             | TestClause::ExpectAction { span, .. }
             | TestClause::ExpectVariant { span, .. }
+            | TestClause::PreviousStage { span, .. }
             | TestClause::ExpectSuppressed { span, .. } => *span,
         };
         (span.start as usize, span.end as usize)
@@ -308,6 +318,18 @@ impl Printer<'_> {
             TestClause::ExpectNoAction(rule, _) => {
                 self.text("expect no action ");
                 self.name(rule);
+            }
+            TestClause::PreviousStage { stage, since, .. } => {
+                self.text("previous stage ");
+                match stage {
+                    Some(stage) => self.name(stage),
+                    None => self.text("null"),
+                }
+                if let Some(since) = since {
+                    self.keyword("since", since.span.start as usize);
+                    self.inline_comments(since.span.start as usize);
+                    self.text(&datetime_text(since));
+                }
             }
             TestClause::ExpectVariant {
                 experiment,

@@ -3,7 +3,7 @@
 //! stages is aligned as a table (names, then labels, then conditions).
 
 use crate::ast::{
-    ChannelDecl, ExperimentDecl, Ident, Include, Item, MemberDecl, Module, PlaybookDecl, PolicyDecl, RuleDecl,
+    ChannelDecl, ExperimentDecl, GroupDecl, Ident, Include, Item, MemberDecl, Module, PlaybookDecl, PolicyDecl, RuleDecl,
     SegmentDecl, StageCondition, StageDecl, StrLit, TestDecl,
 };
 
@@ -104,6 +104,7 @@ impl Printer<'_> {
             Item::Policy(decl) => self.policy(decl),
             Item::Test(decl) => self.test(decl),
             Item::Experiment(decl) => self.experiment(decl),
+            Item::Group(decl) => self.group(decl),
         }
     }
 
@@ -267,6 +268,18 @@ impl Printer<'_> {
                 p.text(&" ".repeat(widest - width(&v.name.name) + 1));
                 p.text(&format!("{}%", super::literal::number_text(v.share)));
             },
+        );
+    }
+
+    /// `group name "label" { cap N per D }`
+    fn group(&mut self, decl: &GroupDecl) {
+        let header_end = self.named_header("group", &decl.name, decl.label.as_ref());
+        self.clause_block(
+            header_end,
+            self.end_of(decl.span),
+            &decl.caps,
+            |_, cap| (cap.span.start as usize, cap.span.end as usize),
+            |p, cap| p.cap("cap", cap),
         );
     }
 

@@ -131,6 +131,12 @@ impl Erase for Item {
                 d.clauses.erase();
                 d.span.erase();
             }
+            Item::Group(d) => {
+                d.name.erase();
+                d.label.erase();
+                d.caps.erase();
+                d.span.erase();
+            }
         }
     }
 }
@@ -140,6 +146,10 @@ impl Erase for PlaybookClause {
         match self {
             PlaybookClause::Quadrant(spec) => spec.erase(),
             PlaybookClause::Timezone(zone) => zone.erase(),
+            PlaybookClause::Key(key, span) => {
+                key.erase();
+                span.erase();
+            }
         }
     }
 }
@@ -227,7 +237,7 @@ impl Erase for StageCondition {
 impl Erase for RuleClause {
     fn erase(&mut self) {
         match self {
-            RuleClause::Stage(names, span) => {
+            RuleClause::Stage(names, span) | RuleClause::OnEnter(names, span) => {
                 names.erase();
                 span.erase();
             }
@@ -320,6 +330,11 @@ impl Erase for TestClause {
             } => {
                 experiment.erase();
                 variant.erase();
+                span.erase();
+            }
+            TestClause::PreviousStage { stage, since, span } => {
+                stage.erase();
+                since.erase();
                 span.erase();
             }
         }

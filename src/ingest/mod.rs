@@ -19,6 +19,7 @@ pub use records::InputFormat;
 pub(crate) use stream::stream;
 pub use stream::PlanStream;
 
+use crate::ledger::{LedgerView, Recorded};
 use crate::plan::{ErrorRecord, MemberError, Plan, Summary};
 use crate::playbook::Playbook;
 use records::{Record, RecordReader};
@@ -30,6 +31,7 @@ pub type StreamItem = Result<Plan, ErrorRecord>;
 
 /// How a stream is planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PlanOptions {
     /// Worker threads; 0 (the default) means one per core. With 1, planning runs on the
     /// caller's thread.
@@ -38,6 +40,9 @@ pub struct PlanOptions {
     pub format: InputFormat,
     /// Lines (or CSV records) handed to a worker at a time.
     pub chunk_size: usize,
+    /// The ledger the members' histories are read from (and, for a run's view, where
+    /// the plans are recorded); `None`: a run without memory.
+    pub ledger: Option<LedgerView>,
 }
 
 impl Default for PlanOptions {
@@ -46,6 +51,7 @@ impl Default for PlanOptions {
             threads: 0,
             format: InputFormat::JsonLines,
             chunk_size: 256,
+            ledger: None,
         }
     }
 }
@@ -60,6 +66,19 @@ impl PlanOptions {
     /// These options with an input format.
     pub fn format(mut self, format: InputFormat) -> Self {
         self.format = format;
+        self
+    }
+
+    /// These options with a ledger view ([`crate::Ledger::view`], or a run's
+    /// [`crate::LedgerRun::view`]).
+    pub fn ledger(mut self, view: LedgerView) -> Self {
+        self.ledger = Some(view);
+        self
+    }
+
+    /// These options with this many lines (or CSV records) handed to a worker at a time.
+    pub fn chunk_size(mut self, chunk_size: usize) -> Self {
+        self.chunk_size = chunk_size;
         self
     }
 }
@@ -77,6 +96,8 @@ pub struct JsonChunk {
     /// The counts of the plans and of the error record (an input that could not be
     /// read is not counted).
     pub summary: Summary,
+    /// With a ledger run's view: the planned members, for [`crate::LedgerRun::record`].
+    pub recorded: Recorded,
 }
 
 /// Reads the snapshots of a JSON Lines or CSV input as JSON values, one per record,

@@ -11,8 +11,12 @@ use super::stream::{Work, WorkFactory};
 use super::{JsonChunk, StreamItem};
 use crate::compile::Program;
 use crate::eval::expr::{Clock, MemberData};
-use crate::eval::output::PlanBuilder;
+use crate::eval::output::{PlanBuilder, PlanOutput};
 use crate::eval::planner::{plan_into, PlanBuffers};
+use crate::ledger::{
+    record_member, ActionIds, HistoryReader, LedgerView, MemberRow, Recorded, Recording,
+    StoredHistory, StoredTouch,
+};
 use crate::plan::json::{JsonBuffers, JsonPlan};
 use crate::plan::{ErrorKind, ErrorRecord};
 use crate::playbook::Playbook;
@@ -24,20 +28,23 @@ pub(crate) type Mapper<T> = Arc<dyn Fn(StreamItem) -> T + Send + Sync>;
 pub(crate) fn items<T: Send + 'static>(
     playbook: Playbook,
     clock: Clock,
+    ledger: Option<(LedgerView, bool)>,
     map: Mapper<T>,
 ) -> WorkFactory<T> {
     Arc::new(move || {
         let (playbook, clock, map) = (playbook.clone(), clock.clone(), map.clone());
-        let mut member = MemberData::default();
+        let mut members = Members::new(ledger.clone());
         let mut buffers = PlanBuffers::default();
         let work: Work<T> = Box::new(move |batch| {
             let program = playbook.program();
             let mut out = Vec::new();
-            each_input(batch, |line, input| {
+            members.each(&playbook, batch, |line, member, run| {
+                // Plans built for a caller get their action ids; nothing is recorded.
+                let ids = run.map(|run| RunContext { record: None, ..run });
                 out.push(map(guarded(line, || {
-                    decode_into(&playbook, line, input, &mut member)?;
-                    let mut plan = PlanBuilder::new(program, &clock.zone);
-                    plan_into(program, &member, &clock, &mut plan, None, &mut buffers)
+                    let member = member?;
+                    let plan = PlanBuilder::new(program, &clock.zone);
+                    let (plan, _) = plan_recorded(program, member, &clock, plan, &mut buffers, ids)
                         .map_err(|error| ErrorRecord::new(line, error))?;
                     Ok(plan.finish())
                 })));
@@ -49,11 +56,15 @@ pub(crate) fn items<T: Send + 'static>(
 }
 
 /// Work that writes each batch as plan lines, in chunks that each end with at most one
-/// error record.
-pub(crate) fn json(playbook: Playbook, clock: Clock) -> WorkFactory<JsonChunk> {
+/// error record; with a ledger run's view, each chunk also carries what it planned.
+pub(crate) fn json(
+    playbook: Playbook,
+    clock: Clock,
+    ledger: Option<(LedgerView, bool)>,
+) -> WorkFactory<JsonChunk> {
     Arc::new(move || {
         let (playbook, clock) = (playbook.clone(), clock.clone());
-        let mut member = MemberData::default();
+        let mut members = Members::new(ledger.clone());
         let mut buffers = JsonBuffers::new(playbook.program());
         let mut plan_buffers = PlanBuffers::default();
         let mut capacity = 0;
@@ -64,21 +75,24 @@ pub(crate) fn json(playbook: Playbook, clock: Clock) -> WorkFactory<JsonChunk> {
                 plans: Vec::with_capacity(capacity),
                 error: None,
                 summary: playbook.summary(),
+                recorded: Recorded::default(),
             };
-            each_input(batch, |line, input| {
+            members.each(&playbook, batch, |line, member, run| {
                 let start = chunk.plans.len();
                 let written = guarded(line, || {
-                    decode_into(&playbook, line, input, &mut member)?;
+                    let member = member?;
                     let zone = &clock.zone;
-                    let mut plan = JsonPlan::new(program, zone, &mut chunk.plans, &mut buffers);
-                    plan_into(program, &member, &clock, &mut plan, None, &mut plan_buffers)
-                        .map_err(|error| ErrorRecord::new(line, error))?;
+                    let plan = JsonPlan::new(program, zone, &mut chunk.plans, &mut buffers);
+                    let (plan, row) =
+                        plan_recorded(program, member, &clock, plan, &mut plan_buffers, run)
+                            .map_err(|error| ErrorRecord::new(line, error))?;
                     plan.finish(&mut chunk.summary);
+                    record_member(&mut chunk.recorded, row);
                     Ok(())
                 });
                 if let Err(record) = written {
                     chunk.plans.truncate(start);
-                    if record.kind != ErrorKind::Input {
+                    if !record.kind.is_fatal() {
                         chunk.summary.add_invalid();
                     }
                     chunk.error = Some(record);
@@ -86,6 +100,7 @@ pub(crate) fn json(playbook: Playbook, clock: Clock) -> WorkFactory<JsonChunk> {
                         plans: Vec::new(),
                         error: None,
                         summary: playbook.summary(),
+                        recorded: Recorded::default(),
                     };
                     chunks.push(std::mem::replace(&mut chunk, next));
                 }
@@ -99,6 +114,181 @@ pub(crate) fn json(playbook: Playbook, clock: Clock) -> WorkFactory<JsonChunk> {
         });
         work
     })
+}
+
+/// What a ledger run gives the planning of one member: the run's action ids, and, to
+/// record the member, its row's touches and the time before which they are dropped.
+#[derive(Clone, Copy)]
+struct RunContext<'a> {
+    ids: &'a ActionIds,
+    record: Option<(&'a [StoredTouch], i64)>,
+}
+
+/// Plans one member into `output`; in a ledger run, through a [`Recording`] that gives
+/// each action its id and records the member's row.
+fn plan_recorded<O: PlanOutput>(
+    program: &Program,
+    member: &MemberData,
+    clock: &Clock,
+    output: O,
+    buffers: &mut PlanBuffers,
+    run: Option<RunContext<'_>>,
+) -> Result<(O, Option<MemberRow>), crate::plan::MemberError> {
+    match run {
+        None => {
+            let mut output = output;
+            plan_into(program, member, clock, &mut output, None, buffers)?;
+            Ok((output, None))
+        }
+        Some(run) => {
+            let zone = &clock.zone;
+            let mut recording = Recording::new(
+                output,
+                (program, zone),
+                run.ids,
+                member,
+                clock.now,
+                run.record,
+            );
+            plan_into(program, member, clock, &mut recording, None, buffers)?;
+            Ok(recording.finish())
+        }
+    }
+}
+
+/// A worker's decoded members: one buffer reused member after member, or, with a
+/// ledger, a batch decoded whole so that the members' histories are read at once.
+struct Members {
+    one: MemberData,
+    ledger: Option<LedgerBatch>,
+}
+
+/// What a worker keeps to read histories.
+struct LedgerBatch {
+    view: LedgerView,
+    /// Whether the view was opened for this stream's playbook and as-of time.
+    fits: bool,
+    reader: Option<Box<dyn HistoryReader>>,
+    members: Vec<MemberData>,
+    decoded: Vec<(u64, Result<usize, ErrorRecord>)>,
+    histories: Vec<StoredHistory>,
+}
+
+/// A decoded member for the planner, or the record of why there is none.
+type Decoded<'m> = Result<&'m MemberData, ErrorRecord>;
+
+impl Members {
+    fn new(ledger: Option<(LedgerView, bool)>) -> Self {
+        Members {
+            one: MemberData::default(),
+            ledger: ledger.map(|(view, fits)| LedgerBatch {
+                view,
+                fits,
+                reader: None,
+                members: Vec::new(),
+                decoded: Vec::new(),
+                histories: Vec::new(),
+            }),
+        }
+    }
+
+    /// Calls `each` with every member of a batch, decoded (and given its history), in
+    /// order, with what a ledger run records of it when there is one.
+    fn each(
+        &mut self,
+        playbook: &Playbook,
+        batch: Batch,
+        mut each: impl FnMut(u64, Decoded<'_>, Option<RunContext<'_>>),
+    ) {
+        let Some(ledger) = &mut self.ledger else {
+            let member = &mut self.one;
+            each_input(batch, |line, input| {
+                let decoded = decode_into(playbook, line, input, member).map(|()| &*member);
+                each(line, decoded, None);
+            });
+            return;
+        };
+        ledger.decode(playbook, batch);
+        let failure = ledger.read_histories(playbook).err();
+        let query = ledger.view.query();
+        let keep_from = query.as_of - query.keep;
+        let mut histories = ledger.histories.iter();
+        for (line, decoded) in &ledger.decoded {
+            let history = decoded.as_ref().ok().and_then(|_| histories.next());
+            let member = match (decoded, &failure) {
+                (Err(record), _) => Err(record.clone()),
+                (Ok(_), Some(message)) => Err(ledger_failure(*line, message)),
+                (Ok(index), None) => Ok(&ledger.members[*index]),
+            };
+            let run = ledger.view.ids().map(|ids| RunContext {
+                ids,
+                record: Some((history.map_or(&[][..], |h| &h.touches), keep_from)),
+            });
+            each(*line, member, run);
+        }
+    }
+}
+
+impl LedgerBatch {
+    /// Decodes a whole batch into the members' buffers.
+    fn decode(&mut self, playbook: &Playbook, batch: Batch) {
+        self.decoded.clear();
+        let (members, decoded) = (&mut self.members, &mut self.decoded);
+        let mut used = 0;
+        each_input(batch, |line, input| {
+            if members.len() <= used {
+                members.push(MemberData::default());
+            }
+            let member = &mut members[used];
+            match decode_into(playbook, line, input, member) {
+                Ok(()) => {
+                    decoded.push((line, Ok(used)));
+                    used += 1;
+                }
+                Err(record) => decoded.push((line, Err(record))),
+            }
+        });
+    }
+
+    /// Reads the histories of the decoded members and gives them to them.
+    fn read_histories(&mut self, playbook: &Playbook) -> Result<(), String> {
+        if !self.fits {
+            return Err(crate::ledger::LedgerError::ViewMismatch.to_string());
+        }
+        if self.reader.is_none() {
+            self.reader = Some(self.view.reader().map_err(|e| e.to_string())?);
+        }
+        let ids: Vec<&str> = self
+            .decoded
+            .iter()
+            .filter_map(|(_, d)| d.as_ref().ok())
+            .map(|&index| &*self.members[index].id)
+            .collect();
+        if let Some(reader) = self.reader.as_mut() {
+            if let Err(error) = reader.read(self.view.query(), &ids, &mut self.histories) {
+                // A connection that failed once is not used again.
+                self.reader = None;
+                return Err(error.to_string());
+            }
+        }
+        let program = playbook.program();
+        let indices = self.decoded.iter().filter_map(|(_, d)| d.as_ref().ok());
+        for (&index, history) in indices.zip(&self.histories) {
+            history.apply(program, &mut self.members[index]);
+        }
+        Ok(())
+    }
+}
+
+/// The record of a member that could not be planned because the ledger failed.
+fn ledger_failure(line: u64, message: &str) -> ErrorRecord {
+    ErrorRecord {
+        line,
+        member: None,
+        rule: None,
+        error: message.to_string(),
+        kind: ErrorKind::Ledger,
+    }
 }
 
 /// One member's input.

@@ -158,7 +158,13 @@ impl PlanOutput for JsonPlan<'_> {
             line.push(b',');
         }
         self.actions += 1;
-        line.extend_from_slice(b"{\"rule\":");
+        line.push(b'{');
+        if let Some(id) = action.id {
+            line.extend_from_slice(b"\"id\":\"");
+            line.extend_from_slice(&crate::ledger::hex(id));
+            line.extend_from_slice(b"\",");
+        }
+        line.extend_from_slice(b"\"rule\":");
         line.extend_from_slice(rule);
         line.extend_from_slice(b",\"verb\":\"");
         line.extend_from_slice(action.spec.verb.name().as_bytes());

@@ -106,6 +106,7 @@ impl Lowerer {
             Rule::policy_decl => Item::Policy(self.lower_policy_decl(declaration)),
             Rule::test_decl => Item::Test(self.lower_test_decl(declaration)?),
             Rule::experiment_decl => Item::Experiment(self.lower_experiment_decl(declaration)?),
+            Rule::group_decl => Item::Group(self.lower_group_decl(declaration)?),
             _ => return None,
         };
         Some((lowered, end))
@@ -175,6 +176,11 @@ impl Lowerer {
                 Rule::timezone_clause => {
                     let zone = child(&part, Rule::string)?;
                     clauses.push(PlaybookClause::Timezone(self.lower_string(zone)));
+                }
+                Rule::key_clause => {
+                    let clause_span = self.span(&part);
+                    let key = child(&part, Rule::string)?;
+                    clauses.push(PlaybookClause::Key(self.lower_string(key), clause_span));
                 }
                 _ => {}
             }
@@ -437,6 +443,13 @@ impl Lowerer {
                         .collect();
                     RuleClause::Stage(stages, part_span)
                 }
+                Rule::on_enter_clause => {
+                    let stages = significant(part)
+                        .filter(|p| p.as_rule() == Rule::ident)
+                        .map(|p| self.lower_ident(p))
+                        .collect();
+                    RuleClause::OnEnter(stages, part_span)
+                }
                 Rule::quadrant_clause => RuleClause::Quadrant(self.lower_quadrant_clause(part)),
                 Rule::when_clause => RuleClause::When(self.lower_expr(child(&part, Rule::expr)?)),
                 Rule::then_clause => RuleClause::Then(self.lower_then_clause(part)?),
@@ -573,6 +586,28 @@ impl Lowerer {
         PolicyDecl { clauses, span }
     }
 
+    /// `group_decl`
+    fn lower_group_decl(&mut self, pair: Pair<'_, Rule>) -> Option<GroupDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut label = None;
+        let mut caps = Vec::new();
+        for part in significant(pair) {
+            match part.as_rule() {
+                Rule::ident => name = Some(self.lower_ident(part)),
+                Rule::label => label = self.lower_label(part),
+                Rule::cap_clause => caps.extend(self.lower_cap_clause(part)),
+                _ => {}
+            }
+        }
+        Some(GroupDecl {
+            name: name?,
+            label,
+            caps,
+            span,
+        })
+    }
+
     /// `experiment_decl`
     fn lower_experiment_decl(&mut self, pair: Pair<'_, Rule>) -> Option<ExperimentDecl> {
         let span = self.span(&pair);
@@ -684,6 +719,11 @@ impl Lowerer {
                 TestClause::ExpectHoldout(child(&pair, Rule::kw_true).is_some(), span)
             }
             Rule::expect_invalid => TestClause::ExpectInvalid(span),
+            Rule::previous_stage_clause => TestClause::PreviousStage {
+                stage: idents.next(),
+                since: child(&pair, Rule::datetime).map(|since| self.lower_datetime(since)),
+                span,
+            },
             Rule::expect_variant => TestClause::ExpectVariant {
                 experiment: idents.next()?,
                 variant: idents.next()?,

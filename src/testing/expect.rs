@@ -21,7 +21,9 @@ pub(super) struct Mismatch {
 /// (`as_of`, `member`).
 pub(super) fn expectation_text(clause: &TestClause) -> Option<String> {
     Some(match clause {
-        TestClause::AsOf(_) | TestClause::Member(_) => return None,
+        TestClause::AsOf(_) | TestClause::Member(_) | TestClause::PreviousStage { .. } => {
+            return None
+        }
         TestClause::ExpectStage(Some(stage), _) => format!("expect stage {}", stage.name),
         TestClause::ExpectStage(None, _) => "expect stage null".to_string(),
         TestClause::ExpectAction { rule, via, at, .. } => {
@@ -86,7 +88,10 @@ pub(super) fn check(clause: &TestClause, outcome: &Outcome) -> Result<(), Mismat
             variant,
             ..
         } => variant_of(plan, &experiment.name) == Some(variant.name.as_str()),
-        TestClause::AsOf(_) | TestClause::Member(_) | TestClause::ExpectInvalid(_) => true,
+        TestClause::AsOf(_)
+        | TestClause::Member(_)
+        | TestClause::PreviousStage { .. }
+        | TestClause::ExpectInvalid(_) => true,
     };
     if holds {
         return Ok(());
@@ -100,7 +105,9 @@ pub(super) fn check(clause: &TestClause, outcome: &Outcome) -> Result<(), Mismat
 /// What a clause asks for, in words; `None` for clauses that ask nothing.
 fn expected_words(clause: &TestClause) -> Option<String> {
     Some(match clause {
-        TestClause::AsOf(_) | TestClause::Member(_) => return None,
+        TestClause::AsOf(_) | TestClause::Member(_) | TestClause::PreviousStage { .. } => {
+            return None
+        }
         TestClause::ExpectStage(Some(stage), _) => format!("stage `{}`", stage.name),
         TestClause::ExpectStage(None, _) => "no stage (null)".to_string(),
         TestClause::ExpectAction { rule, via, at, .. } => {
@@ -157,7 +164,10 @@ fn found_words(clause: &TestClause, plan: &Plan) -> String {
             Some(variant) => format!("variant `{variant}` of experiment `{}`", experiment.name),
             None => format!("no experiment `{}` in the plan", experiment.name),
         },
-        TestClause::AsOf(_) | TestClause::Member(_) | TestClause::ExpectInvalid(_) => String::new(),
+        TestClause::AsOf(_)
+        | TestClause::Member(_)
+        | TestClause::PreviousStage { .. }
+        | TestClause::ExpectInvalid(_) => String::new(),
     }
 }
 

@@ -37,6 +37,7 @@ use std::path::{Path, PathBuf};
 use crate::ast::{Item, TestClause, TestDecl};
 use crate::check::{self, Checked};
 use crate::diagnostics::{Diagnostic, SourceMap, Span};
+use crate::ledger::History;
 use crate::playbook::{AsOf, Playbook, PlaybookError};
 
 pub use discover::{collect_files, MissingPath};
@@ -273,19 +274,36 @@ fn run_one(
     let line_of = |span: Span| sources.get(span.file).line_column(span.start as usize).0;
     let mut as_of = default_as_of;
     let mut snapshot = None;
+    let mut previous = None;
     for clause in &decl.clauses {
         match clause {
             TestClause::AsOf(time) => as_of = AsOf::from_timestamp(time.timestamp),
             TestClause::Member(value) => {
                 snapshot.get_or_insert_with(|| snapshot::to_json(value));
             }
+            TestClause::PreviousStage { stage, since, .. } => {
+                previous.get_or_insert((stage.as_ref().map(|s| s.name.as_str()), *since));
+            }
             _ => {}
         }
     }
+    // A test runs as a daily run with a ledger would: a member without `previous stage`
+    // was never seen; one with it was last seen in that stage, since `since` (or since
+    // the day before the test's as-of).
+    let history = match previous {
+        None => History::never_seen(),
+        Some((stage, since)) => {
+            let since = since.map_or_else(
+                || as_of.days_before(1),
+                |s| AsOf::from_timestamp(s.timestamp),
+            );
+            History::seen_in(stage, since)
+        }
+    };
     let mut failures = Vec::new();
     match snapshot {
         Some(snapshot) => {
-            let outcome = playbook.plan(&snapshot, as_of);
+            let outcome = playbook.plan_with_history(&snapshot, as_of, &history);
             for clause in &decl.clauses {
                 let Some(expectation) = expect::expectation_text(clause) else {
                     continue;
@@ -327,6 +345,7 @@ fn clause_span(clause: &TestClause, test: Span) -> Span {
         | TestClause::ExpectInvalid(span)
         | TestClause::ExpectAction { span, .. }
         | TestClause::ExpectVariant { span, .. }
+        | TestClause::PreviousStage { span, .. }
         | TestClause::ExpectSuppressed { span, .. } => *span,
     };
     if span.end > span.start {

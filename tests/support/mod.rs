@@ -66,5 +66,13 @@ impl AsRef<std::ffi::OsStr> for Scratch {
     }
 }
 
+/// A new, empty ledger in `folder` (an SQLite file), for commands that read one: the
+/// shipped beauty playbook reads members' histories, so it runs with a ledger.
+pub fn empty_ledger(folder: &Path) -> PathBuf {
+    let path = folder.join("empty-ledger.db");
+    siyu::Ledger::open(&path.display().to_string()).expect("a new ledger");
+    path
+}
+
 #[cfg(feature = "arrow")]
 pub mod arrow;

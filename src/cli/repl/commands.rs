@@ -34,7 +34,7 @@ pub struct Command {
 }
 
 /// Every command, in the order `:help` lists them.
-pub const COMMANDS: [Command; 17] = [
+pub const COMMANDS: [Command; 18] = [
     command(
         "load",
         "[FILE]",
@@ -82,6 +82,12 @@ pub const COMMANDS: [Command; 17] = [
         "[DATETIME]",
         Argument::DateTime,
         "set the as-of time (RFC 3339, or `now`), or show it",
+    ),
+    command(
+        "ledger",
+        "[LOCATION]",
+        Argument::File,
+        "read members' histories from a ledger (an SQLite file or a postgres:// URL), or show which",
     ),
     command(
         "rules",
@@ -182,6 +188,8 @@ pub fn run(session: &mut Session, name: &str, argument: &str) -> Flow {
         "run" => session.run_all(),
         "asof" if argument.is_empty() => session.show_as_of(),
         "asof" => session.set_as_of(argument),
+        "ledger" if argument.is_empty() => session.show_ledger(),
+        "ledger" => session.set_ledger(argument),
         "rules" => session.list_rules(),
         "stages" => session.list_stages(),
         "segments" => session.list_segments(),

@@ -80,18 +80,58 @@ impl Session {
     /// The current member and its plan, or why there is none.
     fn plan_current(&self) -> Result<(Entry, Plan), String> {
         let entry = self.current_entry().ok_or_else(no_member)?;
-        let plan = self
-            .playbook
-            .plan(&entry.snapshot, self.as_of)
-            .map_err(|error| member_problem(&entry, &error))?;
+        let plan = match self.history(&entry.id)? {
+            Some(history) => self
+                .playbook
+                .plan_with_history(&entry.snapshot, self.as_of, &history),
+            None => self.playbook.plan(&entry.snapshot, self.as_of),
+        };
+        let plan = plan.map_err(|error| member_problem(&entry, &error))?;
         Ok((entry, plan))
     }
 
     fn trace_current(&self) -> Result<Trace, String> {
         let entry = self.current_entry().ok_or_else(no_member)?;
-        self.playbook
-            .explain(&entry.snapshot, self.as_of)
-            .map_err(|error| member_problem(&entry, &error))
+        let trace = match self.history(&entry.id)? {
+            Some(history) => {
+                self.playbook
+                    .explain_with_history(&entry.snapshot, self.as_of, &history)
+            }
+            None => self.playbook.explain(&entry.snapshot, self.as_of),
+        };
+        trace.map_err(|error| member_problem(&entry, &error))
+    }
+
+    /// A member's history, when the session has a ledger.
+    pub(super) fn history(&self, id: &str) -> Result<Option<siyu::History>, String> {
+        let Some(ledger) = &self.ledger else {
+            return Ok(None);
+        };
+        ledger
+            .history_of(&self.playbook, self.as_of, id)
+            .map(Some)
+            .map_err(|error| error.to_string())
+    }
+
+    /// `:ledger`: which ledger histories come from.
+    pub fn show_ledger(&mut self) {
+        let text = match &self.ledger {
+            Some(ledger) => format!("ledger: {} (read only)", ledger.location()),
+            None => "no ledger: members are planned as if never seen (`:ledger FILE` reads one)"
+                .to_string(),
+        };
+        self.say(&text);
+    }
+
+    /// `:ledger LOCATION`: reads members' histories from an existing ledger.
+    pub fn set_ledger(&mut self, location: &str) {
+        match siyu::Ledger::open_existing(location) {
+            Ok(ledger) => {
+                self.ledger = Some(ledger);
+                self.show_ledger();
+            }
+            Err(error) => self.fail(&error.to_string()),
+        }
     }
 
     /// `:stage`.
@@ -123,6 +163,14 @@ impl Session {
         if self.members.len() == 0 {
             return self.fail("no members read yet: `:members FILE` reads snapshots");
         }
+        let view = match &self.ledger {
+            Some(ledger) => match ledger.view(&self.playbook, self.as_of) {
+                Ok(view) => Some(view),
+                Err(error) => return self.fail(&error.to_string()),
+            },
+            None => None,
+        };
+        let view = view.as_ref();
         let playbook = &self.playbook;
         let as_of = self.as_of;
         let entries = &self.members.entries;
@@ -134,7 +182,7 @@ impl Session {
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|entry| playbook.plan(&entry.snapshot, as_of))
+                            .map(|entry| plan_entry(playbook, view, entry, as_of))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -372,4 +420,20 @@ fn member_problem(entry: &Entry, error: &MemberError) -> String {
         "member `{}` (line {}) gets no plan{rule}: {error}",
         entry.id, entry.line
     )
+}
+
+/// One loaded member planned, with its history when there is a ledger.
+fn plan_entry(
+    playbook: &siyu::Playbook,
+    view: Option<&siyu::LedgerView>,
+    entry: &Entry,
+    as_of: AsOf,
+) -> Result<Plan, MemberError> {
+    let Some(view) = view else {
+        return playbook.plan(&entry.snapshot, as_of);
+    };
+    match view.history(&entry.id) {
+        Ok(history) => playbook.plan_with_history(&entry.snapshot, as_of, &history),
+        Err(error) => Err(MemberError::ledger(&entry.id, &error.to_string())),
+    }
 }

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use siyu::{ErrorKind, InputFormat, Playbook, Snapshots};
+use siyu::{InputFormat, Playbook, Snapshots};
 
 /// One snapshot and where it came from.
 #[derive(Debug, Clone)]
@@ -50,7 +50,7 @@ impl Members {
                         .unreadable
                         .push((line, "the snapshot has no `id`".into())),
                 },
-                Err(error) if error.kind == ErrorKind::Input => {
+                Err(error) if error.kind.is_fatal() => {
                     return Err(format!("`{}`, line {line}: {error}", path.display()));
                 }
                 Err(error) => members.unreadable.push((line, error.message)),

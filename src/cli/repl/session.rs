@@ -62,6 +62,8 @@ pub struct Session {
     pub(super) members: Members,
     pub(super) current: Option<usize>,
     pub(super) as_of: AsOf,
+    /// The ledger members' histories are read from (read only), if any.
+    pub(super) ledger: Option<siyu::Ledger>,
     inputs: u32,
     output: Output,
     drawer: render::Diagnostics,
@@ -80,6 +82,7 @@ impl Session {
             members: Members::default(),
             current: None,
             as_of,
+            ledger: None,
             inputs: 0,
             drawer: render::Diagnostics::new(output.colour),
             output,
@@ -391,6 +394,10 @@ impl Session {
                 .playbook
                 .decode(&entry.snapshot)
                 .map_err(|error| format!("member `{}` is invalid: {error}", entry.id))?;
+            let member = match self.history(&entry.id)? {
+                Some(history) => self.playbook.with_history(&member, &history),
+                None => member,
+            };
             return Ok((self.playbook.clone(), member));
         }
         let blank = serde_json::json!({ "id": "(no member)" });

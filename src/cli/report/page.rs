@@ -14,6 +14,8 @@ pub(super) struct Report<'a> {
     pub as_of: &'a str,
     pub summary: &'a Summary,
     pub invalid: &'a [Invalid],
+    /// With a ledger: the playbook's last runs, oldest first.
+    pub runs: Option<&'a [siyu::RunInfo]>,
     /// The findings of `check --deep` at the report's as-of time.
     pub deep: &'a [Diagnostic],
 }
@@ -76,6 +78,9 @@ pub(super) fn draw(report: &Report<'_>) -> String {
     rules(&mut page, summary, &rule_labels);
     holdout(&mut page, summary, &stage_labels);
     super::variants::section(&mut page, report.playbook, summary, &stage_labels);
+    if let Some(runs) = report.runs {
+        super::runs::section(&mut page, runs);
+    }
     checks(&mut page, report);
     invalid(&mut page, report);
     page.push_str("</main>\n</body>\n</html>\n");
@@ -174,6 +179,7 @@ fn reason_colour(reason: Reason) -> &'static str {
     match reason {
         Reason::Holdout => "#8c959f",
         Reason::Group => "#bf8700",
+        Reason::GroupCap => "#953800",
         Reason::Consent => "#cf222e",
         Reason::RuleCap => "#8250df",
         Reason::ChannelCap => "#0969da",
@@ -187,6 +193,7 @@ fn reason_label(reason: Reason) -> String {
     let chinese = match reason {
         Reason::Holdout => "对照组",
         Reason::Group => "同组已发",
+        Reason::GroupCap => "同组频次",
         Reason::Consent => "未授权",
         Reason::RuleCap => "规则频次",
         Reason::ChannelCap => "渠道频次",

@@ -35,7 +35,8 @@ pub(crate) fn explain(
             break;
         }
     }
-    let bucket = crate::eval::holdout_bucket(&program.name, &member.id);
+    evaluator.stage = Some(plan.stage_index);
+    let bucket = crate::eval::holdout_bucket(&program.key, &member.id);
     let holdout = HoldoutStep {
         percent: program.holdout_percent,
         bucket,
@@ -62,6 +63,10 @@ pub(crate) fn explain(
             RuleOutcome::VariantNotAdmitted {
                 variants: admitted_variants(program, &rule.variants),
             }
+        } else if rule.on_enter && !planner::entering(&evaluator, plan.stage_index) {
+            RuleOutcome::NotEntering {
+                stage: plan.stage.clone(),
+            }
         } else {
             let when = match &rule.when {
                 Some(node) => Some(explain_node(&mut evaluator, node).map_err(runtime)?),
@@ -83,12 +88,14 @@ pub(crate) fn explain(
             outcome,
         });
     }
+    let history = history_step(&evaluator, &plan, clock);
     Ok(Trace {
         member: member.id.clone(),
         as_of: clock.now.to_zoned(clock.zone.clone()),
         stage: plan.stage.clone(),
         stages,
         holdout,
+        history,
         variants,
         rules,
         plan,
@@ -105,7 +112,7 @@ fn variant_steps(program: &Program, id: &str, assigned: &[Option<u16>]) -> Vec<V
             let owned = variant.and_then(|v| experiment.variants.get(v as usize));
             VariantStep {
                 experiment: experiment.name.clone(),
-                bucket: crate::eval::experiment_bucket(&program.name, &experiment.name, id),
+                bucket: crate::eval::experiment_bucket(&program.key, &experiment.name, id),
                 variant: Arc::from(experiment.variant_name(variant)),
                 buckets: owned.map(|&(_, low, high)| (low, high)),
             }
@@ -152,6 +159,21 @@ fn rule_steps<'p>(
                     .cloned()
                     .unwrap_or_else(|| Arc::from("")),
             }),
+            Event::GroupCapped {
+                rule,
+                group,
+                counted,
+                cap,
+            } if rule == index => steps.push(Step::GroupCapped {
+                group: program
+                    .groups
+                    .get(group as usize)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("")),
+                counted,
+                limit: cap.count,
+                per_seconds: cap.seconds,
+            }),
             Event::NoConsent { rule, action } if rule == index => {
                 let Some(channel) = channel_of(action) else {
                     continue;
@@ -195,6 +217,24 @@ fn rule_steps<'p>(
         }
     }
     Ok(steps)
+}
+
+/// What the ledger remembered, when the member was planned with one.
+fn history_step(evaluator: &Evaluator<'_>, plan: &Plan, clock: &Clock) -> Option<HistoryStep> {
+    let history = evaluator.member.history.as_ref()?;
+    let previous = history.previous.as_ref().map(|p| {
+        let since = p.since.to_zoned(clock.zone.clone());
+        (p.name.clone(), since)
+    });
+    let stage_days = match evaluator.stage_days_value() {
+        Value::Int(days) => days,
+        _ => 0,
+    };
+    Some(HistoryStep {
+        previous,
+        entering: history.entering(plan.stage.as_deref()),
+        stage_days,
+    })
 }
 
 /// Parts nested deeper than this are shown by their value alone.

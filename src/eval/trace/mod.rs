@@ -27,6 +27,8 @@ pub struct Trace {
     pub stage: Option<Arc<str>>,
     /// The holdout decision.
     pub holdout: HoldoutStep,
+    /// What earlier runs remember of the member (`None`: planned without a ledger).
+    pub history: Option<HistoryStep>,
     /// The member's variant of each experiment, in declaration order (empty when the
     /// playbook has none).
     pub variants: Vec<VariantStep>,
@@ -60,6 +62,18 @@ pub struct HoldoutStep {
     pub threshold: u32,
     /// Whether the member is held out.
     pub held_out: bool,
+}
+
+/// What the ledger remembered of the member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryStep {
+    /// The stage at the latest earlier run (the inner `None`: no stage), and since when;
+    /// `None` when no earlier run planned the member.
+    pub previous: Option<(Option<Arc<str>>, jiff::Zoned)>,
+    /// Whether the member enters its stage in this run.
+    pub entering: bool,
+    /// Whole days in the current stage.
+    pub stage_days: i64,
 }
 
 /// The member's variant of one experiment.
@@ -99,6 +113,11 @@ pub enum RuleOutcome {
         /// The stages the rule admits.
         stages: Vec<Arc<str>>,
     },
+    /// An `on enter` rule, and the member was already in its stage at the latest run.
+    NotEntering {
+        /// The stage the member stays in.
+        stage: Option<Arc<str>>,
+    },
     /// The member is in none of the variants the rule's `variant` clause names.
     VariantNotAdmitted {
         /// The (experiment, variant) pairs the rule admits.
@@ -125,6 +144,17 @@ pub enum Step {
     GroupTaken {
         /// The group.
         group: Arc<str>,
+    },
+    /// The exclusive group's own cap was full.
+    GroupCapped {
+        /// The group.
+        group: Arc<str>,
+        /// Touches of the group's rules counted.
+        counted: i64,
+        /// The cap's limit.
+        limit: i64,
+        /// The cap's window, in seconds.
+        per_seconds: i64,
     },
     /// The channel's consent was not true.
     NoConsent {

@@ -114,6 +114,18 @@ impl Step {
                     "    ✗ suppressed: an earlier rule already took the group `{group}`"
                 );
             }
+            Step::GroupCapped {
+                group,
+                counted,
+                limit,
+                per_seconds,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "    ✗ suppressed: the group `{group}` is at its cap ({counted} touches of its rules in the last {}, cap {limit})",
+                    duration_words(*per_seconds)
+                );
+            }
             Step::NoConsent {
                 verb,
                 channel,
@@ -228,6 +240,9 @@ impl fmt::Display for Trace {
         for step in &self.variants {
             step.write(&mut out);
         }
+        if let Some(history) = &self.history {
+            history.write(&mut out, self.stage.as_deref());
+        }
         let _ = writeln!(out);
         let _ = writeln!(out, "rules, by priority:");
         for rule in &self.rules {
@@ -279,6 +294,13 @@ impl RuleStep {
                     names.join(", ")
                 );
             }
+            RuleOutcome::NotEntering { stage } => {
+                let _ = writeln!(
+                    out,
+                    ": skipped, `on enter`: the member was already in {} at the latest run",
+                    stage.as_deref().map_or("no stage".to_string(), |s| format!("`{s}`"))
+                );
+            }
             RuleOutcome::VariantNotAdmitted { variants } => {
                 let member = |experiment: &str| {
                     let step = trace.variants.iter().find(|s| &*s.experiment == experiment);
@@ -315,6 +337,38 @@ impl RuleStep {
                 }
                 for step in steps {
                     step.write(out, self);
+                }
+            }
+        }
+    }
+}
+
+impl HistoryStep {
+    fn write(&self, out: &mut String, stage: Option<&str>) {
+        let stage = stage.map_or("no stage".to_string(), |s| format!("`{s}`"));
+        match &self.previous {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "history: never planned by an earlier run, so entering {stage} today"
+                );
+            }
+            Some((previous, since)) => {
+                let previous = previous
+                    .as_deref()
+                    .map_or("no stage".to_string(), |s| format!("`{s}`"));
+                let since = plan::format_rfc3339(since);
+                if self.entering {
+                    let _ = writeln!(
+                        out,
+                        "history: {previous} at the latest run (since {since}), entering {stage} today"
+                    );
+                } else {
+                    let days = match self.stage_days {
+                        1 => "1 day".to_string(),
+                        n => format!("{n} days"),
+                    };
+                    let _ = writeln!(out, "history: in {stage} since {since} ({days})");
                 }
             }
         }
