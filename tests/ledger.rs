@@ -227,7 +227,9 @@ fn a_rerun_of_the_same_day_gives_the_same_plans_ids_and_rows() {
         // Re-run the day with every member a buyer, then again with half the members as
         // they were: the other half's memory goes back to the day before, as if the
         // replaced runs had never been.
-        let buyers: String = (0..40).map(|i| member(&format!("m{i}"), 5, true, true)).collect();
+        let buyers: String = (0..40)
+            .map(|i| member(&format!("m{i}"), 5, true, true))
+            .collect();
         let buyers = write(&folder, &format!("buyers-{}.jsonl", backend.name), &buyers);
         ok(&run(&playbook, &buyers, DAYS[1], &backend.location, &[]));
         let half: String = input.lines().take(20).map(|l| format!("{l}\n")).collect();
@@ -236,7 +238,9 @@ fn a_rerun_of_the_same_day_gives_the_same_plans_ids_and_rows() {
         let next = run(&playbook, &members, DAYS[2], &backend.location, &[]);
         ok(&next);
         for plan in plans(&next) {
-            let id: usize = plan["member"].as_str().unwrap_or_default()[1..].parse().unwrap_or(0);
+            let id: usize = plan["member"].as_str().unwrap_or_default()[1..]
+                .parse()
+                .unwrap_or(0);
             let days = plan["actions"]
                 .as_array()
                 .into_iter()

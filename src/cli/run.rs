@@ -277,7 +277,10 @@ fn plan_all(
             match run.commit(&summary) {
                 Ok(number) if !args.quiet => {
                     let location = run_location(args);
-                    eprintln!("ledger: run {number} of `{}` recorded in {location}", playbook.key());
+                    eprintln!(
+                        "ledger: run {number} of `{}` recorded in {location}",
+                        playbook.key()
+                    );
                 }
                 Ok(_) => {}
                 Err(error) => return Err(super::ledger::failed(&error)),

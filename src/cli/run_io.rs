@@ -9,9 +9,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use siyu::{
-    AsOf, ErrorRecord, InputFormat, JsonChunk, PlanOptions, Playbook, Recorded, Summary,
-};
+use siyu::{AsOf, ErrorRecord, InputFormat, JsonChunk, PlanOptions, Playbook, Recorded, Summary};
 
 use super::output::Output;
 use super::run::{counted, create, open_members, Args, InputCount, MembersFormat};
